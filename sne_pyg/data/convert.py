@@ -1,0 +1,153 @@
+"""``convert``: any ``nn.Module`` or state_dict -> :class:`NetworkData`."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from .classify import plan_group
+from .layout import LayerSpec, NetworkLayout, ParamInfo, Skipped
+from .network_data import NetworkData
+
+
+def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
+            dtype: torch.dtype | None = None, y: Any = None) -> NetworkData:
+    """Convert a network into hierarchical set data.
+
+    Every float entry of the state_dict is kept exactly: the entries of one module form
+    one layer (attention in-projections form three), laid out as neuron rows
+    (see :mod:`sne_pyg.data.layout`), flattened, zero-padded to a multiple of
+    ``chunk_size`` and cut into chunks. Integer / bool buffers (``num_batches_tracked``)
+    are skipped and listed in ``data.layout.skipped``.
+
+    Args:
+        model: an ``nn.Module`` (layer types from its modules) or a state_dict mapping
+            (layer types from names and shapes).
+        chunk_size: scalars per chunk, an int >= 1.
+        dtype: storage dtype of ``chunks``; default float64 if any entry is float64,
+            else float32 (which holds float16 / bfloat16 values exactly).
+        y: optional target(s) of the network, stored as a ``[1, k]`` float tensor.
+
+    Raises:
+        TypeError: ``model`` is neither, or an entry is not a tensor (the key is named).
+        ValueError: bad ``chunk_size``, no float parameters, or a NaN / Inf value (key named).
+    """
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
+    state, modules = _state_and_modules(model)
+    layout = _build_layout(state, modules)
+    data = _fill(state, layout, chunk_size, dtype)
+    if y is not None:
+        data.y = torch.as_tensor(y, dtype=torch.float32).reshape(1, -1)
+    return data
+
+
+def _state_and_modules(model) -> tuple[dict[str, Any], dict[str, nn.Module]]:
+    if isinstance(model, nn.Module):
+        return model.state_dict(), dict(model.named_modules())
+    if isinstance(model, Mapping):
+        return dict(model), {}
+    raise TypeError(f"convert() takes an nn.Module or a state_dict mapping, got {type(model).__name__}")
+
+
+def _build_layout(state: dict[str, Any], modules: dict[str, nn.Module]) -> NetworkLayout:
+    params: dict[str, ParamInfo] = {}
+    aliases: dict[str, str] = {}
+    skipped: dict[str, Skipped] = {}
+    groups: dict[str, dict[str, Tensor]] = {}
+    seen_storage: dict[tuple, str] = {}
+    for key, value in state.items():
+        if not isinstance(key, str):
+            raise TypeError(f"state_dict keys must be strings, got {key!r}")
+        if not isinstance(value, Tensor):
+            raise TypeError(f"state_dict entry {key!r} is a {type(value).__name__}, not a tensor")
+        if not value.is_floating_point():
+            reason = f"{value.dtype} values are not parameters (only float tensors are encoded)"
+            skipped[key] = Skipped(reason, value.detach().clone())
+            continue
+        identity = _storage_identity(value)
+        if identity is not None and identity in seen_storage:
+            aliases[key] = seen_storage[identity]
+            continue
+        if identity is not None:
+            seen_storage[identity] = key
+        params[key] = ParamInfo(tuple(value.shape), value.dtype)
+        prefix, _, name = key.rpartition(".")
+        groups.setdefault(prefix, {})[name] = value
+    if not params:
+        raise ValueError("the network has no floating-point parameters to encode"
+                         + (f" (skipped: {sorted(skipped)})" if skipped else " (it is empty)"))
+
+    layers: list[LayerSpec] = []
+    for level, (prefix, group) in enumerate(groups.items()):
+        parent = modules.get(prefix.rpartition(".")[0]) if prefix else None
+        for plan in plan_group(prefix, group, modules.get(prefix), parent):
+            shapes = [piece.shape_of(params[piece.key].shape) for piece in plan.pieces]
+            rows = shapes[0][0]
+            cols = tuple(c for _, c in shapes)
+            layers.append(LayerSpec(
+                name=prefix + plan.suffix if prefix else plan.suffix.lstrip(".") or "<root>",
+                type=plan.type, level=level, rows=rows, pieces=tuple(plan.pieces), piece_cols=cols,
+                fan_in=plan.fan_in if plan.fan_in is not None else cols[0], fan_out=rows))
+    return NetworkLayout(keys=list(state), params=params, layers=layers, aliases=aliases, skipped=skipped)
+
+
+def _storage_identity(t: Tensor) -> tuple | None:
+    """Entries sharing storage, shape and strides are the same (tied) parameter."""
+    if t.numel() == 0 or t.device.type == "meta":
+        return None
+    return (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()), t.dtype)
+
+
+def _fill(state: dict[str, Tensor], layout: NetworkLayout, c: int, dtype: torch.dtype | None) -> NetworkData:
+    if dtype is None:
+        dtype = torch.float64 if any(i.dtype == torch.float64 for i in layout.params.values()) else torch.float32
+    layers = layout.layers
+    numel = torch.tensor([layer.numel for layer in layers], dtype=torch.long)
+    num_chunks = (numel + c - 1) // c
+    starts = (torch.cumsum(num_chunks, 0) - num_chunks) * c
+    total = int(num_chunks.sum()) * c
+
+    flat = torch.empty(total, dtype=dtype)
+    for layer, start, n, n_chunks in zip(layers, starts.tolist(), numel.tolist(), num_chunks.tolist()):
+        block = flat[start:start + n].view(layer.rows, layer.cols)
+        col = 0
+        for piece, width in zip(layer.pieces, layer.piece_cols):
+            block[:, col:col + width].copy_(piece.view(state[piece.key].detach()))
+            col += width
+        flat[start + n:start + n_chunks * c].zero_()
+    if not bool(torch.isfinite(flat).all()):
+        raise ValueError(f"non-finite (NaN or Inf) values in {_non_finite_keys(state, layout)}")
+
+    chunk_len = torch.full((total // c,), c, dtype=torch.long)
+    last = torch.cumsum(num_chunks, 0) - 1
+    has_chunks = num_chunks > 0
+    chunk_len[last[has_chunks]] = numel[has_chunks] - (num_chunks[has_chunks] - 1) * c
+
+    def meta(attr: str) -> Tensor:
+        return torch.tensor([getattr(layer, attr) for layer in layers], dtype=torch.long)
+
+    return NetworkData(
+        chunks=flat.view(-1, c),
+        chunk_len=chunk_len,
+        chunk2layer=torch.repeat_interleave(torch.arange(len(layers)), num_chunks),
+        layer_type=torch.tensor([int(layer.type) for layer in layers], dtype=torch.long),
+        layer_level=meta("level"),
+        layer_num_chunks=num_chunks,
+        layer_numel=numel,
+        layer_rows=meta("rows"),
+        layer_cols=meta("cols"),
+        layer_fan_in=meta("fan_in"),
+        layer_fan_out=meta("fan_out"),
+        layer2net=torch.zeros(len(layers), dtype=torch.long),
+        net_num_layers=torch.tensor([len(layers)]),
+        net_num_chunks=torch.tensor([total // c]),
+        layout=layout,
+        num_nodes=total // c,
+    )
+
+
+def _non_finite_keys(state: dict[str, Tensor], layout: NetworkLayout) -> list[str]:
+    return [key for key in layout.params if not bool(torch.isfinite(state[key]).all())]

@@ -1,0 +1,121 @@
+"""``NetworkData``: one network as hierarchical sets (chunk -> layer -> network)."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch_geometric.data import Data
+
+from .layout import NetworkLayout
+
+# Parent pointers: offset by the number of parents of each example when batching.
+# (PyG offsets names containing 'index'/'batch' by the node count, which is wrong here,
+# so the pointers have neutral names and their own increments.)
+_PARENT_OF = {"chunk2layer": "layer_type", "layer2net": None}
+
+
+class NetworkData(Data):
+    r"""A converted network, batched by :class:`torch_geometric.loader.DataLoader`.
+
+    Chunk level (``C`` chunks of ``c`` scalars; chunks are PyG's "nodes"):
+        ``chunks [C, c]``     parameter values, each layer zero-padded to a multiple of ``c``;
+        ``chunk_len [C]``     number of valid (unpadded) values, a prefix of each chunk;
+        ``chunk2layer [C]``   layer id of each chunk (sorted).
+    Layer level (``L`` layers):
+        ``layer_type``, ``layer_level`` (depth position), ``layer_num_chunks``, ``layer_numel``,
+        ``layer_rows``, ``layer_cols``, ``layer_fan_in``, ``layer_fan_out``, ``layer2net``.
+    Network level (``B`` networks): ``net_num_layers``, ``net_num_chunks``, optional ``y``.
+    ``layout`` (a :class:`NetworkLayout`) maps the chunks back to the exact state_dict.
+    """
+
+    def __inc__(self, key: str, value: Any, *args, **kwargs) -> Any:
+        if key in _PARENT_OF:
+            parent = _PARENT_OF[key]
+            return 1 if parent is None else self[parent].size(0)
+        return super().__inc__(key, value, *args, **kwargs)
+
+    def __cat_dim__(self, key: str, value: Any, *args, **kwargs) -> Any:
+        if key in _PARENT_OF:
+            return 0
+        return super().__cat_dim__(key, value, *args, **kwargs)
+
+    # ---- sizes and derived views -------------------------------------------------
+    @property
+    def chunk_size(self) -> int:
+        return self.chunks.size(1)
+
+    @property
+    def num_chunks(self) -> int:
+        return self.chunks.size(0)
+
+    @property
+    def num_layers(self) -> int:
+        return self.layer_type.size(0)
+
+    @property
+    def num_networks(self) -> int:
+        return self.net_num_layers.size(0)
+
+    @property
+    def chunk_mask(self) -> Tensor:
+        """``[C, c]`` bool: True where a value is real, False where it is padding."""
+        positions = torch.arange(self.chunk_size, device=self.chunks.device)
+        return positions.unsqueeze(0) < self.chunk_len.unsqueeze(1)
+
+    @property
+    def layer_ptr(self) -> Tensor:
+        """CSR pointer ``[L + 1]`` of chunks per layer."""
+        return _ptr(self.layer_num_chunks)
+
+    @property
+    def net_ptr(self) -> Tensor:
+        """CSR pointer ``[B + 1]`` of layers per network."""
+        return _ptr(self.net_num_layers)
+
+    @property
+    def layer_names(self) -> list[str]:
+        layouts = self.layout if isinstance(self.layout, list) else [self.layout]
+        return [layer.name for layout in layouts for layer in layout.layers]
+
+    @property
+    def num_params(self) -> int:
+        """Encoded scalar count (padding excluded)."""
+        return int(self.layer_numel.sum())
+
+    # ---- back to weights ---------------------------------------------------------
+    def layer_values(self, layer: int) -> Tensor:
+        """The ``[rows, cols]`` neuron-row matrix of one layer (a view, no copy)."""
+        start = int(self.layer_num_chunks[:layer].sum()) * self.chunk_size
+        rows, cols = int(self.layer_rows[layer]), int(self.layer_cols[layer])
+        return self.chunks.reshape(-1)[start:start + rows * cols].view(rows, cols)
+
+    def to_state_dict(self) -> dict[str, Any]:
+        """The state_dict this network was converted from: same keys, order, dtypes, values."""
+        if self.num_networks != 1:
+            raise ValueError(f"to_state_dict() needs one network, this batch holds {self.num_networks}: "
+                             "use batch.get_example(i).to_state_dict()")
+        layout: NetworkLayout = self.layout
+        out = {key: torch.empty(info.shape, dtype=info.dtype) for key, info in layout.params.items()}
+        for i, layer in enumerate(layout.layers):
+            block = self.layer_values(i).detach().cpu()
+            col = 0
+            for piece, width in zip(layer.pieces, layer.piece_cols):
+                piece.view(out[piece.key]).copy_(block[:, col:col + width])
+                col += width
+        state = {}
+        for key in layout.keys:
+            if key in layout.skipped:
+                value = layout.skipped[key].value
+                state[key] = value.clone() if isinstance(value, Tensor) else value
+            elif key in layout.aliases:
+                state[key] = out[layout.aliases[key]]
+            else:
+                state[key] = out[key]
+        return state
+
+
+def _ptr(sizes: Tensor) -> Tensor:
+    ptr = sizes.new_zeros(sizes.numel() + 1)
+    torch.cumsum(sizes, 0, out=ptr[1:])
+    return ptr

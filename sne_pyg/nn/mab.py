@@ -1,0 +1,127 @@
+r"""The Multihead Attention Block of the Set Transformer and its attention patterns.
+
+.. math::
+    \mathrm{MAB}(X, Y) = \mathrm{LN}(H + \mathrm{rFF}(H)),\qquad
+    H = \mathrm{LN}(X + \mathrm{Multihead}(X, Y, Y)).
+
+The block owns the projections and the residual/feed-forward part; *which* queries see
+*which* keys is decided by the pattern functions below, so the same block serves
+fixed-size chunk sets (dense, masked) and variable-size layer / network sets
+(segment operations, never padded to the largest set).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..segment import Segments, ptr_from_sizes
+
+
+class MAB(nn.Module):
+    """Projections, residuals, LayerNorms and row-wise feed-forward of one attention block."""
+
+    def __init__(self, hidden: int, heads: int = 4, ff_mult: int = 2) -> None:
+        super().__init__()
+        if hidden % heads:
+            raise ValueError(f"hidden ({hidden}) must be divisible by heads ({heads})")
+        self.hidden, self.heads, self.head_dim = hidden, heads, hidden // heads
+        self.q_proj = nn.Linear(hidden, hidden)
+        self.k_proj = nn.Linear(hidden, hidden)
+        self.v_proj = nn.Linear(hidden, hidden)
+        self.o_proj = nn.Linear(hidden, hidden)
+        self.norm1 = nn.LayerNorm(hidden)
+        self.norm2 = nn.LayerNorm(hidden)
+        self.ff = nn.Sequential(nn.Linear(hidden, ff_mult * hidden), nn.GELU(), nn.Linear(ff_mult * hidden, hidden))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for module in self.modules():
+            if isinstance(module, (nn.Linear, nn.LayerNorm)):
+                module.reset_parameters()
+
+    def split_heads(self, x: Tensor) -> Tensor:
+        """``[..., hidden] -> [..., heads, head_dim]``."""
+        return x.unflatten(-1, (self.heads, self.head_dim))
+
+    def query(self, x: Tensor) -> Tensor:
+        return self.split_heads(self.q_proj(x))
+
+    def key_value(self, y: Tensor) -> tuple[Tensor, Tensor]:
+        return self.split_heads(self.k_proj(y)), self.split_heads(self.v_proj(y))
+
+    def combine(self, x: Tensor, attended: Tensor) -> Tensor:
+        """Residual + feed-forward given the queries' input ``x`` and ``[..., heads, head_dim]``."""
+        h = self.norm1(x + self.o_proj(attended.flatten(-2)))
+        return self.norm2(h + self.ff(h))
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(hidden={self.hidden}, heads={self.heads})"
+
+
+# ---- attention patterns -------------------------------------------------------------
+def dense_masked_attention(mab: MAB, x: Tensor, y: Tensor, key_mask: Tensor) -> Tensor:
+    """``MAB(X, Y)`` over a batch of fixed-size sets; padded keys (``key_mask`` False) are ignored.
+
+    Shapes: ``x [B, n, h]``, ``y [B, m, h]``, ``key_mask [B, m]``; returns ``[B, n, h]``.
+    """
+    q = mab.query(x).transpose(1, 2)                        # [B, H, n, d]
+    k, v = (t.transpose(1, 2) for t in mab.key_value(y))   # [B, H, m, d]
+    mask = key_mask[:, None, None, :]                       # True = may attend
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
+    return mab.combine(x, out.transpose(1, 2))
+
+
+def pairwise_segment_attention(mab: MAB, x: Tensor, segments: Segments) -> Tensor:
+    r"""``SAB``: every element attends to every element of its own set, ``x [N, h] -> [N, h]``.
+
+    Works on the list of within-set pairs (:math:`\sum_s n_s^2` of them) grouped by query,
+    with a segment softmax over each query's keys; cost is quadratic in the set size only.
+    """
+    query_of_pair, key_of_pair, pair_ptr = segment_pairs(segments)
+    q = mab.query(x)
+    k, v = mab.key_value(x)
+    scores = (q[query_of_pair] * k[key_of_pair]).sum(-1) / math.sqrt(mab.head_dim)   # [P, H]
+    pairs = Segments(pair_ptr, query_of_pair)
+    weights = pairs.softmax(scores)
+    out = pairs.sum(weights.unsqueeze(-1) * v[key_of_pair])                           # [N, H, d]
+    return mab.combine(x, out)
+
+
+def seed_segment_attention(mab: MAB, seeds: Tensor, x: Tensor, segments: Segments) -> Tensor:
+    """``MAB(S, X_s)`` for every set ``s``: learned seeds ``[k, h]`` attend over each set.
+
+    Returns ``[num_sets, k, h]``; an empty set yields ``MAB`` of the seeds with zero attention.
+    """
+    q = mab.query(seeds)                                                       # [k, H, d]
+    k, v = mab.key_value(x)                                                    # [N, H, d]
+    scores = torch.einsum("nhd,shd->nhs", k, q) / math.sqrt(mab.head_dim)      # [N, H, k]
+    weights = segments.softmax(scores)
+    out = segments.sum(weights.unsqueeze(-1) * v.unsqueeze(2))                 # [S, H, k, d]
+    out = out.permute(0, 2, 1, 3)                                              # [S, k, H, d]
+    return mab.combine(seeds.expand(segments.num_segments, -1, -1), out)
+
+
+def element_to_set_attention(mab: MAB, x: Tensor, per_set: Tensor, segments: Segments) -> Tensor:
+    """``MAB(x_i, Y_{s(i)})``: each element attends to the ``m`` rows of its set's ``[S, m, h]``."""
+    q = mab.query(x)                                                           # [N, H, d]
+    k, v = mab.key_value(per_set)                                              # [S, m, H, d]
+    k, v = segments.broadcast(k), segments.broadcast(v)                        # [N, m, H, d]
+    scores = torch.einsum("nhd,nmhd->nhm", q, k) / math.sqrt(mab.head_dim)
+    out = torch.einsum("nhm,nmhd->nhd", scores.softmax(-1), v)
+    return mab.combine(x, out)
+
+
+def segment_pairs(segments: Segments) -> tuple[Tensor, Tensor, Tensor]:
+    """All within-set ``(query, key)`` element pairs, grouped by query, and their CSR pointer."""
+    index = segments.index
+    per_query = segments.sizes.index_select(0, index)                # pairs of each element
+    pair_ptr = ptr_from_sizes(per_query)
+    num_pairs = int(pair_ptr[-1])
+    query = torch.repeat_interleave(torch.arange(index.numel(), device=index.device), per_query,
+                                    output_size=num_pairs)
+    rank = torch.arange(num_pairs, device=index.device) - pair_ptr.index_select(0, query)
+    key = segments.ptr.index_select(0, index.index_select(0, query)) + rank
+    return query, key, pair_ptr

@@ -1,0 +1,110 @@
+r"""SNE: the Set-based Neural Network Encoder (Andreis et al., NeurIPS 2024).
+
+A network is a set of layers, a layer a set of chunks, a chunk a set of ``c`` scalars:
+
+.. math::
+    z_{\mathrm{chunk}} &= \mathrm{PMA}\,\Phi_c\big(W v + e_0(\ell)\big) + e_1(\ell) \\
+    z_{\mathrm{layer}} &= \mathrm{PMA}\,\Phi_\ell\big(\{z_{\mathrm{chunk}}\}_{\mathrm{chunks\ of}\ \ell}\big) + e_2(\ell) \\
+    z_{\mathrm{net}} &= \mathrm{PMA}\,\Phi_n\big(\{z_{\mathrm{layer}}\}_{\ell \in \mathrm{net}}\big),
+    \qquad \hat y = \mathrm{MLP}(z_{\mathrm{net}}),
+
+with :math:`e_k` the layer-type + layer-level encodings (:mod:`sne_pyg.nn.encodings`) and
+:math:`\Phi` stacks of SAB (or ISAB) blocks. The chunk level runs dense over fixed-size
+chunks; the layer and network levels are segment operations over variable-size sets.
+Nothing depends on the chunk size, so one model reads data converted with any ``c``.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+from torch_geometric.nn import MLP
+
+from ..data.network_data import NetworkData
+from ..segment import Segments
+from .aggr import SegmentSetTransformer
+from .chunk_encoder import ChunkEncoder
+from .encodings import StructureEncoding
+
+
+class SNE(nn.Module):
+    """Set-based Neural Network Encoder: a batch of converted networks -> one row per network.
+
+    Args:
+        hidden: width of every set function (default 64).
+        out_dim: outputs of the MLP head; ``None`` returns the ``hidden``-dim embedding.
+        heads: attention heads in every block (default 4).
+        chunk_blocks, layer_blocks, network_blocks: set-to-set blocks at each level (default 2,
+            the paper's :math:`\\Phi = \\mathrm{SAB}(\\mathrm{SAB}(\\cdot))`).
+        layer_block: ``"sab"`` (exact, quadratic in a layer's chunk count) or ``"isab"``
+            (induced points, linear: use it for networks with very large layers).
+        network_block: the same choice over the layers of a network (default ``"sab"``).
+        num_inducing: inducing points of ISAB blocks (default 16).
+        ff_mult: width multiplier of each block's feed-forward part (default 2).
+        chunk_batch_size: encode at most this many chunks at once (bounds peak memory on
+            huge networks); ``None`` encodes all chunks together.
+    """
+
+    def __init__(self, hidden: int = 64, out_dim: int | None = 1, *, heads: int = 4, chunk_blocks: int = 2,
+                 layer_blocks: int = 2, network_blocks: int = 2, layer_block: str = "sab",
+                 network_block: str = "sab", num_inducing: int = 16, ff_mult: int = 2,
+                 chunk_batch_size: int | None = None) -> None:
+        super().__init__()
+        self.config = dict(hidden=hidden, out_dim=out_dim, heads=heads, chunk_blocks=chunk_blocks,
+                           layer_blocks=layer_blocks, network_blocks=network_blocks, layer_block=layer_block,
+                           network_block=network_block, num_inducing=num_inducing, ff_mult=ff_mult,
+                           chunk_batch_size=chunk_batch_size)
+        self.chunk_batch_size = chunk_batch_size
+        self.lift = nn.Linear(1, hidden)
+        self.element_encoding = StructureEncoding(hidden)
+        self.chunk_encoding = StructureEncoding(hidden)
+        self.layer_encoding = StructureEncoding(hidden)
+        self.chunk_encoder = ChunkEncoder(hidden, heads, chunk_blocks, ff_mult)
+        self.layer_encoder = SegmentSetTransformer(hidden, heads, layer_blocks, layer_block, num_inducing, ff_mult)
+        self.network_encoder = SegmentSetTransformer(hidden, heads, network_blocks, network_block,
+                                                     num_inducing, ff_mult)
+        self.head = None if out_dim is None else MLP([hidden, hidden, out_dim], norm=None)
+
+    def reset_parameters(self) -> None:
+        for module in self.children():
+            if hasattr(module, "reset_parameters"):
+                module.reset_parameters()
+
+    # ---- the three levels -------------------------------------------------------------
+    def encode_chunks(self, data: NetworkData) -> Tensor:
+        """``[C, hidden]``: one vector per chunk (level and type encodings included)."""
+        dtype = self.lift.weight.dtype
+        element_enc = self.element_encoding(data.layer_type, data.layer_level)
+        chunk_enc = self.chunk_encoding(data.layer_type, data.layer_level)
+        values, mask, owner = data.chunks, data.chunk_mask, data.chunk2layer
+        step = self.chunk_batch_size or max(values.size(0), 1)
+        parts = []
+        for start in range(0, values.size(0), step):
+            sl = slice(start, start + step)
+            layer = owner[sl]
+            x = self.lift(values[sl].to(dtype).unsqueeze(-1)) + element_enc[layer].unsqueeze(1)
+            parts.append(self.chunk_encoder(x, mask[sl]) + chunk_enc[layer])
+        if not parts:
+            return values.new_zeros(0, self.lift.out_features, dtype=dtype)
+        return torch.cat(parts) if len(parts) > 1 else parts[0]
+
+    def encode_layers(self, data: NetworkData, chunk_vectors: Tensor | None = None) -> Tensor:
+        """``[L, hidden]``: one vector per layer, a set function over its chunks."""
+        if chunk_vectors is None:
+            chunk_vectors = self.encode_chunks(data)
+        chunks_of_layer = Segments(data.layer_ptr, data.chunk2layer)
+        layer_vectors = self.layer_encoder(chunk_vectors, chunks_of_layer.index, chunks_of_layer.ptr)
+        return layer_vectors + self.layer_encoding(data.layer_type, data.layer_level)
+
+    def encode(self, data: NetworkData) -> Tensor:
+        """``[B, hidden]``: one embedding per network."""
+        layers_of_net = Segments(data.net_ptr, data.layer2net)
+        return self.network_encoder(self.encode_layers(data), layers_of_net.index, layers_of_net.ptr)
+
+    def forward(self, data: NetworkData) -> Tensor:
+        embedding = self.encode(data)
+        return embedding if self.head is None else self.head(embedding)
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (f"{self.__class__.__name__}(hidden={c['hidden']}, out_dim={c['out_dim']}, heads={c['heads']}, "
+                f"layer_block={c['layer_block']}, network_block={c['network_block']})")
