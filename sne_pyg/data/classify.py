@@ -95,7 +95,7 @@ def _plan_by_module(module, parent, params, key, claim) -> None:
         claim(LayerPlan("", LayerType.EMBEDDING, [Piece(key("weight"))], fan_in=params["weight"].shape[0]),
               ["weight"])
     elif type(module).__name__ == "Conv1D" and has_weight and params["weight"].dim() == 2:
-        _plan_transposed_linear(params, key, claim)
+        _plan_transposed_linear(params, key, claim, packed_qkv=_is_packed_qkv(key("weight")))
 
 
 def _plan_by_names(prefix: str, params: dict[str, Tensor], key, claim) -> None:
@@ -115,7 +115,7 @@ def _plan_by_names(prefix: str, params: dict[str, Tensor], key, claim) -> None:
     elif w.dim() == 2:
         transposed = (bias is not None and bias.dim() == 1 and bias.shape[0] == w.shape[1] != w.shape[0])
         if transposed or (last in _GPT2_CONV1D_NAMES and (bias is None or bias.shape[0] == w.shape[1])):
-            _plan_transposed_linear(params, key, claim)
+            _plan_transposed_linear(params, key, claim, packed_qkv=last == "c_attn")
         elif bias is None and any(h in last for h in _EMBEDDING_HINTS):
             claim(LayerPlan("", LayerType.EMBEDDING, pieces, fan_in=w.shape[0]), names)
         elif last == "out_proj":
@@ -126,6 +126,10 @@ def _plan_by_names(prefix: str, params: dict[str, Tensor], key, claim) -> None:
         _plan_norm(LayerType.LAYERNORM, params, key, claim)
 
 
+def _is_packed_qkv(weight_key: str) -> bool:
+    return weight_key.rsplit(".", 2)[-2:-1] == ["c_attn"]
+
+
 def _plan_norm(kind: LayerType, params, key, claim) -> None:
     names = [n for n in ("weight", "bias", "running_mean", "running_var") if n in params]
     if names:
@@ -133,8 +137,21 @@ def _plan_norm(kind: LayerType, params, key, claim) -> None:
         claim(LayerPlan("", kind, [Piece(key(n)) for n in names], fan_in=rows), names)
 
 
-def _plan_transposed_linear(params, key, claim) -> None:
-    """GPT-2 ``Conv1D``: weight stored ``in x out``; rows become output neurons."""
+def _plan_transposed_linear(params, key, claim, packed_qkv: bool = False) -> None:
+    """GPT-2 ``Conv1D``: weight stored ``in x out``; rows become output neurons.
+
+    ``packed_qkv`` (GPT-2's ``c_attn``): the output columns are q | k | v, split into three layers.
+    """
+    w = params["weight"]
+    if packed_qkv and w.shape[1] % 3 == 0:
+        e = w.shape[1] // 3
+        roles = ((".q", LayerType.ATTN_QUERY), (".k", LayerType.ATTN_KEY), (".v", LayerType.ATTN_VALUE))
+        for i, (suffix, kind) in enumerate(roles):
+            pieces = [Piece(key("weight"), "col_slice_t", i * e, (i + 1) * e)]
+            if "bias" in params:
+                pieces.append(Piece(key("bias"), "row_slice", i * e, (i + 1) * e))
+            claim(LayerPlan(suffix, kind, pieces, fan_in=w.shape[0]), ["weight", "bias"])
+        return
     pieces = [Piece(key("weight"), "transpose")]
     names = ["weight"]
     if "bias" in params:

@@ -25,7 +25,8 @@ class Piece:
     kind:
         ``"rows"``       ``t.reshape(t.shape[0], -1)`` (a 0-d tensor becomes ``1 x 1``);
         ``"transpose"``  ``t.t()`` for weights stored ``in x out`` (GPT-2 ``Conv1D``);
-        ``"row_slice"``  rows ``start:stop`` of ``t`` (q / k / v of a packed in-projection).
+        ``"row_slice"``  rows ``start:stop`` of ``t`` (q / k / v of a packed in-projection);
+        ``"col_slice_t"`` columns ``start:stop`` of ``t``, transposed (q / k / v of GPT-2's ``c_attn``).
     """
 
     key: str
@@ -44,6 +45,8 @@ class Piece:
         if self.kind == "row_slice":
             part = tensor[self.start:self.stop]
             return part.reshape(self.stop - self.start, math.prod(tensor.shape[1:]))
+        if self.kind == "col_slice_t":
+            return tensor[:, self.start:self.stop].t()
         raise ValueError(f"unknown piece kind {self.kind!r}")
 
     def shape_of(self, shape: tuple[int, ...]) -> tuple[int, int]:
@@ -52,6 +55,8 @@ class Piece:
             return (1, 1) if len(shape) == 0 else (shape[0], math.prod(shape[1:]))
         if self.kind == "transpose":
             return (shape[1], shape[0])
+        if self.kind == "col_slice_t":
+            return (self.stop - self.start, shape[0])
         return (self.stop - self.start, math.prod(shape[1:]))
 
 

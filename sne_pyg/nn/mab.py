@@ -23,8 +23,9 @@ from ..segment import Segments, ptr_from_sizes
 class MAB(nn.Module):
     """Projections, residuals, LayerNorms and row-wise feed-forward of one attention block."""
 
-    def __init__(self, hidden: int, heads: int = 4, ff_mult: int = 2) -> None:
+    def __init__(self, hidden: int, heads: int = 4, ff_mult: int = 2, norm_first: bool = True) -> None:
         super().__init__()
+        self.norm_first = norm_first
         if hidden % heads:
             raise ValueError(f"hidden ({hidden}) must be divisible by heads ({heads})")
         self.hidden, self.heads, self.head_dim = hidden, heads, hidden // heads
@@ -32,7 +33,9 @@ class MAB(nn.Module):
         self.k_proj = nn.Linear(hidden, hidden)
         self.v_proj = nn.Linear(hidden, hidden)
         self.o_proj = nn.Linear(hidden, hidden)
-        self.norm1 = nn.LayerNorm(hidden)
+        self.norm_q = nn.LayerNorm(hidden) if norm_first else nn.Identity()
+        self.norm_kv = nn.LayerNorm(hidden) if norm_first else nn.Identity()
+        self.norm1 = nn.Identity() if norm_first else nn.LayerNorm(hidden)
         self.norm2 = nn.LayerNorm(hidden)
         self.ff = nn.Sequential(nn.Linear(hidden, ff_mult * hidden), nn.GELU(), nn.Linear(ff_mult * hidden, hidden))
         self.reset_parameters()
@@ -47,14 +50,17 @@ class MAB(nn.Module):
         return x.unflatten(-1, (self.heads, self.head_dim))
 
     def query(self, x: Tensor) -> Tensor:
-        return self.split_heads(self.q_proj(x))
+        return self.split_heads(self.q_proj(self.norm_q(x)))
 
     def key_value(self, y: Tensor) -> tuple[Tensor, Tensor]:
+        y = self.norm_kv(y)
         return self.split_heads(self.k_proj(y)), self.split_heads(self.v_proj(y))
 
     def combine(self, x: Tensor, attended: Tensor) -> Tensor:
         """Residual + feed-forward given the queries' input ``x`` and ``[..., heads, head_dim]``."""
         h = self.norm1(x + self.o_proj(attended.flatten(-2)))
+        if self.norm_first:
+            return h + self.ff(self.norm2(h))
         return self.norm2(h + self.ff(h))
 
     def __repr__(self) -> str:

@@ -1,0 +1,90 @@
+"""On-disk zoos of converted networks as PyG ``InMemoryDataset``s with train/val/test splits."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import os.path as osp
+from collections.abc import Sequence
+
+import torch
+from torch_geometric.data import InMemoryDataset
+
+from .layer_types import LayerType
+from .layout import LayerSpec, NetworkLayout, ParamInfo, Piece, Skipped
+from .network_data import NetworkData
+
+SPLITS = ("train", "val", "test")
+
+# Our files hold these classes; allowlisting them keeps every load at weights_only=True.
+torch.serialization.add_safe_globals([NetworkData, NetworkLayout, LayerSpec, Piece, ParamInfo, Skipped, LayerType])
+
+
+class NetworkZoo(InMemoryDataset):
+    """A cached zoo: ``generate()`` runs once, the result is split and saved per split.
+
+    Subclasses implement :meth:`generate` (returning converted networks with targets ``y``)
+    and :meth:`settings` (everything that changes the content; it names the cache folder).
+
+    Args:
+        root: cache folder; each distinct setting gets its own sub-folder.
+        split: ``"train"``, ``"val"`` or ``"test"``.
+        fractions: train / val / test fractions (the rest of train+val goes to test).
+        split_seed: seed of the random assignment of networks to splits.
+    """
+
+    def __init__(self, root: str, split: str = "train", fractions: Sequence[float] = (0.8, 0.1, 0.1),
+                 split_seed: int = 0, transform=None, pre_transform=None, force_reload: bool = False) -> None:
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        if len(fractions) != 3 or abs(sum(fractions) - 1) > 1e-6 or min(fractions) < 0:
+            raise ValueError(f"fractions must be three non-negative numbers summing to 1, got {fractions}")
+        self.fractions = tuple(float(f) for f in fractions)
+        self.split_seed = split_seed
+        super().__init__(root, transform, pre_transform, force_reload=force_reload)
+        self.load(self.processed_paths[SPLITS.index(split)], NetworkData)
+
+    # ---- subclass interface --------------------------------------------------------
+    def settings(self) -> dict:
+        raise NotImplementedError
+
+    def generate(self) -> list[NetworkData]:
+        raise NotImplementedError
+
+    # ---- InMemoryDataset plumbing -----------------------------------------------------
+    @property
+    def processed_dir(self) -> str:
+        settings = dict(self.settings(), fractions=self.fractions, split_seed=self.split_seed)
+        digest = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
+        return osp.join(self.root, f"{type(self).__name__}_{digest}")
+
+    @property
+    def raw_file_names(self) -> list[str]:
+        return []
+
+    @property
+    def processed_file_names(self) -> list[str]:
+        return [f"{split}.pt" for split in SPLITS]
+
+    def download(self) -> None:  # zoos are generated locally, never downloaded
+        pass
+
+    def process(self) -> None:
+        networks = self.generate()
+        if self.pre_transform is not None:
+            networks = [self.pre_transform(d) for d in networks]
+        order = torch.randperm(len(networks), generator=torch.Generator().manual_seed(self.split_seed)).tolist()
+        n_train = int(round(self.fractions[0] * len(networks)))
+        n_val = int(round(self.fractions[1] * len(networks)))
+        bounds = (0, n_train, n_train + n_val, len(networks))
+        os.makedirs(self.processed_dir, exist_ok=True)
+        with open(osp.join(self.processed_dir, "settings.json"), "w") as f:
+            json.dump(dict(self.settings(), fractions=self.fractions, split_seed=self.split_seed), f, indent=2)
+        for i, path in enumerate(self.processed_paths):
+            part = [networks[j] for j in order[bounds[i]:bounds[i + 1]]]
+            if not part:
+                raise ValueError(f"split {SPLITS[i]!r} would be empty: {len(networks)} networks with "
+                                 f"fractions {self.fractions}; generate more networks")
+            tmp = f"{path}.tmp"
+            self.save(part, tmp)
+            os.replace(tmp, path)   # atomic: an interrupted run never leaves a half-written split

@@ -1,0 +1,142 @@
+"""One seeded training / evaluation loop with early stopping on validation."""
+from __future__ import annotations
+
+import copy
+import math
+import random
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch_geometric.loader import DataLoader
+from tqdm.auto import tqdm
+
+from .metrics import mse
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class TargetScaler:
+    """Standardise regression targets with the training set's mean and std."""
+
+    def __init__(self, targets: Tensor) -> None:
+        self.mean = targets.mean(0)
+        self.std = targets.std(0).clamp_min(1e-8) if targets.size(0) > 1 else torch.ones_like(self.mean)
+
+    def encode(self, y: Tensor) -> Tensor:
+        return (y - self.mean.to(y)) / self.std.to(y)
+
+    def decode(self, y: Tensor) -> Tensor:
+        return y * self.std.to(y) + self.mean.to(y)
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 50
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 1e-5
+    patience: int = 15           # epochs without validation improvement before stopping
+    grad_clip: float | None = 1.0
+    seed: int = 0
+    device: str = "cpu"
+    progress: bool = True
+
+
+@dataclass
+class TrainResult:
+    best_epoch: int
+    best_val: float
+    history: list[dict] = field(default_factory=list)
+
+
+def targets_of(dataset) -> Tensor:
+    return torch.cat([dataset[i].y for i in range(len(dataset))])
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(model: nn.Module, dataset, batch_size: int = 64, device: str = "cpu") -> None:
+    """Recompute every BatchNorm's running statistics from one pass over ``dataset``.
+
+    Momentum-averaged statistics lag behind a model that is still changing; when the spread
+    of the features across networks of one zoo is small, that lag alone can ruin evaluation.
+    One forward pass (no gradients) in train mode fixes it ("precise BN"): each batch is
+    weighted by its size, so the running mean is the exact dataset mean and the running
+    variance the size-weighted mean of the batch variances.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    was_training = model.training
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+    model.train()
+    seen = 0
+    for batch in DataLoader(dataset, batch_size=batch_size):
+        size = batch.num_graphs
+        for m in norms:
+            m.momentum = size / (seen + size)
+        model(batch.to(device))
+        seen += size
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+    model.train(was_training)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, dataset, scaler: TargetScaler | None = None, batch_size: int = 64,
+            device: str = "cpu") -> tuple[Tensor, Tensor]:
+    """Predictions and targets over a dataset, in the targets' original units."""
+    model.eval()
+    preds, trues = [], []
+    for batch in DataLoader(dataset, batch_size=batch_size):
+        batch = batch.to(device)
+        out = model(batch).cpu()
+        preds.append(scaler.decode(out) if scaler is not None else out)
+        trues.append(batch.y.cpu())
+    return torch.cat(preds), torch.cat(trues)
+
+
+def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(),
+        scaler: TargetScaler | None = None) -> TrainResult:
+    """Train ``model`` to regress ``y`` (MSE on standardised targets); keeps the best val state."""
+    seed_everything(config.seed)
+    model.to(config.device)
+    loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(config.seed))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(config.epochs, 1))
+    best_val, best_epoch, best_state, history = math.inf, -1, None, []
+    bar = tqdm(range(config.epochs), desc=f"training {type(model).__name__}", disable=not config.progress)
+    for epoch in bar:
+        model.train()
+        total, count = 0.0, 0
+        for batch in loader:
+            batch = batch.to(config.device)
+            y = scaler.encode(batch.y) if scaler is not None else batch.y
+            loss = nn.functional.mse_loss(model(batch), y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grad_clip is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            total += float(loss.detach()) * batch.num_graphs
+            count += batch.num_graphs
+        schedule.step()
+        recalibrate_batchnorm(model, train_set, config.batch_size, config.device)
+        val = mse(*predict(model, val_set, scaler, device=config.device))
+        history.append({"epoch": epoch, "train_loss": total / max(count, 1), "val_mse": val})
+        if val < best_val:
+            best_val, best_epoch, best_state = val, epoch, copy.deepcopy(model.state_dict())
+        bar.set_postfix(train=f"{total / max(count, 1):.4f}", val_mse=f"{val:.4f}", best=f"{best_val:.4f}")
+        if epoch - best_epoch >= config.patience:
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return TrainResult(best_epoch, best_val, history)

@@ -1,0 +1,83 @@
+"""Small networks of every family the converter must handle, built deterministically."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def mlp(seed: int = 0, widths=(3, 7, 5, 2)) -> nn.Module:
+    torch.manual_seed(seed)
+    layers = []
+    for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+        layers += [nn.Linear(a, b)] + ([nn.ReLU()] if i < len(widths) - 2 else [])
+    return nn.Sequential(*layers)
+
+
+def cnn_bn(seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                          nn.Conv2d(4, 6, 3, stride=2), nn.BatchNorm2d(6), nn.ReLU(),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(6, 3))
+    with torch.no_grad():  # non-trivial running statistics
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.normal_()
+                m.running_var.uniform_(0.5, 2.0)
+                m.num_batches_tracked.fill_(7)
+    return model
+
+
+def transformer_encoder(seed: int = 0, d_model: int = 16, layers: int = 2) -> nn.Module:
+    torch.manual_seed(seed)
+    layer = nn.TransformerEncoderLayer(d_model, nhead=4, dim_feedforward=2 * d_model, batch_first=True,
+                                       dropout=0.0)
+    return nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+
+
+class Conv1D(nn.Module):
+    """GPT-2's linear layer: weight stored ``in x out``, ``y = x W + b``."""
+
+    def __init__(self, nf: int, nx: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(nx, nf) * 0.02)
+        self.bias = nn.Parameter(torch.randn(nf) * 0.02)
+
+    def forward(self, x):
+        return x @ self.weight + self.bias
+
+
+class GPT2Attention(nn.Module):
+    def __init__(self, d: int, heads: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.c_attn = Conv1D(3 * d, d)
+        self.c_proj = Conv1D(d, d)
+
+    def forward(self, x):
+        b, t, d = x.shape
+        q, k, v = self.c_attn(x).split(d, dim=-1)
+        split = (lambda z: z.view(b, t, self.heads, d // self.heads).transpose(1, 2))
+        out = nn.functional.scaled_dot_product_attention(split(q), split(k), split(v), is_causal=True)
+        return self.c_proj(out.transpose(1, 2).reshape(b, t, d))
+
+
+class GPT2Block(nn.Module):
+    def __init__(self, d: int = 16, heads: int = 4) -> None:
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(d)
+        self.attn = GPT2Attention(d, heads)
+        self.ln_2 = nn.LayerNorm(d)
+        self.mlp = nn.ModuleDict(dict(c_fc=Conv1D(4 * d, d), c_proj=Conv1D(d, 4 * d)))
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        h = self.mlp["c_proj"](nn.functional.gelu(self.mlp["c_fc"](self.ln_2(x))))
+        return x + h
+
+
+def gpt2_block(seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    return GPT2Block()
+
+
+ALL = {"mlp": mlp, "cnn_bn": cnn_bn, "transformer": transformer_encoder, "gpt2_block": gpt2_block}

@@ -1,0 +1,70 @@
+import pytest
+import torch
+
+from sne_pyg.nn.mab import (MAB, dense_masked_attention, element_to_set_attention, pairwise_segment_attention,
+                            seed_segment_attention)
+from sne_pyg.segment import Segments
+
+SIZES = torch.tensor([4, 1, 0, 6])
+
+
+def _sets(hidden=8):
+    x = torch.randn(int(SIZES.sum()), hidden, dtype=torch.float64)
+    return x, Segments.from_sizes(SIZES), list(torch.split(x, SIZES.tolist()))
+
+
+def _mab(hidden=8):
+    return MAB(hidden, heads=2).double().eval()
+
+
+def _dense(mab, q, kv):
+    """Plain attention on one unpadded set, the independent reference."""
+    mask = torch.ones(1, kv.size(0), dtype=torch.bool)
+    return dense_masked_attention(mab, q[None], kv[None], mask)[0]
+
+
+def test_pairwise_attention_equals_dense_per_set():
+    mab = _mab()
+    x, segments, parts = _sets()
+    got = pairwise_segment_attention(mab, x, segments)
+    expected = torch.cat([_dense(mab, p, p) for p in parts if p.numel()])
+    assert torch.allclose(got, expected, atol=1e-10)
+
+
+def test_seed_attention_equals_dense_per_set_and_handles_empty_set():
+    mab = _mab()
+    seeds = torch.randn(3, 8, dtype=torch.float64)
+    x, segments, parts = _sets()
+    got = seed_segment_attention(mab, seeds, x, segments)
+    assert got.shape == (4, 3, 8)
+    for s, part in enumerate(parts):
+        if part.numel():
+            assert torch.allclose(got[s], _dense(mab, seeds, part), atol=1e-10)
+    empty = mab.combine(seeds, torch.zeros(3, 2, 4, dtype=torch.float64))
+    assert torch.allclose(got[2], empty)
+
+
+def test_element_to_set_attention_equals_dense():
+    mab = _mab()
+    x, segments, parts = _sets()
+    per_set = torch.randn(4, 5, 8, dtype=torch.float64)
+    got = element_to_set_attention(mab, x, per_set, segments)
+    expected = torch.cat([_dense(mab, p, per_set[s]) for s, p in enumerate(parts) if p.numel()])
+    assert torch.allclose(got, expected, atol=1e-10)
+
+
+def test_dense_masked_attention_ignores_padding():
+    mab = _mab()
+    x = torch.randn(2, 6, 8, dtype=torch.float64)
+    mask = torch.tensor([[1, 1, 1, 0, 0, 0], [1, 1, 1, 1, 1, 1]], dtype=torch.bool)
+    out = dense_masked_attention(mab, x, x, mask)
+    garbage = x.clone()
+    garbage[0, 3:] = 1e3
+    out2 = dense_masked_attention(mab, garbage, garbage, mask)
+    assert torch.allclose(out[0, :3], out2[0, :3], atol=1e-10)
+    assert torch.allclose(out[0, :3], _dense(mab, x[0, :3], x[0, :3]), atol=1e-10)
+
+
+def test_hidden_must_divide_heads():
+    with pytest.raises(ValueError, match="divisible"):
+        MAB(10, heads=4)

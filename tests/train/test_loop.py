@@ -1,0 +1,70 @@
+import torch
+from torch import nn
+from torch_geometric.loader import DataLoader
+
+from sne_pyg import convert
+from sne_pyg.train import TargetScaler, TrainConfig, fit, kendall_tau, mse, predict, recalibrate_batchnorm
+
+
+def test_target_scaler_round_trip():
+    y = torch.tensor([[1.0], [3.0], [8.0]])
+    scaler = TargetScaler(y)
+    z = scaler.encode(y)
+    assert torch.allclose(z.mean(0), torch.zeros(1), atol=1e-6)
+    assert torch.allclose(z.std(0), torch.ones(1), atol=1e-6)
+    assert torch.allclose(scaler.decode(z), y)
+
+
+def test_metrics_known_answers():
+    assert mse(torch.tensor([1.0, 2.0]), torch.tensor([2.0, 4.0])) == 2.5
+    # 4 items, exactly one discordant pair of 6: tau = (5 - 1) / 6
+    assert abs(kendall_tau(torch.tensor([1.0, 2.0, 4.0, 3.0]), torch.tensor([1.0, 2.0, 3.0, 4.0])) - 4 / 6) < 1e-12
+
+
+class _Pooled(nn.Module):
+    """A tiny model over converted networks: BatchNorm + linear on per-network mean |w|."""
+
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.BatchNorm1d(1)
+        self.lin = nn.Linear(1, 1)
+
+    def features(self, batch):
+        per_net = torch.zeros(batch.num_graphs).index_add_(0, batch.batch, batch.chunks.abs().sum(1))
+        return (per_net / batch.net_num_chunks).unsqueeze(1)
+
+    def forward(self, batch):
+        return self.lin(self.norm(self.features(batch)))
+
+
+def _zoo(n=24):
+    nets = []
+    for i in range(n):
+        scale = 0.5 + i / n
+        net = nn.Linear(4, 4)
+        with torch.no_grad():
+            net.weight.mul_(scale)
+        nets.append(convert(net, chunk_size=8, y=[float(net.weight.detach().abs().mean())]))
+    return nets
+
+
+def test_recalibrated_batchnorm_holds_exact_dataset_statistics():
+    zoo = _zoo()
+    model = _Pooled()
+    recalibrate_batchnorm(model, zoo, batch_size=5)
+    feats = torch.cat([model.features(b) for b in DataLoader(zoo, batch_size=64)])
+    assert torch.allclose(model.norm.running_mean, feats.mean(0), atol=1e-6)
+    assert model.norm.momentum == 0.1      # restored
+
+
+def test_fit_learns_and_restores_the_best_state():
+    zoo = _zoo()
+    train, val = zoo[::2], zoo[1::2]
+    scaler = TargetScaler(torch.cat([d.y for d in train]))
+    model = _Pooled()
+    before = mse(*predict(model, val, scaler))
+    result = fit(model, train, val, TrainConfig(epochs=40, lr=0.05, batch_size=4, progress=False), scaler)
+    after = mse(*predict(model, val, scaler))
+    assert after < 0.05 * before
+    assert abs(after - result.best_val) < 1e-9
+    assert result.history[result.best_epoch]["val_mse"] == result.best_val
