@@ -28,13 +28,14 @@ def plot_training_curve(history: list[dict], path: str) -> None:
     """Training loss (standardised targets) and validation MSE per epoch."""
     epochs = [h["epoch"] for h in history]
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(epochs, [h["train_loss"] for h in history], label="train loss (standardised)")
+    ax.plot(epochs, [h["train_loss"] for h in history], color="tab:blue")
     ax.set_xlabel("epoch")
+    ax.set_ylabel("train loss (standardised targets)", color="tab:blue")
     ax.set_yscale("log")
     ax2 = ax.twinx()
-    ax2.plot(epochs, [h["val_mse"] for h in history], color="tab:orange", label="val MSE")
+    ax2.plot(epochs, [h["val_mse"] for h in history], color="tab:orange")
+    ax2.set_ylabel("validation MSE", color="tab:orange")
     ax2.set_yscale("log")
-    fig.legend(loc="upper right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -73,18 +73,46 @@ class NetworkZoo(InMemoryDataset):
         networks = self.generate()
         if self.pre_transform is not None:
             networks = [self.pre_transform(d) for d in networks]
-        order = torch.randperm(len(networks), generator=torch.Generator().manual_seed(self.split_seed)).tolist()
-        n_train = int(round(self.fractions[0] * len(networks)))
-        n_val = int(round(self.fractions[1] * len(networks)))
-        bounds = (0, n_train, n_train + n_val, len(networks))
-        os.makedirs(self.processed_dir, exist_ok=True)
-        with open(osp.join(self.processed_dir, "settings.json"), "w") as f:
-            json.dump(dict(self.settings(), fractions=self.fractions, split_seed=self.split_seed), f, indent=2)
-        for i, path in enumerate(self.processed_paths):
-            part = [networks[j] for j in order[bounds[i]:bounds[i + 1]]]
-            if not part:
-                raise ValueError(f"split {SPLITS[i]!r} would be empty: {len(networks)} networks with "
-                                 f"fractions {self.fractions}; generate more networks")
-            tmp = f"{path}.tmp"
-            self.save(part, tmp)
-            os.replace(tmp, path)   # atomic: an interrupted run never leaves a half-written split
+        save_splits(networks, self.processed_dir, self.fractions, self.split_seed,
+                    settings=dict(self.settings(), fractions=self.fractions, split_seed=self.split_seed))
+
+
+def save_splits(networks: Sequence[NetworkData], folder: str, fractions: Sequence[float] = (0.8, 0.1, 0.1),
+                split_seed: int = 0, settings: dict | None = None) -> dict[str, int]:
+    """Shuffle ``networks`` (seeded), cut them into train/val/test and save ``folder/{split}.pt``.
+
+    Every file is written to a temporary name and renamed, so an interrupted run never leaves a
+    half-written split. Returns the size of each split.
+    """
+    order = torch.randperm(len(networks), generator=torch.Generator().manual_seed(split_seed)).tolist()
+    n_train = int(round(fractions[0] * len(networks)))
+    n_val = int(round(fractions[1] * len(networks)))
+    bounds = (0, n_train, n_train + n_val, len(networks))
+    parts = {split: [networks[j] for j in order[bounds[i]:bounds[i + 1]]] for i, split in enumerate(SPLITS)}
+    empty = [split for split, part in parts.items() if not part]
+    if empty:
+        raise ValueError(f"split(s) {empty} would be empty: {len(networks)} networks with fractions "
+                         f"{tuple(fractions)}; provide more networks")
+    os.makedirs(folder, exist_ok=True)
+    if settings is not None:
+        with open(osp.join(folder, "settings.json"), "w") as f:
+            json.dump(settings, f, indent=2)
+    for split, part in parts.items():
+        path = osp.join(folder, f"{split}.pt")
+        InMemoryDataset.save(part, f"{path}.tmp")
+        os.replace(f"{path}.tmp", path)
+    return {split: len(part) for split, part in parts.items()}
+
+
+class ZooFolder(InMemoryDataset):
+    """One split of a zoo folder written by :func:`save_splits` (e.g. by a converter)."""
+
+    def __init__(self, folder: str, split: str = "train", transform=None) -> None:
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        path = osp.join(folder, f"{split}.pt")
+        if not osp.exists(path):
+            raise FileNotFoundError(f"no {split!r} split in {folder!r} (expected {path})")
+        self.folder = folder
+        super().__init__(None, transform)
+        self.load(path, NetworkData)

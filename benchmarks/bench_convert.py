@@ -1,0 +1,80 @@
+"""convert() time vs one torch.cat of all parameters (the memory-bound reference), side by side.
+
+    python benchmarks/bench_convert.py [--quick] [--out DIR]
+
+Target (issue 6): convert <= 3x the cat time from 1k to 100M+ parameters.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+import torch
+from torch import nn
+
+from sne_pyg import convert
+
+
+def mlp(width: int, depth: int) -> nn.Module:
+    layers = [nn.Linear(width, width) for _ in range(depth)]
+    return nn.Sequential(*layers)
+
+
+def cnn(channels: int, depth: int) -> nn.Module:
+    layers = []
+    for _ in range(depth):
+        layers += [nn.Conv2d(channels, channels, 3), nn.BatchNorm2d(channels)]
+    return nn.Sequential(*layers)
+
+
+def transformer(d: int, layers: int) -> nn.Module:
+    layer = nn.TransformerEncoderLayer(d, 8, 4 * d, batch_first=True)
+    return nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+
+
+def cases(quick: bool) -> dict[str, nn.Module]:
+    if quick:
+        return {"mlp-1k": mlp(16, 4), "cnn-100k": cnn(32, 10), "transformer-800k": transformer(128, 4)}
+    return {"mlp-1k": mlp(16, 4), "cnn-1M": cnn(64, 27), "transformer-12M": transformer(512, 4),
+            "mlp-100M": mlp(4096, 6), "transformer-113M": transformer(1024, 9)}
+
+
+def best_of(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def run(quick: bool = False, out: str | None = None, chunk_size: int = 64) -> list[dict]:
+    rows = []
+    for name, model in cases(quick).items():
+        state = model.state_dict()
+        tensors = [t for t in state.values() if t.is_floating_point()]
+        params = sum(t.numel() for t in tensors)
+        repeats = 5 if params < 10_000_000 else 2
+        cat = best_of(lambda: torch.cat([t.reshape(-1) for t in tensors]), repeats)
+        conv = best_of(lambda: convert(state, chunk_size=chunk_size), repeats)
+        rows.append({"network": name, "params": params, "cat_s": cat, "convert_s": conv, "ratio": conv / cat})
+        del model, state, tensors
+    if out:
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, "convert.json"), "w") as f:
+            json.dump({"chunk_size": chunk_size, "threads": torch.get_num_threads(), "rows": rows}, f, indent=2)
+    print(f"{'network':<18}{'params':>13}{'torch.cat (ms)':>16}{'convert (ms)':>14}{'ratio':>8}")
+    for r in rows:
+        print(f"{r['network']:<18}{r['params']:>13,}{1e3 * r['cat_s']:>16.2f}{1e3 * r['convert_s']:>14.2f}"
+              f"{r['ratio']:>8.2f}")
+    return rows
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args()
+    run(args.quick, args.out)

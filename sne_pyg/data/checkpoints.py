@@ -1,0 +1,38 @@
+"""Safe loading of user checkpoints: ``.pt``/``.pth``/``.bin`` (``weights_only=True``) and ``.safetensors``."""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import torch
+from torch import Tensor
+
+CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors")
+# common wrappers around a state_dict inside a checkpoint file
+_WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "weights")
+
+
+def load_state_dict(path: str) -> dict[str, Tensor]:
+    """Read a state_dict from ``path`` without executing code from the file.
+
+    Pickle-based files are read with ``torch.load(weights_only=True)``; a checkpoint that wraps
+    its weights (``{"state_dict": ...}``, ``{"model": ...}``) is unwrapped.
+
+    Raises:
+        ValueError: unknown suffix, or the file holds no mapping of tensors (the path is named).
+    """
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix == ".safetensors":
+        from safetensors.torch import load_file
+        return load_file(path, device="cpu")
+    if suffix not in CHECKPOINT_SUFFIXES:
+        raise ValueError(f"{path}: unknown checkpoint type {suffix!r}; expected one of {CHECKPOINT_SUFFIXES}")
+    obj = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(obj, Mapping):
+        for key in _WRAPPER_KEYS:
+            if isinstance(obj.get(key), Mapping):
+                obj = obj[key]
+                break
+    if not isinstance(obj, Mapping) or not any(isinstance(v, Tensor) for v in obj.values()):
+        raise ValueError(f"{path}: holds a {type(obj).__name__}, not a state_dict of tensors")
+    return dict(obj)

@@ -1,0 +1,73 @@
+import importlib.util
+import pathlib
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from sne_pyg.data import ZooFolder
+from tests import builders
+
+PATH = pathlib.Path(__file__).parents[2] / "converters" / "checkpoints.py"
+
+
+def _converter():
+    spec = importlib.util.spec_from_file_location("checkpoints_converter", PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _write_zoo(folder, n=10):
+    models, rows = {}, ["file,acc,gap"]
+    for i in range(n):
+        model = builders.cnn_bn(seed=i)
+        name = f"net{i}.safetensors" if i % 2 else f"net{i}.pt"
+        state = model.state_dict()
+        if name.endswith(".pt"):
+            torch.save({"model": state} if i % 4 == 0 else state, folder / name)
+        else:
+            save_file({k: v.contiguous() for k, v in state.items()}, str(folder / name))
+        models[name] = model
+        rows.append(f"{name},{0.5 + i / 100},{i / 10}")
+    (folder / "labels.csv").write_text("\n".join(rows) + "\n")
+    return models
+
+
+def test_converted_weights_reproduce_the_source_networks(tmp_path):
+    source = tmp_path / "ckpt"
+    source.mkdir()
+    models = _write_zoo(source)
+    sizes = _converter().main([str(source), "--labels", str(source / "labels.csv"), "--out", str(tmp_path / "zoo"),
+                               "--chunk-size", "16", "--fractions", "0.6,0.2,0.2"])
+    assert sizes == {"train": 6, "val": 2, "test": 2}
+    seen = set()
+    x = torch.randn(2, 1, 8, 8)
+    for split in ("train", "val", "test"):
+        for data in ZooFolder(str(tmp_path / "zoo"), split):
+            original = models[data.source]
+            rebuilt = builders.cnn_bn(seed=99).eval()
+            rebuilt.load_state_dict(data.to_state_dict())
+            assert torch.equal(rebuilt(x), original.eval()(x))
+            i = int(data.source[3:].split(".")[0])
+            assert data.y.tolist() == [[pytest.approx(0.5 + i / 100), pytest.approx(i / 10)]]
+            seen.add(data.source)
+    assert seen == set(models)
+
+
+def test_labels_errors_name_the_problem(tmp_path):
+    converter = _converter()
+    (tmp_path / "labels.csv").write_text("path,acc\nx.pt,1\n")
+    with pytest.raises(ValueError, match="'file' column"):
+        converter.read_labels(str(tmp_path / "labels.csv"), None)
+    (tmp_path / "labels.csv").write_text("file,acc\nx.pt,high\n")
+    with pytest.raises(ValueError, match="line 2"):
+        converter.read_labels(str(tmp_path / "labels.csv"), None)
+    with pytest.raises(ValueError, match=r"\['gap'\]"):
+        (tmp_path / "labels.csv").write_text("file,acc\nx.pt,1\n")
+        converter.read_labels(str(tmp_path / "labels.csv"), ["gap"])
+
+
+def test_zoo_folder_missing_split(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train"):
+        ZooFolder(str(tmp_path), "train")
