@@ -175,3 +175,10 @@ def test_non_tensor_entry_names_the_key():
 def test_not_a_model():
     with pytest.raises(TypeError, match="nn.Module or a state_dict"):
         convert(torch.randn(3))
+
+
+def test_huge_finite_values_whose_sum_overflows_still_convert():
+    state = {"w": torch.full((4, 2), 3e38)}          # float32 sum overflows to inf
+    assert not torch.isfinite(state["w"].sum())
+    data = convert(state, chunk_size=4)
+    assert_state_dicts_identical(data.to_state_dict(), state)
