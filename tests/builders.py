@@ -81,3 +81,23 @@ def gpt2_block(seed: int = 0) -> nn.Module:
 
 
 ALL = {"mlp": mlp, "cnn_bn": cnn_bn, "transformer": transformer_encoder, "gpt2_block": gpt2_block}
+
+
+def permute_mlp_hidden(model: nn.Sequential, seed: int = 0, wrong: bool = False) -> nn.Sequential:
+    """A copy of a Linear/activation MLP with every hidden layer's neurons permuted.
+
+    ``wrong=True`` permutes the rows of each hidden layer but not the next layer's columns,
+    which changes the function (for tests that must be able to fail).
+    """
+    import copy
+    generator = torch.Generator().manual_seed(seed)
+    out = copy.deepcopy(model)
+    linears = [m for m in out if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        for a, b in zip(linears[:-1], linears[1:]):
+            perm = torch.randperm(a.out_features, generator=generator)
+            a.weight.copy_(a.weight[perm])
+            a.bias.copy_(a.bias[perm])
+            if not wrong:
+                b.weight.copy_(b.weight[:, perm])
+    return out

@@ -35,6 +35,7 @@ from ..segment import Segments, segment_sum
 from .aggr import SegmentSetTransformer
 from .chunk_encoder import ChunkEncoder
 from .encodings import StructureEncoding
+from .head import PredictionHead
 
 
 def layer_rms(data: NetworkData) -> Tensor:
@@ -45,11 +46,11 @@ def layer_rms(data: NetworkData) -> Tensor:
 
 
 def scaled_values(values: Tensor, rms: Tensor, eps: float = 1e-12) -> Tensor:
-    r"""Lift input ``[n, c, 2]``: each value relative to its layer's scale, and the scale itself,
+    r"""Lift input ``[..., 2]`` (``rms`` broadcast over trailing dims of ``values``): each value relative to its layer's scale, and the scale itself,
     :math:`(v / \mathrm{rms}_\ell,\ \log \mathrm{rms}_\ell)`. Layers of any magnitude
     (SIREN hidden weights are ~0.01, norm gains ~1) then reach the set functions on one scale.
     """
-    rms = rms.clamp_min(eps).unsqueeze(-1)
+    rms = rms.clamp_min(eps).view(*rms.shape, *([1] * (values.dim() - rms.dim())))
     return torch.stack([values / rms, rms.log().expand_as(values)], dim=-1)
 
 
@@ -89,7 +90,7 @@ class SNE(nn.Module):
         self.layer_encoder = SegmentSetTransformer(hidden, heads, layer_blocks, layer_block, num_inducing, ff_mult)
         self.network_encoder = SegmentSetTransformer(hidden, heads, network_blocks, network_block,
                                                      num_inducing, ff_mult)
-        self.head = None if out_dim is None else nn.Sequential(nn.BatchNorm1d(hidden), MLP([hidden, hidden, out_dim], norm=None))
+        self.head = None if out_dim is None else PredictionHead(hidden, out_dim)
 
     def reset_parameters(self) -> None:
         for module in self.children():

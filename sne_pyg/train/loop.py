@@ -60,6 +60,15 @@ def targets_of(dataset) -> Tensor:
 
 
 @torch.no_grad()
+def materialize(model: nn.Module, dataset, batch_size: int = 32, device: str = "cpu") -> None:
+    """Run one batch through ``model`` (eval mode) so lazily built layers exist before an optimizer does."""
+    was_training = model.training
+    model.eval()
+    model(next(iter(DataLoader(dataset, batch_size=batch_size))).to(device))
+    model.train(was_training)
+
+
+@torch.no_grad()
 def recalibrate_batchnorm(model: nn.Module, dataset, batch_size: int = 64, device: str = "cpu") -> None:
     """Recompute every BatchNorm's running statistics from one pass over ``dataset``.
 
@@ -110,6 +119,7 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
     model.to(config.device)
     loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True,
                         generator=torch.Generator().manual_seed(config.seed))
+    materialize(model, train_set, config.batch_size, config.device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(config.epochs, 1))
     best_val, best_epoch, best_state, history = math.inf, -1, None, []
