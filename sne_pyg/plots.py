@@ -25,7 +25,7 @@ def plot_predictions(true: Tensor, pred: Tensor, path: str, title: str = "", lab
 
 
 def plot_training_curve(history: list[dict], path: str) -> None:
-    """Training loss (standardised targets) and validation MSE per epoch."""
+    """Training loss and validation MSE (regression) or loss (classification) per epoch."""
     epochs = [h["epoch"] for h in history]
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(epochs, [h["train_loss"] for h in history], color="tab:blue")
@@ -33,8 +33,9 @@ def plot_training_curve(history: list[dict], path: str) -> None:
     ax.set_ylabel("train loss (standardised targets)", color="tab:blue")
     ax.set_yscale("log")
     ax2 = ax.twinx()
-    ax2.plot(epochs, [h["val_mse"] for h in history], color="tab:orange")
-    ax2.set_ylabel("validation MSE", color="tab:orange")
+    key = "val_mse" if "val_mse" in history[0] else "val_loss"
+    ax2.plot(epochs, [h[key] for h in history], color="tab:orange")
+    ax2.set_ylabel("validation " + ("MSE" if key == "val_mse" else "loss"), color="tab:orange")
     ax2.set_yscale("log")
     fig.tight_layout()
     fig.savefig(path, dpi=120)

@@ -9,10 +9,13 @@ from torch_geometric.data import Data
 
 from .layout import NetworkLayout
 
-# Parent pointers: offset by the number of parents of each example when batching.
-# (PyG offsets names containing 'index'/'batch' by the node count, which is wrong here,
-# so the pointers have neutral names and their own increments.)
-_PARENT_OF = {"chunk2layer": "layer_type", "layer2net": None}
+# Pointers into another level: offset by the size of that level in each example when batching
+# (None: by one per network). PyG would offset names containing 'index'/'batch' by the chunk
+# count, which is wrong here, so every pointer has an explicit rule.
+_PARENT_OF = {"chunk2layer": "layer_type", "layer2net": None,
+              # neural-graph view (sne_pyg.data.neural_graph): its own node set
+              "ng_edge_index": "ng_x", "ng_node2net": None}
+_CAT_DIM = {"ng_edge_index": 1}
 
 
 class NetworkData(Data):
@@ -37,7 +40,7 @@ class NetworkData(Data):
 
     def __cat_dim__(self, key: str, value: Any, *args, **kwargs) -> Any:
         if key in _PARENT_OF:
-            return 0
+            return _CAT_DIM.get(key, 0)
         return super().__cat_dim__(key, value, *args, **kwargs)
 
     # ---- sizes and derived views -------------------------------------------------

@@ -1,7 +1,7 @@
-"""Training loop and metrics."""
-from .loop import (TargetScaler, TrainConfig, TrainResult, fit, predict, recalibrate_batchnorm, seed_everything,
-                   targets_of)
-from .metrics import kendall_tau, mse
+"""Training loop and metrics shared by every model."""
+from .loop import (TASKS, TargetScaler, TrainConfig, TrainResult, evaluate, fit, materialize, predict,
+                   prepare_dataset, recalibrate_batchnorm, seed_everything, targets_of)
+from .metrics import accuracy, kendall_tau, mse
 
-__all__ = ["fit", "predict", "TrainConfig", "TrainResult", "TargetScaler", "seed_everything", "targets_of", "recalibrate_batchnorm",
-           "mse", "kendall_tau"]
+__all__ = ["fit", "evaluate", "predict", "prepare_dataset", "materialize", "recalibrate_batchnorm", "TrainConfig",
+           "TrainResult", "TargetScaler", "TASKS", "seed_everything", "targets_of", "mse", "kendall_tau", "accuracy"]

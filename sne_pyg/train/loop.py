@@ -12,7 +12,9 @@ from torch import Tensor, nn
 from torch_geometric.loader import DataLoader
 from tqdm.auto import tqdm
 
-from .metrics import mse
+from .metrics import accuracy, kendall_tau, mse
+
+TASKS = ("regression", "classification")
 
 
 def seed_everything(seed: int) -> None:
@@ -37,6 +39,11 @@ class TargetScaler:
 
 @dataclass
 class TrainConfig:
+    """Settings of :func:`fit`. ``task``: ``"regression"`` (MSE on standardised targets, model
+    selection by validation MSE) or ``"classification"`` (cross-entropy on integer labels in
+    ``y``, selection by validation loss)."""
+
+    task: str = "regression"
     epochs: int = 50
     batch_size: int = 32
     lr: float = 1e-3
@@ -57,6 +64,14 @@ class TrainResult:
 
 def targets_of(dataset) -> Tensor:
     return torch.cat([dataset[i].y for i in range(len(dataset))])
+
+
+def prepare_dataset(model: nn.Module, dataset) -> list:
+    """Apply ``model.prepare`` (a model's view, e.g. NeuralGraph's graph) once to every network."""
+    prepare = getattr(model, "prepare", None)
+    if prepare is None:
+        return dataset
+    return [prepare(dataset[i]) for i in range(len(dataset))]
 
 
 @torch.no_grad()
@@ -101,7 +116,7 @@ def recalibrate_batchnorm(model: nn.Module, dataset, batch_size: int = 64, devic
 @torch.no_grad()
 def predict(model: nn.Module, dataset, scaler: TargetScaler | None = None, batch_size: int = 64,
             device: str = "cpu") -> tuple[Tensor, Tensor]:
-    """Predictions and targets over a dataset, in the targets' original units."""
+    """Model outputs and targets over a dataset (regression outputs in the targets' units)."""
     model.eval()
     preds, trues = [], []
     for batch in DataLoader(dataset, batch_size=batch_size):
@@ -112,9 +127,31 @@ def predict(model: nn.Module, dataset, scaler: TargetScaler | None = None, batch
     return torch.cat(preds), torch.cat(trues)
 
 
+def evaluate(model: nn.Module, dataset, task: str = "regression", scaler: TargetScaler | None = None,
+             batch_size: int = 64, device: str = "cpu") -> dict[str, float]:
+    """Regression: ``mse`` and Kendall's ``tau`` (first target); classification: ``loss`` and ``accuracy``."""
+    out, y = predict(model, dataset, scaler, batch_size, device)
+    if task == "classification":
+        labels = y.view(-1).long()
+        return {"loss": float(nn.functional.cross_entropy(out, labels)), "accuracy": accuracy(out, labels)}
+    return {"mse": mse(out, y), "tau": kendall_tau(out[:, 0], y[:, 0])}
+
+
+def _loss(out: Tensor, y: Tensor, task: str, scaler: TargetScaler | None) -> Tensor:
+    if task == "classification":
+        return nn.functional.cross_entropy(out, y.view(-1).long())
+    return nn.functional.mse_loss(out, scaler.encode(y) if scaler is not None else y)
+
+
 def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(),
         scaler: TargetScaler | None = None) -> TrainResult:
-    """Train ``model`` to regress ``y`` (MSE on standardised targets); keeps the best val state."""
+    """Train ``model`` on ``train_set``; keeps the state that was best on ``val_set``.
+
+    Seeded (``config.seed``), early stopping after ``config.patience`` epochs without a better
+    validation score, a progress bar, and exact BatchNorm statistics before each evaluation.
+    """
+    if config.task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {config.task!r}")
     seed_everything(config.seed)
     model.to(config.device)
     loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True,
@@ -129,8 +166,7 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
         total, count = 0.0, 0
         for batch in loader:
             batch = batch.to(config.device)
-            y = scaler.encode(batch.y) if scaler is not None else batch.y
-            loss = nn.functional.mse_loss(model(batch), y)
+            loss = _loss(model(batch), batch.y, config.task, scaler)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.grad_clip is not None:
@@ -140,11 +176,13 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
             count += batch.num_graphs
         schedule.step()
         recalibrate_batchnorm(model, train_set, config.batch_size, config.device)
-        val = mse(*predict(model, val_set, scaler, device=config.device))
-        history.append({"epoch": epoch, "train_loss": total / max(count, 1), "val_mse": val})
+        metrics = evaluate(model, val_set, config.task, scaler, device=config.device)
+        val = metrics["mse"] if config.task == "regression" else metrics["loss"]
+        history.append({"epoch": epoch, "train_loss": total / max(count, 1),
+                        **{f"val_{k}": v for k, v in metrics.items()}})
         if val < best_val:
             best_val, best_epoch, best_state = val, epoch, copy.deepcopy(model.state_dict())
-        bar.set_postfix(train=f"{total / max(count, 1):.4f}", val_mse=f"{val:.4f}", best=f"{best_val:.4f}")
+        bar.set_postfix(train=f"{total / max(count, 1):.4f}", val=f"{val:.4f}", best=f"{best_val:.4f}")
         if epoch - best_epoch >= config.patience:
             break
     if best_state is not None:

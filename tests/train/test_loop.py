@@ -1,9 +1,11 @@
+import pytest
 import torch
 from torch import nn
 from torch_geometric.loader import DataLoader
 
 from sne_pyg import convert
-from sne_pyg.train import TargetScaler, TrainConfig, fit, kendall_tau, mse, predict, recalibrate_batchnorm
+from sne_pyg.train import (TargetScaler, TrainConfig, evaluate, fit, kendall_tau, mse, predict,
+                           recalibrate_batchnorm)
 
 
 def test_target_scaler_round_trip():
@@ -68,3 +70,36 @@ def test_fit_learns_and_restores_the_best_state():
     assert after < 0.05 * before
     assert abs(after - result.best_val) < 1e-9
     assert result.history[result.best_epoch]["val_mse"] == result.best_val
+
+
+class _Classifier(_Pooled):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(1, 2)
+
+
+def test_classification_task_learns_labels():
+    zoo = _zoo(32)
+    for i, d in enumerate(zoo):          # label: is the weight scale above the median?
+        d.y = torch.tensor([[float(i >= 16)]])
+    train, val = zoo[::2], zoo[1::2]
+    model = _Classifier()
+    result = fit(model, train, val, TrainConfig(task="classification", epochs=60, lr=0.05, batch_size=4,
+                                                progress=False))
+    metrics = evaluate(model, val, "classification")
+    assert metrics["accuracy"] >= 0.9
+    assert abs(metrics["loss"] - result.best_val) < 1e-9
+
+
+def test_evaluate_reports_kendall_tau_of_predictions():
+    zoo = _zoo()
+    model = _Pooled().eval()
+    out, y = predict(model, zoo)
+    metrics = evaluate(model, zoo)
+    assert abs(metrics["tau"] - kendall_tau(out[:, 0], y[:, 0])) < 1e-12
+    assert abs(metrics["mse"] - mse(out, y)) < 1e-12
+
+
+def test_unknown_task():
+    with pytest.raises(ValueError, match="task"):
+        fit(_Pooled(), _zoo(4), _zoo(4), TrainConfig(task="ranking", progress=False))

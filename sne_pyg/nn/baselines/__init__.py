@@ -2,6 +2,7 @@
 from .deepsets import DeepSets
 from .dwsnet import DWSLayer, DWSNet
 from .flat_mlp import FlatMLP
+from .neural_graph import NeuralGraph
 from .statnn import StatNN
 
-__all__ = ["DeepSets", "DWSNet", "DWSLayer", "FlatMLP", "StatNN"]
+__all__ = ["DeepSets", "DWSNet", "DWSLayer", "FlatMLP", "NeuralGraph", "StatNN"]

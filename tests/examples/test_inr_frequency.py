@@ -1,0 +1,36 @@
+import importlib.util
+import json
+import pathlib
+import statistics
+
+from sne_pyg.nn import MODELS, build_model
+from sne_pyg.train import materialize, prepare_dataset
+from sne_pyg.zoos import SineINRZoo
+
+PATH = pathlib.Path(__file__).parents[2] / "examples" / "inr_frequency.py"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("inr_frequency", PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_table_1_results(tmp_path):
+    out, root = tmp_path / "out", tmp_path / "zoo"
+    _load().main(["--quick", "--out", str(out), "--root", str(root), "--no-progress"])
+    results = json.loads((out / "results.json").read_text())
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(results) == set(MODELS)
+    train = SineINRZoo(str(root), "train", size=60, steps=200, progress=False)
+    for name, r in results.items():
+        assert set(r) == {"params", "mse_mean", "mse_std", "seeds"}
+        assert r["seeds"] == 3
+        scores = summary["per_seed"][name]["mse"]
+        assert abs(r["mse_mean"] - statistics.fmean(scores)) < 1e-12
+        assert abs(r["mse_std"] - statistics.stdev(scores)) < 1e-12
+        model = build_model(name, hidden=16, out_dim=1)
+        materialize(model, prepare_dataset(model, train))
+        assert r["params"] == sum(p.numel() for p in model.parameters())
+    assert (out / "mse.png").read_bytes()[:4] == b"\x89PNG"
