@@ -93,19 +93,35 @@ class NetworkData(Data):
         rows, cols = int(self.layer_rows[layer]), int(self.layer_cols[layer])
         return self.chunks.reshape(-1)[start:start + rows * cols].view(rows, cols)
 
-    def to_state_dict(self) -> dict[str, Any]:
-        """The state_dict this network was converted from: same keys, order, dtypes, values."""
-        if self.num_networks != 1:
-            raise ValueError(f"to_state_dict() needs one network, this batch holds {self.num_networks}: "
-                             "use batch.get_example(i).to_state_dict()")
+    def _unpack(self, flat: Tensor, dtype: torch.dtype | None = None) -> dict[str, Tensor]:
+        """Cut a tensor laid out like ``chunks.reshape(-1)`` into the encoded state_dict entries."""
         layout: NetworkLayout = self.layout
-        out = {key: torch.empty(info.shape, dtype=info.dtype) for key, info in layout.params.items()}
+        out = {key: torch.empty(info.shape, dtype=dtype or info.dtype) for key, info in layout.params.items()}
+        start = 0
         for i, layer in enumerate(layout.layers):
-            block = self.layer_values(i).detach().cpu()
+            block = flat[start:start + layer.numel].view(layer.rows, layer.cols)
             col = 0
             for piece, width in zip(layer.pieces, layer.piece_cols):
                 piece.view(out[piece.key]).copy_(block[:, col:col + width])
                 col += width
+            start += int(self.layer_num_chunks[i]) * self.chunk_size
+        return out
+
+    def positions(self) -> dict[str, Tensor]:
+        """For every encoded entry, the index of each of its values in ``chunks.reshape(-1)``."""
+        self._require_single("positions")
+        return self._unpack(torch.arange(self.chunks.numel()), torch.long)
+
+    def _require_single(self, what: str) -> None:
+        if self.num_networks != 1:
+            raise ValueError(f"{what}() needs one network, this batch holds {self.num_networks}: "
+                             f"use batch.get_example(i).{what}()")
+
+    def to_state_dict(self) -> dict[str, Any]:
+        """The state_dict this network was converted from: same keys, order, dtypes, values."""
+        self._require_single("to_state_dict")
+        layout: NetworkLayout = self.layout
+        out = self._unpack(self.chunks.detach().cpu().reshape(-1))
         state = {}
         for key in layout.keys:
             if key in layout.skipped:

@@ -12,6 +12,7 @@ from torch import Tensor, nn
 from torch_geometric.loader import DataLoader
 from tqdm.auto import tqdm
 
+from ..symmetry.invariance import logit_invariance_loss
 from .metrics import accuracy, kendall_tau, mse
 
 TASKS = ("regression", "classification")
@@ -50,6 +51,8 @@ class TrainConfig:
     weight_decay: float = 1e-5
     patience: int = 15           # epochs without validation improvement before stopping
     grad_clip: float | None = 1.0
+    li_weight: float = 0.0       # Logit Invariance weight (0: off, the default for every model)
+    li_samples: int = 1          # random symmetry transforms per batch for Logit Invariance
     seed: int = 0
     device: str = "cpu"
     progress: bool = True
@@ -159,6 +162,7 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
     materialize(model, train_set, config.batch_size, config.device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(config.epochs, 1))
+    li_generator = torch.Generator().manual_seed(config.seed + 1)
     best_val, best_epoch, best_state, history = math.inf, -1, None, []
     bar = tqdm(range(config.epochs), desc=f"training {type(model).__name__}", disable=not config.progress)
     for epoch in bar:
@@ -166,7 +170,10 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
         total, count = 0.0, 0
         for batch in loader:
             batch = batch.to(config.device)
-            loss = _loss(model(batch), batch.y, config.task, scaler)
+            out = model(batch)
+            loss = _loss(out, batch.y, config.task, scaler)
+            if config.li_weight > 0:
+                loss = loss + config.li_weight * logit_invariance_loss(model, batch, config.li_samples, li_generator)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.grad_clip is not None:
