@@ -8,18 +8,24 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench_convert  # noqa: E402
+import bench_invariance  # noqa: E402
 
-BENCHMARKS = {"convert": bench_convert.run}
+BENCHMARKS = {"convert": bench_convert.run, "invariance": bench_invariance.run}
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smoke size (CI)")
     parser.add_argument("--out", default="runs/benchmarks")
+    parser.add_argument("--only", default=None, help="comma-separated subset of " + ",".join(BENCHMARKS))
     args = parser.parse_args(argv)
-    for name, run in BENCHMARKS.items():
+    names = args.only.split(",") if args.only else list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s) {unknown}; choose from {list(BENCHMARKS)}")
+    for name in names:
         print(f"\n== {name} ==")
-        run(quick=args.quick, out=args.out)
+        BENCHMARKS[name](quick=args.quick, out=args.out)
 
 
 if __name__ == "__main__":
