@@ -101,3 +101,14 @@ def permute_mlp_hidden(model: nn.Sequential, seed: int = 0, wrong: bool = False)
             if not wrong:
                 b.weight.copy_(b.weight[:, perm])
     return out
+
+
+def load_script(relative_path: str):
+    """Import a script of the repository (examples/, converters/) as a module."""
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).parents[1] / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

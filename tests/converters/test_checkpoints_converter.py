@@ -1,21 +1,10 @@
-import importlib.util
-import pathlib
-
 import pytest
 import torch
 from safetensors.torch import save_file
 
 from sne_pyg.data import ZooFolder
 from tests import builders
-
-PATH = pathlib.Path(__file__).parents[2] / "converters" / "checkpoints.py"
-
-
-def _converter():
-    spec = importlib.util.spec_from_file_location("checkpoints_converter", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.builders import load_script
 
 
 def _write_zoo(folder, n=10):
@@ -38,8 +27,9 @@ def test_converted_weights_reproduce_the_source_networks(tmp_path):
     source = tmp_path / "ckpt"
     source.mkdir()
     models = _write_zoo(source)
-    sizes = _converter().main([str(source), "--labels", str(source / "labels.csv"), "--out", str(tmp_path / "zoo"),
-                               "--chunk-size", "16", "--fractions", "0.6,0.2,0.2"])
+    converter = load_script("converters/checkpoints.py")
+    sizes = converter.main([str(source), "--labels", str(source / "labels.csv"), "--out", str(tmp_path / "zoo"),
+                            "--chunk-size", "16", "--fractions", "0.6,0.2,0.2"])
     assert sizes == {"train": 6, "val": 2, "test": 2}
     seen = set()
     x = torch.randn(2, 1, 8, 8)
@@ -56,7 +46,7 @@ def test_converted_weights_reproduce_the_source_networks(tmp_path):
 
 
 def test_labels_errors_name_the_problem(tmp_path):
-    converter = _converter()
+    converter = load_script("converters/checkpoints.py")
     (tmp_path / "labels.csv").write_text("path,acc\nx.pt,1\n")
     with pytest.raises(ValueError, match="'file' column"):
         converter.read_labels(str(tmp_path / "labels.csv"), None)

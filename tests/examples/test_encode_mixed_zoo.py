@@ -1,23 +1,12 @@
-import importlib.util
-import pathlib
-
 import torch
 from torch_geometric.loader import DataLoader
 
 from sne_pyg import SNE, convert
-
-PATH = pathlib.Path(__file__).parents[2] / "examples" / "encode_mixed_zoo.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("encode_mixed_zoo", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.builders import load_script
 
 
 def test_mixed_zoo_embeddings_match_single_network_encodings(capsys):
-    example = _load()
+    example = load_script("examples/encode_mixed_zoo.py")
     embedding = example.main(["--chunk-size", "32", "--hidden", "16", "--seed", "3"])
     assert embedding.shape == (4, 16)
     printed = capsys.readouterr().out

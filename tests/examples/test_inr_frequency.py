@@ -1,25 +1,16 @@
-import importlib.util
 import json
-import pathlib
 import statistics
 
 from sne_pyg.nn import MODELS, build_model
 from sne_pyg.train import materialize, prepare_dataset
 from sne_pyg.zoos import SineINRZoo
-
-PATH = pathlib.Path(__file__).parents[2] / "examples" / "inr_frequency.py"
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("inr_frequency", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.builders import load_script
 
 
 def test_quick_table_1_results(tmp_path):
     out, root = tmp_path / "out", tmp_path / "zoo"
-    _load().main(["--quick", "--out", str(out), "--root", str(root), "--no-progress"])
+    example = load_script("examples/inr_frequency.py")
+    example.main(["--quick", "--out", str(out), "--root", str(root), "--no-progress"])
     results = json.loads((out / "results.json").read_text())
     summary = json.loads((out / "summary.json").read_text())
     assert set(results) == set(MODELS)

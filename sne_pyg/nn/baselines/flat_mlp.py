@@ -1,29 +1,11 @@
 """MLP on the flattened parameter vector (one architecture per zoo)."""
 from __future__ import annotations
 
-from torch import Tensor, nn
-from torch_geometric.nn import MLP
-
-from ...data.network_data import NetworkData
 from ...data.views import flat_view
-from ..head import PredictionHead, module_dtype
+from .vector import VectorBaseline
 
 
-class FlatMLP(nn.Module):
-    """``MLP(flatten(theta))``; the input size is inferred on the first batch (lazy first layer)."""
+class FlatMLP(VectorBaseline):
+    """``MLP(flatten(theta))``: every parameter in layout order."""
 
-    def __init__(self, hidden: int = 64, out_dim: int | None = 1, layers: int = 2) -> None:
-        super().__init__()
-        self.config = dict(hidden=hidden, out_dim=out_dim, layers=layers)
-        self.encoder = MLP([-1] + [hidden] * layers, norm=None, plain_last=False)
-        self.head = None if out_dim is None else PredictionHead(hidden, out_dim)
-
-    def encode(self, data: NetworkData) -> Tensor:
-        return self.encoder(flat_view(data).to(module_dtype(self)))
-
-    def forward(self, data: NetworkData) -> Tensor:
-        z = self.encode(data)
-        return z if self.head is None else self.head(z)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(hidden={self.config['hidden']}, out_dim={self.config['out_dim']})"
+    view = staticmethod(flat_view)

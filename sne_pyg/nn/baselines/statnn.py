@@ -1,29 +1,11 @@
 """StatNN (Unterthiner et al. 2020): an MLP on per-tensor weight statistics."""
 from __future__ import annotations
 
-from torch import Tensor, nn
-from torch_geometric.nn import MLP
-
-from ...data.network_data import NetworkData
 from ...data.views import statistics_view
-from ..head import PredictionHead, module_dtype
+from .vector import VectorBaseline
 
 
-class StatNN(nn.Module):
+class StatNN(VectorBaseline):
     """Mean, variance and 0/25/50/75/100% quantiles of every weight and bias tensor -> MLP."""
 
-    def __init__(self, hidden: int = 64, out_dim: int | None = 1, layers: int = 2) -> None:
-        super().__init__()
-        self.config = dict(hidden=hidden, out_dim=out_dim, layers=layers)
-        self.encoder = MLP([-1] + [hidden] * layers, norm=None, plain_last=False)
-        self.head = None if out_dim is None else PredictionHead(hidden, out_dim)
-
-    def encode(self, data: NetworkData) -> Tensor:
-        return self.encoder(statistics_view(data).to(module_dtype(self)))
-
-    def forward(self, data: NetworkData) -> Tensor:
-        z = self.encode(data)
-        return z if self.head is None else self.head(z)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(hidden={self.config['hidden']}, out_dim={self.config['out_dim']})"
+    view = staticmethod(statistics_view)
