@@ -44,21 +44,24 @@ def invariance_gap(model, dataset, scaler: TargetScaler, draws: int, seed: int =
     return total / count
 
 
-def run(quick: bool = False, out: str | None = None, root: str = "data_cache") -> dict:
-    size, steps, epochs, hidden, draws = (60, 200, 4, 16, 2) if quick else (400, 1000, 40, 32, 5)
+def run(quick: bool = False, out: str | None = None, root: str = "data_cache", epochs: int | None = None,
+        li_weight: float | None = None) -> dict:
+    size, steps, default_epochs, hidden, draws = (60, 200, 4, 16, 2) if quick else (400, 1000, 40, 32, 5)
+    epochs = epochs or default_epochs
     zoo = {s: SineINRZoo(root, s, size=size, steps=steps, progress=False) for s in ("train", "val", "test")}
     scaler = TargetScaler(targets_of(zoo["train"]))
     rows = {}
-    for name, (model_name, li_weight) in VARIANTS.items():
+    for name, (model_name, default_weight) in VARIANTS.items():
+        weight = default_weight if li_weight is None or not default_weight else li_weight
         start = time.time()
         torch.manual_seed(0)
         model = build_model(model_name, hidden=hidden, out_dim=1)
         splits = {k: prepare_dataset(model, v) for k, v in zoo.items()}
-        config = TrainConfig(epochs=epochs, li_weight=li_weight, patience=max(epochs // 3, 3), progress=False)
+        config = TrainConfig(epochs=epochs, li_weight=weight, patience=max(epochs // 3, 3), progress=False)
         fit(model, splits["train"], splits["val"], config, scaler)
         rows[name] = {"test_mse": evaluate(model, splits["test"], scaler=scaler)["mse"],
                       "invariance_gap": invariance_gap(model, splits["test"], scaler, draws),
-                      "li_weight": li_weight, "seconds": round(time.time() - start, 1)}
+                      "li_weight": weight, "seconds": round(time.time() - start, 1)}
     if out:
         os.makedirs(out, exist_ok=True)
         with open(os.path.join(out, "invariance.json"), "w") as f:
@@ -75,5 +78,7 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", default=None)
     parser.add_argument("--root", default="data_cache")
+    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 40, quick 4)")
+    parser.add_argument("--li-weight", type=float, default=None, help="Logit Invariance weight of sne+li (default 1)")
     args = parser.parse_args()
-    run(args.quick, args.out, args.root)
+    run(args.quick, args.out, args.root, args.epochs, args.li_weight)
