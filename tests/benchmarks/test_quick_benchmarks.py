@@ -19,6 +19,15 @@ def test_quick_run_writes_one_json_per_benchmark(tmp_path, monkeypatch):
     for row in convert["rows"]:
         assert row["ratio"] == row["convert_s"] / row["cat_s"] > 0
     assert (tmp_path / "invariance.json").exists()
+    throughput = json.loads((tmp_path / "throughput.json").read_text())["rows"]
+    by_zoo = {}
+    for row in throughput:
+        by_zoo.setdefault(row["zoo"], {})[row["model"]] = row
+    assert set(by_zoo["mlp+cnn"]) == {"sne", "deepsets", "neural_graph"}
+    assert set(by_zoo["mlp+cnn+transformer"]) == {"sne", "deepsets"}      # NeuralGraph cannot read attention
+    for rows in by_zoo.values():
+        for row in rows.values():
+            assert abs(row["sne_speedup"] - rows["sne"]["networks_per_s"] / row["networks_per_s"]) < 1e-9
 
 
 def test_invariance_gap_separates_invariant_models_from_sne(tmp_path):

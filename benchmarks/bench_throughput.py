@@ -1,0 +1,100 @@
+"""Encoding throughput (networks / s, inference) of SNE vs the baselines at equal hidden size.
+
+    python benchmarks/bench_throughput.py [--quick] [--out DIR]
+
+Two zoos: a heterogeneous one (MLPs, CNNs, small transformers: SNE and DeepSets) and the subset that
+NeuralGraph can read (MLPs and CNNs: SNE, DeepSets, NeuralGraph). Each model encodes the whole zoo
+in batches; the best of ``repeats`` timings is kept and the ratio to SNE reported from the same run.
+NeuralGraph's view is computed beforehand (as a dataset transform would), so only encoding is timed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+import torch
+from torch import nn
+from torch_geometric.loader import DataLoader
+
+from sne_pyg import convert
+from sne_pyg.nn import build_model
+from sne_pyg.train import prepare_dataset
+
+
+def _mlp(width: int, depth: int, seed: int) -> nn.Module:
+    torch.manual_seed(seed)
+    dims = [16] + [width] * depth + [10]
+    layers = []
+    for a, b in zip(dims[:-1], dims[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    return nn.Sequential(*layers[:-1])
+
+
+def _cnn(channels: int, seed: int) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Conv2d(3, channels, 3), nn.BatchNorm2d(channels), nn.ReLU(),
+                         nn.Conv2d(channels, channels, 3, stride=2), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+                         nn.Flatten(), nn.Linear(channels, 10))
+
+
+def _transformer(d: int, seed: int) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.TransformerEncoder(nn.TransformerEncoderLayer(d, 4, 2 * d, batch_first=True), 2,
+                                 enable_nested_tensor=False)
+
+
+def zoos(quick: bool, chunk_size: int = 64) -> dict[str, list]:
+    n = 4 if quick else 16
+    mlps = [_mlp(32 + 16 * (i % 3), 2 + i % 2, i) for i in range(n)]
+    cnns = [_cnn(8 + 8 * (i % 2), i) for i in range(n)]
+    transformers = [_transformer(32, i) for i in range(n // 2)]
+    graphable = [convert(m, chunk_size) for m in mlps + cnns]
+    return {"mlp+cnn": graphable, "mlp+cnn+transformer": graphable + [convert(m, chunk_size) for m in transformers]}
+
+
+@torch.no_grad()
+def networks_per_second(model: nn.Module, dataset, batch_size: int, repeats: int) -> float:
+    model.eval()
+    batches = list(DataLoader(dataset, batch_size=batch_size))
+    model(batches[0])                                     # warm-up
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for batch in batches:
+            model(batch)
+        best = min(best, time.perf_counter() - start)
+    return len(dataset) / best
+
+
+def run(quick: bool = False, out: str | None = None, hidden: int = 64) -> list[dict]:
+    repeats, batch_size = (1, 8) if quick else (3, 16)
+    rows = []
+    for zoo_name, zoo in zoos(quick).items():
+        models = ["sne", "deepsets"] + (["neural_graph"] if zoo_name == "mlp+cnn" else [])
+        speeds = {}
+        for name in models:
+            torch.manual_seed(0)
+            model = build_model(name, hidden=hidden, out_dim=1)
+            speeds[name] = networks_per_second(model, prepare_dataset(model, zoo), batch_size, repeats)
+        for name, speed in speeds.items():
+            rows.append({"zoo": zoo_name, "networks": len(zoo), "model": name, "networks_per_s": speed,
+                         "sne_speedup": speeds["sne"] / speed})
+    if out:
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, "throughput.json"), "w") as f:
+            json.dump({"hidden": hidden, "threads": torch.get_num_threads(), "rows": rows}, f, indent=2)
+    print(f"{'zoo':<22}{'model':<14}{'networks/s':>12}{'SNE speed / this':>18}")
+    for r in rows:
+        print(f"{r['zoo']:<22}{r['model']:<14}{r['networks_per_s']:>12.1f}{r['sne_speedup']:>18.2f}")
+    return rows
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--hidden", type=int, default=64)
+    args = parser.parse_args()
+    run(args.quick, args.out, args.hidden)
