@@ -7,13 +7,12 @@ Target (issue 6): convert <= 3x the cat time from 1k to 100M+ parameters.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import time
 
 import torch
 from torch import nn
 
+from common import print_table, write_json
 from sne_pyg import convert
 
 
@@ -61,14 +60,10 @@ def run(quick: bool = False, out: str | None = None, chunk_size: int = 64) -> li
         conv = best_of(lambda: convert(state, chunk_size=chunk_size), repeats)
         rows.append({"network": name, "params": params, "cat_s": cat, "convert_s": conv, "ratio": conv / cat})
         del model, state, tensors
-    if out:
-        os.makedirs(out, exist_ok=True)
-        with open(os.path.join(out, "convert.json"), "w") as f:
-            json.dump({"chunk_size": chunk_size, "threads": torch.get_num_threads(), "rows": rows}, f, indent=2)
-    print(f"{'network':<18}{'params':>13}{'torch.cat (ms)':>16}{'convert (ms)':>14}{'ratio':>8}")
-    for r in rows:
-        print(f"{r['network']:<18}{r['params']:>13,}{1e3 * r['cat_s']:>16.2f}{1e3 * r['convert_s']:>14.2f}"
-              f"{r['ratio']:>8.2f}")
+    write_json(out, "convert.json", {"chunk_size": chunk_size, "threads": torch.get_num_threads(), "rows": rows})
+    print_table(["network", "params", "torch.cat (ms)", "convert (ms)", "ratio"],
+                [[r["network"], f"{r['params']:,}", f"{1e3 * r['cat_s']:.2f}", f"{1e3 * r['convert_s']:.2f}",
+                  f"{r['ratio']:.2f}"] for r in rows])
     return rows
 
 

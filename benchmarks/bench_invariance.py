@@ -9,13 +9,12 @@ permutations g of the test networks, with the models in eval mode. Writes ``inva
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import time
 
 import torch
 from torch_geometric.loader import DataLoader
 
+from common import print_table, write_json
 from sne_pyg.nn import build_model
 from sne_pyg.symmetry import permute_batch
 from sne_pyg.train import TargetScaler, TrainConfig, evaluate, fit, prepare_dataset, targets_of
@@ -62,14 +61,11 @@ def run(quick: bool = False, out: str | None = None, root: str = "data_cache", e
         rows[name] = {"test_mse": evaluate(model, splits["test"], scaler=scaler)["mse"],
                       "invariance_gap": invariance_gap(model, splits["test"], scaler, draws),
                       "li_weight": weight, "seconds": round(time.time() - start, 1)}
-    if out:
-        os.makedirs(out, exist_ok=True)
-        with open(os.path.join(out, "invariance.json"), "w") as f:
-            json.dump({"quick": quick, "zoo": {k: len(v) for k, v in zoo.items()}, "epochs": epochs,
-                       "permutation_draws": draws, "rows": rows}, f, indent=2)
-    print(f"{'model':<14}{'test MSE':>10}{'invariance gap':>16}{'time (s)':>10}")
-    for name, r in rows.items():
-        print(f"{name:<14}{r['test_mse']:>10.4f}{r['invariance_gap']:>16.2e}{r['seconds']:>10.1f}")
+    write_json(out, "invariance.json", {"quick": quick, "zoo": {k: len(v) for k, v in zoo.items()}, "epochs": epochs,
+                                        "permutation_draws": draws, "rows": rows})
+    print_table(["model", "test MSE", "invariance gap", "time (s)"],
+                [[name, f"{r['test_mse']:.4f}", f"{r['invariance_gap']:.2e}", f"{r['seconds']:.1f}"]
+                 for name, r in rows.items()])
     return rows
 
 

@@ -10,14 +10,13 @@ NeuralGraph's view is computed beforehand (as a dataset transform would), so onl
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import time
 
 import torch
 from torch import nn
 from torch_geometric.loader import DataLoader
 
+from common import print_table, write_json
 from sne_pyg import convert
 from sne_pyg.nn import build_model
 from sne_pyg.train import prepare_dataset
@@ -81,13 +80,9 @@ def run(quick: bool = False, out: str | None = None, hidden: int = 64) -> list[d
         for name, speed in speeds.items():
             rows.append({"zoo": zoo_name, "networks": len(zoo), "model": name, "networks_per_s": speed,
                          "sne_speedup": speeds["sne"] / speed})
-    if out:
-        os.makedirs(out, exist_ok=True)
-        with open(os.path.join(out, "throughput.json"), "w") as f:
-            json.dump({"hidden": hidden, "threads": torch.get_num_threads(), "rows": rows}, f, indent=2)
-    print(f"{'zoo':<22}{'model':<14}{'networks/s':>12}{'SNE speed / this':>18}")
-    for r in rows:
-        print(f"{r['zoo']:<22}{r['model']:<14}{r['networks_per_s']:>12.1f}{r['sne_speedup']:>18.2f}")
+    write_json(out, "throughput.json", {"hidden": hidden, "threads": torch.get_num_threads(), "rows": rows})
+    print_table(["zoo", "model", "networks/s", "SNE speed / this"],
+                [[r["zoo"], r["model"], f"{r['networks_per_s']:.1f}", f"{r['sne_speedup']:.2f}"] for r in rows])
     return rows
 
 

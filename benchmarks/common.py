@@ -1,0 +1,23 @@
+"""Output helpers shared by the benchmarks: one JSON file per benchmark, one aligned table."""
+from __future__ import annotations
+
+import json
+import os
+
+
+def write_json(out: str | None, filename: str, payload: dict) -> None:
+    """Write ``payload`` to ``out/filename`` (nothing when ``out`` is None)."""
+    if out:
+        os.makedirs(out, exist_ok=True)
+        with open(os.path.join(out, filename), "w") as f:
+            json.dump(payload, f, indent=2)
+
+
+def print_table(columns: list[str], rows: list[list[str]]) -> None:
+    """Print rows of already formatted cells; the first column left-aligned, the rest right-aligned."""
+    widths = [max(len(c), *(len(r[i]) for r in rows)) + 2 for i, c in enumerate(columns)]
+    def line(cells):
+        return "".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(cells, widths)))
+    print(line(columns))
+    for row in rows:
+        print(line(row))
