@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -33,11 +34,13 @@ def transformer(d: int, layers: int) -> nn.Module:
     return nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
 
 
-def cases(quick: bool) -> dict[str, nn.Module]:
+def cases(quick: bool) -> dict[str, Callable[[], nn.Module]]:
+    """Builders, so that only the network being measured is in memory."""
     if quick:
-        return {"mlp-1k": mlp(16, 4), "cnn-100k": cnn(32, 10), "transformer-800k": transformer(128, 4)}
-    return {"mlp-1k": mlp(16, 4), "cnn-1M": cnn(64, 27), "transformer-12M": transformer(512, 4),
-            "mlp-100M": mlp(4096, 6), "transformer-113M": transformer(1024, 9)}
+        return {"mlp-1k": lambda: mlp(16, 4), "cnn-100k": lambda: cnn(32, 10),
+                "transformer-800k": lambda: transformer(128, 4)}
+    return {"mlp-1k": lambda: mlp(16, 4), "cnn-1M": lambda: cnn(64, 27), "transformer-12M": lambda: transformer(512, 4),
+            "mlp-100M": lambda: mlp(4096, 6), "transformer-113M": lambda: transformer(1024, 9)}
 
 
 def best_of(fn, repeats: int) -> float:
@@ -49,17 +52,18 @@ def best_of(fn, repeats: int) -> float:
     return min(times)
 
 
+def measure(name: str, model: nn.Module, chunk_size: int) -> dict:
+    state = model.state_dict()
+    tensors = [t for t in state.values() if t.is_floating_point()]
+    params = sum(t.numel() for t in tensors)
+    repeats = 5 if params < 10_000_000 else 2
+    cat = best_of(lambda: torch.cat([t.reshape(-1) for t in tensors]), repeats)
+    conv = best_of(lambda: convert(state, chunk_size=chunk_size), repeats)
+    return {"network": name, "params": params, "cat_s": cat, "convert_s": conv, "ratio": conv / cat}
+
+
 def run(quick: bool = False, out: str | None = None, chunk_size: int = 64) -> list[dict]:
-    rows = []
-    for name, model in cases(quick).items():
-        state = model.state_dict()
-        tensors = [t for t in state.values() if t.is_floating_point()]
-        params = sum(t.numel() for t in tensors)
-        repeats = 5 if params < 10_000_000 else 2
-        cat = best_of(lambda: torch.cat([t.reshape(-1) for t in tensors]), repeats)
-        conv = best_of(lambda: convert(state, chunk_size=chunk_size), repeats)
-        rows.append({"network": name, "params": params, "cat_s": cat, "convert_s": conv, "ratio": conv / cat})
-        del model, state, tensors
+    rows = [measure(name, build(), chunk_size) for name, build in cases(quick).items()]
     write_json(out, "convert.json", {"chunk_size": chunk_size, "threads": torch.get_num_threads(), "rows": rows})
     print_table(["network", "params", "torch.cat (ms)", "convert (ms)", "ratio"],
                 [[r["network"], f"{r['params']:,}", f"{1e3 * r['cat_s']:.2f}", f"{1e3 * r['convert_s']:.2f}",

@@ -73,7 +73,7 @@ def statistics_view(data: NetworkData) -> Tensor:
     layouts = data.layout if isinstance(data.layout, list) else [data.layout]
     c = data.chunk_size
     flat = data.chunks.reshape(-1)
-    rows, out = [], []
+    out = []
     start = 0
     layer = 0
     for layout in layouts:

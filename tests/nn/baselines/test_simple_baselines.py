@@ -28,7 +28,7 @@ def test_deepsets_ignores_the_arrangement_of_values_within_a_layer():
         for p in shuffled.parameters():
             p.copy_(p.flatten()[torch.randperm(p.numel())].view_as(p))
     net = DeepSets(hidden=16).double().eval()
-    out = net(_batch([builders.mlp(), shuffled]))
+    out = net(_batch([model, shuffled]))
     assert torch.allclose(out[0], out[1], atol=1e-6)
 
 
