@@ -13,7 +13,7 @@ from .network_data import NetworkData
 
 
 def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
-            dtype: torch.dtype | None = None, y: Any = None) -> NetworkData:
+            dtype: torch.dtype | None = None, y: Any = None, dataflow: bool = False) -> NetworkData:
     """Convert a network into hierarchical set data.
 
     Every float entry of the state_dict is kept exactly: the entries of one module form
@@ -29,6 +29,8 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
         dtype: storage dtype of ``chunks``; default float64 if any entry is float64,
             else float32 (which holds float16 / bfloat16 values exactly).
         y: optional target(s) of the network, stored as a ``[1, k]`` float tensor.
+        dataflow: also record which layers feed which (traced with torch.fx; modules only), so the
+            neural-graph view can add residual edges. Off by default: tracing costs time.
 
     Raises:
         TypeError: ``model`` is neither, or an entry is not a tensor (the key is named).
@@ -38,6 +40,11 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
         raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
     state, modules = _state_and_modules(model)
     layout = _build_layout(state, modules)
+    if dataflow:
+        if not isinstance(model, nn.Module):
+            raise TypeError("dataflow=True needs an nn.Module (a state_dict has no dataflow)")
+        from ..symmetry.derive import derive_dataflow   # local: symmetry imports data
+        layout.dataflow = derive_dataflow(model)
     data = _fill(state, layout, chunk_size, dtype)
     if y is not None:
         data.y = torch.as_tensor(y, dtype=torch.float32).reshape(1, -1)

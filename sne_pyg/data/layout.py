@@ -107,6 +107,8 @@ class NetworkLayout:
         aliases: ``alias key -> source key`` for entries that share storage (tied weights);
             they are encoded once.
         skipped: entries that are not encoded (integer / bool buffers), with the reason.
+        dataflow: ``layer -> layers whose summed outputs it reads`` when converted with
+            ``dataflow=True`` from a module (see :func:`sne_pyg.symmetry.derive.derive_dataflow`), else None.
     """
 
     keys: list[str]
@@ -114,6 +116,7 @@ class NetworkLayout:
     layers: list[LayerSpec]
     aliases: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, Skipped] = field(default_factory=dict)
+    dataflow: dict[str, tuple[str, ...]] | None = None
 
     def __repr__(self) -> str:
         return (f"NetworkLayout(layers={len(self.layers)}, params={len(self.params)}, "
@@ -123,5 +126,3 @@ class NetworkLayout:
     def skipped_reasons(self) -> dict[str, str]:
         return {key: entry.reason for key, entry in self.skipped.items()}
 
-    def layer_names(self) -> list[str]:
-        return [layer.name for layer in self.layers]

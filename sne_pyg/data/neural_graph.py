@@ -10,9 +10,11 @@ scale-relative input every model of this package gets).
 
 Supported: MLPs and CNNs (Linear, Conv1d/2d/3d with groups=1, BatchNorm/LayerNorm/GroupNorm
 per channel), a convolution followed by a linear layer when the linear layer reads one value per
-channel (global pooling). Not supported, with a ``ValueError`` naming the layer: attention,
-embeddings and other layer types, flatten of spatial positions, grouped convolutions;
-residual connections are not visible in converted data and are not added.
+channel (global pooling), and residual connections when the data was converted with
+``convert(module, dataflow=True)``: a layer reading ``x + f(x)`` reads the nodes of ``f``'s last layer,
+and identity edges (weight 1) join the nodes of ``x`` to them. Without recorded dataflow the
+layers are taken as a chain. Not supported, with a ``ValueError`` naming the layer: attention,
+embeddings and other layer types, flatten of spatial positions, grouped convolutions.
 """
 from __future__ import annotations
 
@@ -42,13 +44,14 @@ class NeuralGraphView(BaseTransform):
 
     def forward(self, data: NetworkData) -> NetworkData:
         layout = data.layout
-        node_feats, roles, levels, positions = [], [], [], []
-        edges, attrs = [], []
-        current: range | None = None        # node ids of the latest neuron layer's outputs
-        current_feats: Tensor | None = None
-        neuron_layer = 0
+        self._nodes: dict[str, range] = {}          # neuron layer (or "<input>") -> its node ids
+        self._feats: dict[str, Tensor] = {}
+        self._roles, self._levels, self._positions, self._order = {}, {}, {}, []
+        edges, attrs, identity_pairs = [], [], set()
+        previous = "<input>"
         for index, spec in enumerate(layout.layers):
             block = data.layer_values(index)
+            sources = self._sources(layout, spec, previous)
             if spec.type in NEURON_TYPES:
                 in_features = spec.fan_in
                 w_cols = spec.piece_cols[0]
@@ -58,56 +61,89 @@ class NeuralGraphView(BaseTransform):
                 if kernel > self.max_kernel:
                     raise ValueError(f"NeuralGraph view: layer {spec.name!r} has {kernel}-value kernels; "
                                      f"raise max_kernel (now {self.max_kernel})")
-                if current is None:         # input neurons of the network
-                    current = range(0, in_features)
-                    node_feats.append(torch.zeros(in_features, NODE_FEATURES))
-                    roles.append(torch.full((in_features,), ROLE_INPUT))
-                    levels.append(torch.zeros(in_features, dtype=torch.long))
-                    positions.append(torch.arange(in_features))
-                elif len(current) != in_features:
-                    raise ValueError(f"NeuralGraph view: layer {spec.name!r} reads {in_features} inputs but the "
-                                     f"previous layer has {len(current)} neurons (flatten of spatial positions "
-                                     "or a branch is not supported)")
-                if current_feats is not None:
-                    node_feats.append(current_feats)
-                neuron_layer += 1
-                start = current.stop
-                out = range(start, start + spec.rows)
+                inputs = self._input_nodes(spec, sources, in_features, edges, attrs, identity_pairs)
+                out = self._add_nodes(spec.name, spec.rows, ROLE_HIDDEN, len(self._order) + 1)
                 weights, w_rms = _scaled(block[:, :w_cols])
                 weights = weights.view(spec.rows, in_features, kernel)
                 dst = torch.arange(out.start, out.stop).repeat_interleave(in_features)
-                src = torch.arange(current.start, current.stop).repeat(spec.rows)
+                src = torch.arange(inputs.start, inputs.stop).repeat(spec.rows)
                 edge_attr = torch.zeros(dst.numel(), self.max_kernel + 1)
                 edge_attr[:, :kernel] = weights.reshape(-1, kernel)
                 edge_attr[:, -1] = w_rms
                 edges.append(torch.stack([src, dst]))
                 attrs.append(edge_attr)
-                current_feats = torch.zeros(spec.rows, NODE_FEATURES)
                 if len(spec.pieces) > 1:
                     bias, b_rms = _scaled(block[:, w_cols])
-                    current_feats[:, 0], current_feats[:, 1] = bias, b_rms
-                roles.append(torch.full((spec.rows,), ROLE_HIDDEN))
-                levels.append(torch.full((spec.rows,), neuron_layer))
-                positions.append(torch.arange(spec.rows))
-                current = out
-            elif spec.type in NORM_TYPES and current is not None and spec.rows == len(current) and spec.cols <= 4:
-                current_feats[:, 2:2 + spec.cols] = block.float()
+                    self._feats[spec.name][:, 0], self._feats[spec.name][:, 1] = bias, b_rms
+                previous = spec.name
+            elif spec.type in NORM_TYPES and len(sources) == 1 and sources[0] in self._nodes \
+                    and sources[0] != "<input>" and spec.rows == len(self._nodes[sources[0]]) and spec.cols <= 4:
+                self._feats[sources[0]][:, 2:2 + spec.cols] = block.float()
             else:
                 raise ValueError(f"NeuralGraph view: layer {spec.name!r} of type {LayerType(spec.type).name} is not "
                                  "supported (MLPs and CNNs only: Linear, Conv, per-channel normalisation)")
-        if current is None:
+        if not self._order:
             raise ValueError("NeuralGraph view: the network has no Linear or Conv layer")
-        node_feats.append(current_feats)
-        roles[-1] = torch.full_like(roles[-1], ROLE_OUTPUT)
-        num_nodes = current.stop
-        data.ng_x = torch.cat(node_feats)
+        self._roles[self._order[-1]].fill_(ROLE_OUTPUT)
+        names = (["<input>"] if "<input>" in self._nodes else []) + self._order
+        names.sort(key=lambda n: self._nodes[n].start)
+        data.ng_x = torch.cat([self._feats[n] for n in names])
         data.ng_edge_index = torch.cat(edges, dim=1)
         data.ng_edge_attr = torch.cat(attrs)
-        data.ng_node_role = torch.cat(roles)
-        data.ng_node_layer = torch.cat(levels)
-        data.ng_node_pos = torch.cat(positions)
-        data.ng_node2net = torch.zeros(num_nodes, dtype=torch.long)
+        data.ng_node_role = torch.cat([self._roles[n] for n in names])
+        data.ng_node_layer = torch.cat([self._levels[n] for n in names])
+        data.ng_node_pos = torch.cat([self._positions[n] for n in names])
+        data.ng_node2net = torch.zeros(data.ng_x.size(0), dtype=torch.long)
         return data
+
+    @staticmethod
+    def _sources(layout, spec, previous: str) -> tuple[str, ...]:
+        if layout.dataflow is None:
+            return (previous,)
+        sources = layout.dataflow.get(spec.name)
+        if sources is None or "<opaque>" in sources:
+            raise ValueError(f"NeuralGraph view: the input of layer {spec.name!r} is not a sum of layer outputs "
+                             f"(dataflow: {sources})")
+        return sources
+
+    def _add_nodes(self, name: str, count: int, role: int, level: int) -> range:
+        start = sum(len(r) for r in self._nodes.values())
+        self._nodes[name] = range(start, start + count)
+        self._feats[name] = torch.zeros(count, NODE_FEATURES)
+        self._roles[name] = torch.full((count,), role)
+        self._levels[name] = torch.full((count,), level)
+        self._positions[name] = torch.arange(count)
+        if name != "<input>":
+            self._order.append(name)
+        return self._nodes[name]
+
+    def _input_nodes(self, spec, sources, in_features, edges, attrs, identity_pairs) -> range:
+        """The nodes a layer reads: one source's outputs, or for a residual sum the latest source's
+        outputs with identity edges (weight 1) from every other source."""
+        for source in sources:
+            if source == "<input>" and source not in self._nodes:
+                self._add_nodes("<input>", in_features, ROLE_INPUT, 0)
+            elif source not in self._nodes:
+                raise ValueError(f"NeuralGraph view: layer {spec.name!r} reads {source!r}, which is not a "
+                                 "Linear/Conv layer before it")
+        target = max(sources, key=lambda n: self._nodes[n].start)
+        nodes = self._nodes[target]
+        for source in sources:
+            if source == target or (source, target) in identity_pairs:
+                continue
+            if len(self._nodes[source]) != len(nodes):
+                raise ValueError(f"NeuralGraph view: residual sum of {source!r} and {target!r} with different widths")
+            identity_pairs.add((source, target))
+            edges.append(torch.stack([torch.arange(self._nodes[source].start, self._nodes[source].stop),
+                                      torch.arange(nodes.start, nodes.stop)]))
+            skip = torch.zeros(len(nodes), self.max_kernel + 1)
+            skip[:, 0] = 1.0                    # weight 1 (its rms is 1, log rms 0)
+            attrs.append(skip)
+        if len(nodes) != in_features:
+            raise ValueError(f"NeuralGraph view: layer {spec.name!r} reads {in_features} inputs but "
+                             f"{target!r} has {len(nodes)} neurons (flatten of spatial positions or a branch "
+                             "is not supported)")
+        return nodes
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(max_kernel={self.max_kernel})"

@@ -48,6 +48,9 @@ _CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 _LEAVES = (nn.TransformerEncoderLayer, nn.TransformerEncoder, nn.MultiheadAttention)
 
 
+_OPAQUE = frozenset({"<opaque>"})   # computed by something a neuron graph cannot show (attention, a product, ...)
+
+
 @dataclass
 class _Value:
     """A traced tensor: its channel space, the size of one channel's block of features
@@ -56,6 +59,7 @@ class _Value:
     space: int
     block: int = 1
     spatial: int | None = None
+    sources: frozenset = frozenset({"<input>"})   # layers whose outputs (summed) this tensor is
 
 
 def _is_gpt2_conv1d(m: nn.Module) -> bool:
@@ -76,6 +80,7 @@ class _Analysis:
         self.spaces = nx.Graph()
         self.groups: list[Group] = []     # attention-internal groups
         self.notes: list[str] = []
+        self.dataflow: dict[str, frozenset] = {}   # layer -> the layers whose (summed) outputs it reads
 
     # ---- spaces -------------------------------------------------------------------------
     def new_space(self, size: int | None, fixed: str | None = None) -> int:
@@ -137,11 +142,26 @@ def derive_permutation_spec(model: nn.Module, example_input: torch.Tensor | None
         SymmetryError: the module cannot be traced and is not an ``nn.Sequential``, or it has a
             parameterised layer whose symmetry is unknown.
     """
+    return _analyse(model, example_input).spec()
+
+
+def derive_dataflow(model: nn.Module, example_input: torch.Tensor | None = None) -> dict[str, tuple[str, ...]]:
+    """For every parameterised layer (module path), the layers whose outputs, summed, form its input.
+
+    ``"<input>"`` is the network input; ``"<opaque>"`` marks an input computed by something other than
+    sums of layer outputs (attention, a product, an unknown operation). A residual block
+    ``h = x + f(x)`` gives the layer after it two sources.
+    """
+    analysis = _analyse(model, example_input)
+    return {layer: tuple(sorted(sources)) for layer, sources in analysis.dataflow.items()}
+
+
+def _analyse(model: nn.Module, example_input: torch.Tensor | None) -> _Analysis:
     analysis = _Analysis(model)
     if isinstance(model, _LEAVES):   # a known block as the whole model: its input and output are fixed
         out = _module(analysis, model, "", [_Value(analysis.new_space(None, "network input"))], {}, None)
         analysis.fix((out[0] if isinstance(out, tuple) else out).space, "network output")
-        return analysis.spec()
+        return analysis
     try:
         graph_module = fx.GraphModule(model, _Tracer().trace(model))
     except Exception as error:  # noqa: BLE001 - any tracing failure falls back or is reported
@@ -150,11 +170,11 @@ def derive_permutation_spec(model: nn.Module, example_input: torch.Tensor | None
                                 "models are read from the module tree instead") from error
         analysis.notes.append(f"torch.fx tracing failed ({error}); read as a sequential chain")
         _walk_sequential(analysis, model, "", _Value(analysis.new_space(None, "network input")))
-        return analysis.spec()
+        return analysis
     if example_input is not None:
         ShapeProp(graph_module).propagate(example_input)
     _walk_graph(analysis, graph_module)
-    return analysis.spec()
+    return analysis
 
 
 # ---- graph walk --------------------------------------------------------------------------
@@ -201,7 +221,7 @@ def _spatial(node: fx.Node) -> int | None:
 def _unknown(analysis: _Analysis, inputs: list[_Value], what: str) -> _Value:
     for value in inputs:
         analysis.fix(value.space, what)
-    return _Value(analysis.new_space(None, what))
+    return _Value(analysis.new_space(None, what), sources=_OPAQUE)
 
 
 def _function(analysis: _Analysis, node: fx.Node, env) -> object:
@@ -218,30 +238,30 @@ def _function(analysis: _Analysis, node: fx.Node, env) -> object:
     name = _ACTIVATION_FUNCTIONS.get(target) if node.op == "call_function" else _ACTIVATION_METHODS.get(target)
     if name is not None:
         analysis.activation(x, name)
-        return _Value(x.space, x.block, x.spatial)
+        return _Value(x.space, x.block, x.spatial, x.sources)
     if target in _NEUTRAL_FUNCTIONS or (node.op == "call_method" and target in ("contiguous", "clone")):
-        return _Value(x.space, x.block, x.spatial)
+        return _Value(x.space, x.block, x.spatial, x.sources)
     if target in (operator.add, operator.sub, torch.add, torch.sub, operator.iadd) or \
             (node.op == "call_method" and target in ("add", "sub")):
         for other in tensors[1:]:
             analysis.join(x.space, other.space, f"{node.name}")
         if len(tensors) > 1:
             analysis.activation(x, "residual")
-        return _Value(x.space, x.block, x.spatial)
+        return _Value(x.space, x.block, x.spatial, frozenset().union(*(t.sources for t in tensors)))
     if target in (operator.mul, operator.truediv, torch.mul) or (node.op == "call_method" and target == "mul"):
         for other in tensors[1:]:
             analysis.join(x.space, other.space, f"{node.name}")
             analysis.activation(x, "product")
-        return _Value(x.space, x.block, x.spatial)
+        return _Value(x.space, x.block, x.spatial, x.sources if len(tensors) == 1 else _OPAQUE)
     if target in (torch.flatten,) or (node.op == "call_method" and target == "flatten"):
         start = args[1] if len(args) > 1 else node.kwargs.get("start_dim", 0 if target is torch.flatten else 0)
         if start == 1:
             return _flatten(analysis, x, node.name)
     if target in (F.adaptive_avg_pool2d, F.adaptive_avg_pool1d, F.adaptive_max_pool2d, F.max_pool2d, F.avg_pool2d):
         size = args[1] if len(args) > 1 else None
-        return _Value(x.space, 1, 1 if size in (1, (1, 1)) else _spatial(node))
+        return _Value(x.space, 1, 1 if size in (1, (1, 1)) else _spatial(node), x.sources)
     if node.op == "call_method" and target in ("mean", "amax", "sum") and _reduces_spatial(node):
-        return _Value(x.space, 1, 1)
+        return _Value(x.space, 1, 1, x.sources)
     return _unknown(analysis, tensors, f"unsupported operation {node.op} {getattr(target, '__name__', target)}")
 
 
@@ -255,7 +275,7 @@ def _flatten(analysis: _Analysis, x: _Value, where: str) -> _Value:
     if x.spatial is None:
         raise SymmetryError(f"{where}: flatten after a layer of unknown spatial size; pass example_input= so "
                             "the channel blocks of the flattened features can be sized")
-    return _Value(x.space, x.block * x.spatial, 1)
+    return _Value(x.space, x.block * x.spatial, 1, x.sources)
 
 
 # ---- modules -----------------------------------------------------------------------------
@@ -277,20 +297,21 @@ def _module(analysis: _Analysis, m: nn.Module, prefix: str, args, kwargs, spatia
         for name in ("weight", "bias", "running_mean", "running_var"):
             analysis.ref(x.space, prefix, name, 0, CARRIER)
         analysis.activation(x, "norm")
-        return _Value(x.space, x.block, spatial if spatial is not None else x.spatial)
+        analysis.dataflow[prefix] = x.sources
+        return _Value(x.space, x.block, spatial if spatial is not None else x.spatial, x.sources)
     if isinstance(m, nn.Embedding):
         out = analysis.new_space(m.embedding_dim)
         analysis.ref(out, prefix, "weight", 1, CARRIER)
-        return _Value(out)
+        return _Value(out, sources=frozenset({prefix}))
     if isinstance(m, tuple(_ACTIVATION_MODULES)):
         analysis.activation(x, _ACTIVATION_MODULES[type(m)])
-        return _Value(x.space, x.block, x.spatial)
+        return _Value(x.space, x.block, x.spatial, x.sources)
     if isinstance(m, _NEUTRAL_MODULES):
-        return _Value(x.space, x.block, x.spatial) if x is not None else None
+        return _Value(x.space, x.block, x.spatial, x.sources) if x is not None else None
     if isinstance(m, _POOL_MODULES):
         size = getattr(m, "output_size", None)
         known = 1 if size in (1, (1, 1), (1, 1, 1)) else spatial
-        return _Value(x.space, 1, known)
+        return _Value(x.space, 1, known, x.sources)
     if isinstance(m, nn.Flatten):
         if m.start_dim != 1:
             return _unknown(analysis, [x], f"flatten from dim {m.start_dim} at {prefix}")
@@ -299,17 +320,17 @@ def _module(analysis: _Analysis, m: nn.Module, prefix: str, args, kwargs, spatia
         inputs = [v for v in list(args[:3]) + [kwargs.get(k) for k in ("query", "key", "value")]
                   if isinstance(v, _Value)]
         out = _attention(analysis, m, prefix, inputs)
-        return (_Value(out), None)
+        return (_Value(out, sources=_OPAQUE), None)
     if isinstance(m, nn.TransformerEncoderLayer):
         _encoder_layer(analysis, m, prefix, x)
-        return _Value(x.space)
+        return _Value(x.space, sources=_OPAQUE)
     if isinstance(m, nn.TransformerEncoder):
         for i, layer in enumerate(m.layers):
             _encoder_layer(analysis, layer, f"{prefix}.layers.{i}" if prefix else f"layers.{i}", x)
         if m.norm is not None:
             for name in ("weight", "bias"):
                 analysis.ref(x.space, f"{prefix}.norm" if prefix else "norm", name, 0, CARRIER)
-        return _Value(x.space)
+        return _Value(x.space, sources=_OPAQUE)
     if any(True for _ in m.parameters(recurse=False)) or any(True for _ in m.parameters()):
         raise SymmetryError(f"module {prefix!r} ({type(m).__name__}) has parameters whose permutation symmetry "
                             "is not known; no permutation is derived for this model")
@@ -327,10 +348,11 @@ def _linear(analysis: _Analysis, m: nn.Module, prefix: str, x: _Value, fan_in: i
     if size is None and x.block == 1:
         analysis.spaces.nodes[x.space]["size"] = fan_in
     analysis.ref(x.space, prefix, "weight", in_axis, CONSUMER, block=x.block)
+    analysis.dataflow[prefix] = x.sources
     out = analysis.new_space(fan_out)
     analysis.ref(out, prefix, "weight", out_axis, PRODUCER)
     analysis.ref(out, prefix, "bias", 0, PRODUCER)
-    return _Value(out)
+    return _Value(out, sources=frozenset({prefix}))
 
 
 def _attention(analysis: _Analysis, m: nn.MultiheadAttention, prefix: str, inputs: list[_Value]) -> int:

@@ -60,3 +60,34 @@ def test_batching_offsets_the_graph():
 def test_unsupported_structures_are_named(model, match):
     with pytest.raises(ValueError, match=match):
         NeuralGraphView()(convert(model, chunk_size=8))
+
+
+def test_residual_connections_become_identity_edges():
+    from tests.symmetry.test_derive import ResidualMLP
+    torch.manual_seed(0)
+    model = ResidualMLP()                      # h = inp(x); h = h + b(relu(a(h))); out(relu(h))
+    g = NeuralGraphView()(convert(model, chunk_size=8, dataflow=True))
+    # nodes: 4 inputs, inp 8 (4..11), a 6 (12..17), b 8 (18..25), out 2 (26..27)
+    src, dst = g.ng_edge_index
+    skip = g.ng_edge_attr[:, 0] == 1.0
+    skip &= (g.ng_edge_attr[:, 1:] == 0).all(1)
+    assert torch.equal(src[skip], torch.arange(4, 12)) and torch.equal(dst[skip], torch.arange(18, 26))
+    # 'out' reads the summed stream, represented by b's nodes
+    out_edges = dst >= 26
+    assert set(src[out_edges].tolist()) == set(range(18, 26))
+    # without recorded dataflow the layers form a chain and no identity edge exists
+    chain = NeuralGraphView()(convert(model, chunk_size=8))
+    assert chain.ng_edge_index.size(1) == g.ng_edge_index.size(1) - 8
+
+
+def test_dataflow_view_equals_chain_view_without_skips():
+    model = builders.cnn_bn()
+    with_flow = NeuralGraphView()(convert(model, chunk_size=8, dataflow=True))
+    chain = NeuralGraphView()(convert(model, chunk_size=8))
+    for key in ("ng_x", "ng_edge_index", "ng_edge_attr", "ng_node_role", "ng_node_layer"):
+        assert torch.equal(with_flow[key], chain[key]), key
+
+
+def test_dataflow_needs_a_module():
+    with pytest.raises(TypeError, match="dataflow"):
+        convert(builders.mlp().state_dict(), dataflow=True)

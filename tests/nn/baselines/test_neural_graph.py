@@ -42,3 +42,26 @@ def test_heterogeneous_batch_through_three_models():
         assert out.shape == (2, 1)
         out.sum().backward()
         assert all(p.grad is not None for p in model.parameters()), type(model).__name__
+
+
+def test_invariant_to_derived_permutations_of_a_residual_network():
+    import copy
+
+    from sne_pyg.symmetry import derive_permutation_spec
+    from sne_pyg.symmetry.spec import CONSUMER, PermutationSpec
+    from tests.symmetry.test_derive import ResidualMLP
+    torch.manual_seed(0)
+    model = ResidualMLP()
+    spec = derive_permutation_spec(model)
+    permuted = copy.deepcopy(model)
+    permuted.load_state_dict(spec.apply(model.state_dict(), spec.sample(torch.Generator().manual_seed(1))))
+    broken = copy.deepcopy(spec.groups[0])
+    broken.refs = [r for r in broken.refs if r.role != CONSUMER]
+    wrong = copy.deepcopy(model)
+    perm = torch.randperm(broken.size, generator=torch.Generator().manual_seed(1))
+    wrong.load_state_dict(PermutationSpec([broken]).apply(model.state_dict(), [perm]))
+    zoo = [convert(m, chunk_size=8, dataflow=True) for m in (model, permuted, wrong)]
+    net = NeuralGraph(hidden=16).double().eval()
+    out = net(_batch(zoo))
+    assert torch.allclose(out[0], out[1], atol=1e-5)
+    assert not torch.allclose(out[0], out[2], atol=1e-4)
