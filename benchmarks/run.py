@@ -9,9 +9,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench_convert  # noqa: E402
 import bench_invariance  # noqa: E402
+import bench_segments  # noqa: E402
 import bench_throughput  # noqa: E402
 
-BENCHMARKS = {"convert": bench_convert.run, "throughput": bench_throughput.run, "invariance": bench_invariance.run}
+BENCHMARKS = {"convert": bench_convert.run, "segments": bench_segments.run, "throughput": bench_throughput.run,
+              "invariance": bench_invariance.run}
 
 
 def main(argv=None) -> None:

@@ -28,6 +28,13 @@ def test_quick_run_writes_one_json_per_benchmark(tmp_path, monkeypatch):
     for rows in by_zoo.values():
         for row in rows.values():
             assert abs(row["sne_speedup"] - rows["sne"]["networks_per_s"] / row["networks_per_s"]) < 1e-9
+    segments = json.loads((tmp_path / "segments.json").read_text())
+    for mode in ("forward", "forward+backward"):
+        rows = {r["implementation"]: r for r in segments["rows"] if r["mode"] == mode}
+        assert "PyG SetTransformerAggregation" in rows and "ours (native)" in rows
+        reference = next(r for name, r in rows.items() if name.startswith("ours (") and r["relative_to_ours"] == 1.0)
+        for r in rows.values():
+            assert abs(r["relative_to_ours"] - r["seconds"] / reference["seconds"]) < 1e-9
 
 
 def test_invariance_gap_separates_invariant_models_from_sne(tmp_path):
