@@ -1,13 +1,14 @@
 """``NetworkData``: one network as hierarchical sets (chunk -> layer -> network)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
-from .layout import NetworkLayout
+from .layout import LayerSpec, NetworkLayout
 
 # Pointers into another level: offset by the size of that level in each example when batching
 # (None: by one per network). PyG would offset names containing 'index'/'batch' by the chunk
@@ -93,18 +94,26 @@ class NetworkData(Data):
         rows, cols = int(self.layer_rows[layer]), int(self.layer_cols[layer])
         return self.chunks.reshape(-1)[start:start + rows * cols].view(rows, cols)
 
+    def layer_blocks(self, flat: Tensor | None = None) -> Iterator[tuple[int, LayerSpec, Tensor]]:
+        """``(network, spec, block)`` for every layer of every network, in order: ``block`` is the
+        ``[rows, cols]`` view of the layer in ``flat`` (default ``chunks.reshape(-1)``; any tensor laid
+        out like it, e.g. positions)."""
+        flat = self.chunks.reshape(-1) if flat is None else flat
+        layouts = self.layout if isinstance(self.layout, list) else [self.layout]
+        starts = (torch.cumsum(self.layer_num_chunks, 0) - self.layer_num_chunks) * self.chunk_size
+        specs = ((net, spec) for net, layout in enumerate(layouts) for spec in layout.layers)
+        for (net, spec), start in zip(specs, starts.tolist()):
+            yield net, spec, flat[start:start + spec.numel].view(spec.rows, spec.cols)
+
     def _unpack(self, flat: Tensor, dtype: torch.dtype | None = None) -> dict[str, Tensor]:
         """Cut a tensor laid out like ``chunks.reshape(-1)`` into the encoded state_dict entries."""
         layout: NetworkLayout = self.layout
         out = {key: torch.empty(info.shape, dtype=dtype or info.dtype) for key, info in layout.params.items()}
-        start = 0
-        for i, layer in enumerate(layout.layers):
-            block = flat[start:start + layer.numel].view(layer.rows, layer.cols)
+        for _, layer, block in self.layer_blocks(flat):
             col = 0
             for piece, width in zip(layer.pieces, layer.piece_cols):
                 piece.view(out[piece.key]).copy_(block[:, col:col + width])
                 col += width
-            start += int(self.layer_num_chunks[i]) * self.chunk_size
         return out
 
     def positions(self) -> dict[str, Tensor]:

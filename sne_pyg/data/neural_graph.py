@@ -49,8 +49,7 @@ class NeuralGraphView(BaseTransform):
         self._roles, self._levels, self._positions, self._order = {}, {}, {}, []
         edges, attrs, identity_pairs = [], [], set()
         previous = "<input>"
-        for index, spec in enumerate(layout.layers):
-            block = data.layer_values(index)
+        for _, spec, block in data.layer_blocks():
             sources = self._sources(layout, spec, previous)
             if spec.type in NEURON_TYPES:
                 in_features = spec.fan_in

@@ -70,24 +70,13 @@ def tensor_statistics(values: Tensor) -> Tensor:
 def statistics_view(data: NetworkData) -> Tensor:
     """``[B, T * 7]``: per state_dict tensor statistics (Unterthiner et al. 2020), one architecture."""
     same_architecture(data, "StatNN")
-    layouts = data.layout if isinstance(data.layout, list) else [data.layout]
-    c = data.chunk_size
-    flat = data.chunks.reshape(-1)
-    out = []
-    start = 0
-    layer = 0
-    for layout in layouts:
-        feats = []
-        for spec in layout.layers:
-            block = flat[start:start + spec.numel].view(spec.rows, spec.cols)
-            col = 0
-            for width in spec.piece_cols:
-                feats.append(tensor_statistics(block[:, col:col + width]))
-                col += width
-            start += int(data.layer_num_chunks[layer]) * c
-            layer += 1
-        out.append(torch.cat(feats))
-    return torch.stack(out).to(data.chunks.dtype)
+    per_net: list[list[Tensor]] = [[] for _ in range(data.num_networks)]
+    for net, spec, block in data.layer_blocks():
+        col = 0
+        for width in spec.piece_cols:
+            per_net[net].append(tensor_statistics(block[:, col:col + width]))
+            col += width
+    return torch.stack([torch.cat(feats) for feats in per_net]).to(data.chunks.dtype)
 
 
 def weight_space_view(data: NetworkData) -> tuple[list[Tensor], list[Tensor]]:
