@@ -29,6 +29,7 @@ from torch_geometric.nn import MLP
 from ...data.network_data import NetworkData
 from ...data.views import weight_space_view
 from ..head import PredictionHead
+from ..sne import scaled_values
 
 
 def tensor_dims(num_layers: int) -> list[tuple[str, tuple[int, ...]]]:
@@ -169,6 +170,5 @@ def _scale_features(weights: list[Tensor], biases: list[Tensor], dtype) -> tuple
     """Each tensor -> ``[..., 2]`` features ``(v / rms, log rms)`` with its per-network RMS."""
     def feats(t: Tensor) -> Tensor:
         t = t.to(dtype)
-        rms = t.pow(2).flatten(1).mean(1).sqrt().clamp_min(1e-12).view(-1, *([1] * (t.dim() - 1)))
-        return torch.stack([t / rms, rms.log().expand_as(t)], dim=-1)
+        return scaled_values(t, t.pow(2).flatten(1).mean(1).sqrt())
     return [feats(w) for w in weights], [feats(b) for b in biases]
