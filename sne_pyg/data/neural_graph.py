@@ -43,14 +43,10 @@ class NeuralGraphView(BaseTransform):
         self.max_kernel = max_kernel
 
     def forward(self, data: NetworkData) -> NetworkData:
-        layout = data.layout
-        self._nodes: dict[str, range] = {}          # neuron layer (or "<input>") -> its node ids
-        self._feats: dict[str, Tensor] = {}
-        self._roles, self._levels, self._positions, self._order = {}, {}, {}, []
-        edges, attrs, identity_pairs = [], [], set()
-        previous = "<input>"
+        graph = _Graph(self.max_kernel)
+        previous = INPUT
         for _, spec, block in data.layer_blocks():
-            sources = self._sources(layout, spec, previous)
+            sources = _sources(data.layout, spec, previous)
             if spec.type in NEURON_TYPES:
                 in_features = spec.fan_in
                 w_cols = spec.piece_cols[0]
@@ -60,89 +56,107 @@ class NeuralGraphView(BaseTransform):
                 if kernel > self.max_kernel:
                     raise ValueError(f"NeuralGraph view: layer {spec.name!r} has {kernel}-value kernels; "
                                      f"raise max_kernel (now {self.max_kernel})")
-                inputs = self._input_nodes(spec, sources, in_features, edges, attrs, identity_pairs)
-                out = self._add_nodes(spec.name, spec.rows, ROLE_HIDDEN, len(self._order) + 1)
+                inputs = graph.input_nodes(spec, sources, in_features)
+                out = graph.add_nodes(spec.name, spec.rows)
                 weights, w_rms = _scaled(block[:, :w_cols])
-                weights = weights.view(spec.rows, in_features, kernel)
-                dst = torch.arange(out.start, out.stop).repeat_interleave(in_features)
-                src = torch.arange(inputs.start, inputs.stop).repeat(spec.rows)
-                edge_attr = torch.zeros(dst.numel(), self.max_kernel + 1)
+                edge_attr = torch.zeros(spec.rows * in_features, self.max_kernel + 1)
                 edge_attr[:, :kernel] = weights.reshape(-1, kernel)
                 edge_attr[:, -1] = w_rms
-                edges.append(torch.stack([src, dst]))
-                attrs.append(edge_attr)
+                graph.add_edges(torch.arange(inputs.start, inputs.stop).repeat(spec.rows),
+                                torch.arange(out.start, out.stop).repeat_interleave(in_features), edge_attr)
                 if len(spec.pieces) > 1:
                     bias, b_rms = _scaled(block[:, w_cols])
-                    self._feats[spec.name][:, 0], self._feats[spec.name][:, 1] = bias, b_rms
+                    graph.feats[spec.name][:, 0], graph.feats[spec.name][:, 1] = bias, b_rms
                 previous = spec.name
-            elif spec.type in NORM_TYPES and len(sources) == 1 and sources[0] in self._nodes \
-                    and sources[0] != "<input>" and spec.rows == len(self._nodes[sources[0]]) and spec.cols <= 4:
-                self._feats[sources[0]][:, 2:2 + spec.cols] = block.float()
+            elif spec.type in NORM_TYPES and len(sources) == 1 and sources[0] in graph.nodes \
+                    and sources[0] != INPUT and spec.rows == len(graph.nodes[sources[0]]) and spec.cols <= 4:
+                graph.feats[sources[0]][:, 2:2 + spec.cols] = block.float()
             else:
                 raise ValueError(f"NeuralGraph view: layer {spec.name!r} of type {LayerType(spec.type).name} is not "
                                  "supported (MLPs and CNNs only: Linear, Conv, per-channel normalisation)")
-        if not self._order:
-            raise ValueError("NeuralGraph view: the network has no Linear or Conv layer")
-        self._roles[self._order[-1]].fill_(ROLE_OUTPUT)
-        names = (["<input>"] if "<input>" in self._nodes else []) + self._order
-        names.sort(key=lambda n: self._nodes[n].start)
-        data.ng_x = torch.cat([self._feats[n] for n in names])
-        data.ng_edge_index = torch.cat(edges, dim=1)
-        data.ng_edge_attr = torch.cat(attrs)
-        data.ng_node_role = torch.cat([self._roles[n] for n in names])
-        data.ng_node_layer = torch.cat([self._levels[n] for n in names])
-        data.ng_node_pos = torch.cat([self._positions[n] for n in names])
-        data.ng_node2net = torch.zeros(data.ng_x.size(0), dtype=torch.long)
-        return data
+        return graph.write_to(data)
 
-    @staticmethod
-    def _sources(layout, spec, previous: str) -> tuple[str, ...]:
-        if layout.dataflow is None:
-            return (previous,)
-        sources = layout.dataflow.get(spec.name)
-        if sources is None or "<opaque>" in sources:
-            raise ValueError(f"NeuralGraph view: the input of layer {spec.name!r} is not a sum of layer outputs "
-                             f"(dataflow: {sources})")
-        return sources
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(max_kernel={self.max_kernel})"
 
-    def _add_nodes(self, name: str, count: int, role: int, level: int) -> range:
-        start = sum(len(r) for r in self._nodes.values())
-        self._nodes[name] = range(start, start + count)
-        self._feats[name] = torch.zeros(count, NODE_FEATURES)
-        self._roles[name] = torch.full((count,), role)
-        self._levels[name] = torch.full((count,), level)
-        self._positions[name] = torch.arange(count)
-        if name != "<input>":
-            self._order.append(name)
-        return self._nodes[name]
 
-    def _input_nodes(self, spec, sources, in_features, edges, attrs, identity_pairs) -> range:
+INPUT = "<input>"
+
+
+def _sources(layout, spec, previous: str) -> tuple[str, ...]:
+    """The layers whose (summed) outputs ``spec`` reads: recorded dataflow, else the previous layer."""
+    if layout.dataflow is None:
+        return (previous,)
+    sources = layout.dataflow.get(spec.name)
+    if sources is None or "<opaque>" in sources:
+        raise ValueError(f"NeuralGraph view: the input of layer {spec.name!r} is not a sum of layer outputs "
+                         f"(dataflow: {sources})")
+    return sources
+
+
+class _Graph:
+    """The neuron graph of one network while it is built (node groups in creation order)."""
+
+    def __init__(self, max_kernel: int) -> None:
+        self.max_kernel = max_kernel
+        self.nodes: dict[str, range] = {}       # neuron layer (or INPUT) -> its node ids
+        self.feats: dict[str, Tensor] = {}
+        self.edges: list[Tensor] = []
+        self.attrs: list[Tensor] = []
+        self.identity_pairs: set[tuple[str, str]] = set()
+        self.num_nodes = 0
+
+    def add_nodes(self, name: str, count: int) -> range:
+        self.nodes[name] = range(self.num_nodes, self.num_nodes + count)
+        self.feats[name] = torch.zeros(count, NODE_FEATURES)
+        self.num_nodes += count
+        return self.nodes[name]
+
+    def add_edges(self, src: Tensor, dst: Tensor, attr: Tensor) -> None:
+        self.edges.append(torch.stack([src, dst]))
+        self.attrs.append(attr)
+
+    def input_nodes(self, spec, sources: tuple[str, ...], in_features: int) -> range:
         """The nodes a layer reads: one source's outputs, or for a residual sum the latest source's
         outputs with identity edges (weight 1) from every other source."""
         for source in sources:
-            if source == "<input>" and source not in self._nodes:
-                self._add_nodes("<input>", in_features, ROLE_INPUT, 0)
-            elif source not in self._nodes:
+            if source == INPUT and source not in self.nodes:
+                self.add_nodes(INPUT, in_features)
+            elif source not in self.nodes:
                 raise ValueError(f"NeuralGraph view: layer {spec.name!r} reads {source!r}, which is not a "
                                  "Linear/Conv layer before it")
-        target = max(sources, key=lambda n: self._nodes[n].start)
-        nodes = self._nodes[target]
+        target = max(sources, key=lambda n: self.nodes[n].start)
+        nodes = self.nodes[target]
         for source in sources:
-            if source == target or (source, target) in identity_pairs:
+            if source == target or (source, target) in self.identity_pairs:
                 continue
-            if len(self._nodes[source]) != len(nodes):
+            if len(self.nodes[source]) != len(nodes):
                 raise ValueError(f"NeuralGraph view: residual sum of {source!r} and {target!r} with different widths")
-            identity_pairs.add((source, target))
-            edges.append(torch.stack([torch.arange(self._nodes[source].start, self._nodes[source].stop),
-                                      torch.arange(nodes.start, nodes.stop)]))
+            self.identity_pairs.add((source, target))
             skip = torch.zeros(len(nodes), self.max_kernel + 1)
             skip[:, 0] = 1.0                    # weight 1 (its rms is 1, log rms 0)
-            attrs.append(skip)
+            self.add_edges(torch.arange(self.nodes[source].start, self.nodes[source].stop),
+                           torch.arange(nodes.start, nodes.stop), skip)
         if len(nodes) != in_features:
             raise ValueError(f"NeuralGraph view: layer {spec.name!r} reads {in_features} inputs but "
                              f"{target!r} has {len(nodes)} neurons (flatten of spatial positions or a branch "
                              "is not supported)")
         return nodes
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(max_kernel={self.max_kernel})"
+    def write_to(self, data: NetworkData) -> NetworkData:
+        layers = [name for name in self.nodes if name != INPUT]
+        if not layers:
+            raise ValueError("NeuralGraph view: the network has no Linear or Conv layer")
+        roles, levels = [], []
+        for name, ids in self.nodes.items():      # creation order = node id order
+            role = ROLE_INPUT if name == INPUT else ROLE_OUTPUT if name == layers[-1] else ROLE_HIDDEN
+            roles.append(torch.full((len(ids),), role))
+            levels.append(torch.full((len(ids),), 0 if name == INPUT else layers.index(name) + 1))
+        data.ng_x = torch.cat(list(self.feats.values()))
+        data.ng_edge_index = torch.cat(self.edges, dim=1)
+        data.ng_edge_attr = torch.cat(self.attrs)
+        data.ng_node_role = torch.cat(roles)
+        data.ng_node_layer = torch.cat(levels)
+        data.ng_node_pos = torch.cat([torch.arange(len(ids)) for ids in self.nodes.values()])
+        data.ng_node2net = torch.zeros(self.num_nodes, dtype=torch.long)
+        return data
