@@ -6,14 +6,13 @@ Target (issue 6): convert <= 3x the cat time from 1k to 100M+ parameters.
 """
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable
 
 import torch
 from torch import nn
 
-from common import print_table, write_json
+from common import cli, print_table, write_json
 from sne_pyg import convert
 
 
@@ -72,8 +71,4 @@ def run(quick: bool = False, out: str | None = None, chunk_size: int = 64) -> li
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=None)
-    args = parser.parse_args()
-    run(args.quick, args.out)
+    cli(run, __doc__)

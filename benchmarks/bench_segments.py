@@ -9,13 +9,12 @@ architecture in PyG's ``SetTransformerAggregation``, which pads every set to the
 """
 from __future__ import annotations
 
-import argparse
 import time
 
 import torch
 from torch_geometric.nn.aggr import SetTransformerAggregation
 
-from common import print_table, write_json
+from common import cli, print_table, write_json
 from sne_pyg.nn.aggr import SegmentSetTransformer
 from sne_pyg.segment import HAS_TORCH_SCATTER, ptr_from_sizes, use_backend
 
@@ -76,8 +75,4 @@ def run(quick: bool = False, out: str | None = None, hidden: int = 64) -> list[d
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=None)
-    args = parser.parse_args()
-    run(args.quick, args.out)
+    cli(run, __doc__)

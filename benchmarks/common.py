@@ -1,8 +1,10 @@
 """Output helpers shared by the benchmarks: one JSON file per benchmark, one aligned table."""
 from __future__ import annotations
 
+import argparse
 import json
 import os
+from collections.abc import Callable
 
 
 def write_json(out: str | None, filename: str, payload: dict) -> None:
@@ -21,3 +23,12 @@ def print_table(columns: list[str], rows: list[list[str]]) -> None:
     print(line(columns))
     for row in rows:
         print(line(row))
+
+
+def cli(run: Callable, doc: str) -> None:
+    """The ``--quick`` / ``--out`` command line shared by the simple benchmarks."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke size")
+    parser.add_argument("--out", default=None, help="folder for the JSON result")
+    args = parser.parse_args()
+    run(args.quick, args.out)

@@ -43,6 +43,15 @@ CASES = {
 }
 
 
+def _case(name):
+    """The model of a case in eval mode, an input for it, and its derived permutation spec."""
+    build, shape = CASES[name]
+    torch.manual_seed(0)
+    model = build().eval()
+    x = torch.randn(*shape)
+    return model, x, derive_permutation_spec(model, example_input=x)
+
+
 def _permuted(model, spec, seed=0):
     out = copy.deepcopy(model)
     out.load_state_dict(spec.apply(model.state_dict(), spec.sample(torch.Generator().manual_seed(seed))))
@@ -51,11 +60,7 @@ def _permuted(model, spec, seed=0):
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_random_group_element_changes_weights_not_the_function(name):
-    build, shape = CASES[name]
-    torch.manual_seed(0)
-    model = build().eval()
-    x = torch.randn(*shape)
-    spec = derive_permutation_spec(model, example_input=x)
+    model, x, spec = _case(name)
     assert spec.groups, "no symmetry found"
     permuted = _permuted(model, spec).eval()
     changed = [k for k, v in model.state_dict().items() if not torch.equal(v, permuted.state_dict()[k])]
@@ -67,11 +72,7 @@ def test_random_group_element_changes_weights_not_the_function(name):
 @pytest.mark.parametrize("name", ["mlp", "cnn_bn_flatten", "residual", "transformer_layer"])
 def test_a_wrong_permutation_changes_the_function(name):
     """Dropping the consumer side of a group (rows of W_l moved, columns of W_l+1 not) must be caught."""
-    build, shape = CASES[name]
-    torch.manual_seed(0)
-    model = build().eval()
-    x = torch.randn(*shape)
-    spec = derive_permutation_spec(model, example_input=x)
+    model, x, spec = _case(name)
     group = next(g for g in spec.groups if any(r.role == CONSUMER for r in g.refs))
     broken = copy.deepcopy(group)
     broken.refs = [r for r in group.refs if r.role != CONSUMER]
