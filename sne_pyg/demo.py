@@ -5,7 +5,7 @@
 
 Generates (or reuses) the sine INR zoo, trains SNE on the train split with early stopping on
 val, prints the test MSE beside the predict-the-train-mean baseline, and writes
-``results.json``, ``predictions.csv``, ``pred_vs_true.png`` and ``training_curve.png`` to ``--out``.
+``model.safetensors`` (reload with ``SNE.load``), ``results.json``, ``predictions.csv``, ``pred_vs_true.png`` and ``training_curve.png`` to ``--out``.
 """
 from __future__ import annotations
 
@@ -62,6 +62,8 @@ def main(argv=None) -> dict:
     baseline = scaler.mean.expand_as(true)
 
     os.makedirs(args.out, exist_ok=True)
+    model.save(os.path.join(args.out, "model.safetensors"),
+               metadata={"task": "regression", "target": "0", "scaler": scaler.state(), "out_dim": 1})
     report = {
         "task": "sine INR frequency regression",
         "zoo": {split: len(ds) for split, ds in zoo.items()},

@@ -40,3 +40,43 @@ def plot_training_curve(history: list[dict], path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def project_2d(embeddings: Tensor, method: str = "pca", seed: int = 0) -> Tensor:
+    """``[N, d]`` -> ``[N, 2]``: principal components, or scikit-learn's t-SNE (``method="tsne"``)."""
+    import torch
+    x = embeddings.double()
+    x = x - x.mean(0)
+    if method == "pca" or x.size(0) < 5:
+        _, _, v = torch.linalg.svd(x, full_matrices=False)
+        out = x @ v[:2].T
+        return torch.cat([out, out.new_zeros(out.size(0), 2 - out.size(1))], 1) if out.size(1) < 2 else out
+    if method != "tsne":
+        raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
+    from sklearn.manifold import TSNE
+    perplexity = float(min(30, max(2, (x.size(0) - 1) // 3)))
+    return torch.from_numpy(TSNE(2, perplexity=perplexity, random_state=seed, init="pca").fit_transform(x.numpy()))
+
+
+def plot_embeddings(embeddings: Tensor, path: str, colour=None, colour_label: str = "", method: str = "pca",
+                    title: str = "") -> None:
+    """2-D projection of one embedding per network, coloured by a number (colour bar) or a category (legend)."""
+    points = project_2d(embeddings, method)
+    fig, ax = plt.subplots(figsize=(6, 5))
+    categorical = colour is not None and len(colour) and isinstance(colour[0], str)
+    if categorical:
+        for name in sorted(set(colour)):
+            keep = [i for i, c in enumerate(colour) if c == name]
+            ax.scatter(points[keep, 0], points[keep, 1], s=12, alpha=0.8, label=name)
+        ax.legend(fontsize=8, title=colour_label or None, markerscale=1.5)
+    else:
+        values = None if colour is None else [float(c) for c in colour]
+        sc = ax.scatter(points[:, 0], points[:, 1], c=values, s=12, alpha=0.8, cmap="viridis")
+        if values is not None:
+            fig.colorbar(sc, ax=ax, label=colour_label)
+    ax.set_xlabel(f"{method.upper()} 1")
+    ax.set_ylabel(f"{method.upper()} 2")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -27,3 +27,11 @@ def test_quick_demo_reports_what_it_wrote(tmp_path):
     assert len(rows) == saved["zoo"]["test"] == 4
     for name in ("pred_vs_true.png", "training_curve.png"):
         assert (out / name).read_bytes()[:8] == PNG_MAGIC
+    # the saved model reproduces the predictions it wrote
+    from sne_pyg import SNE
+    from sne_pyg.train import TargetScaler, predict
+    from sne_pyg.nn.checkpoint import read_header
+    model = SNE.load(str(out / "model.safetensors"))
+    scaler = TargetScaler.from_state(read_header(str(out / "model.safetensors"))["metadata"]["scaler"])
+    again, _ = predict(model, SineINRZoo(str(root), "test", size=40, steps=100, progress=False), scaler)
+    torch.testing.assert_close(again.view(-1).float(), pred, rtol=1e-5, atol=1e-5)

@@ -5,18 +5,20 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.nn import MLP
 
+from .norm import GlobalBatchNorm1d
+
 
 class PredictionHead(nn.Module):
     """``BatchNorm -> MLP(hidden, hidden, out_dim)`` over one embedding per network.
 
-    The BatchNorm rescales differences between networks of one zoo, which are tiny compared
+    The BatchNorm (global over processes in distributed training) rescales differences between networks of one zoo, which are tiny compared
     with the shared part of their embeddings; the training loop recomputes its statistics
     before each evaluation (:func:`sne_pyg.train.recalibrate_batchnorm`).
     """
 
     def __init__(self, hidden: int, out_dim: int) -> None:
         super().__init__()
-        self.norm = nn.BatchNorm1d(hidden)
+        self.norm = GlobalBatchNorm1d(hidden)
         self.mlp = MLP([hidden, hidden, out_dim], norm=None)
 
     def reset_parameters(self) -> None:

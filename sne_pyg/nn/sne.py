@@ -35,6 +35,7 @@ from ..segment import Segments, segment_sum
 from .aggr import SegmentSetTransformer
 from .chunk_encoder import ChunkEncoder
 from .encodings import StructureEncoding
+from .checkpoint import Checkpointable
 from .head import PredictionHead
 
 
@@ -54,7 +55,7 @@ def scaled_values(values: Tensor, rms: Tensor, eps: float = 1e-12) -> Tensor:
     return torch.stack([values / rms, rms.log().expand_as(values)], dim=-1)
 
 
-class SNE(nn.Module):
+class SNE(Checkpointable, nn.Module):
     """Set-based Neural Network Encoder: a batch of converted networks -> one row per network.
 
     Args:

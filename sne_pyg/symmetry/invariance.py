@@ -23,9 +23,10 @@ from torch_geometric.data import Batch
 from .transforms import permute_batch
 
 
-def logit_invariance_loss(model: nn.Module, batch, samples: int = 1, generator: torch.Generator | None = None,
-                          transform: Callable = permute_batch) -> Tensor:
-    """Mean squared difference between ``model(batch)`` and ``model(g . batch)`` over ``samples`` draws.
+def forward_with_invariance(model: nn.Module, batch, samples: int = 1, generator: torch.Generator | None = None,
+                            transform: Callable = permute_batch) -> tuple[Tensor, Tensor]:
+    """``(model(batch), Logit Invariance loss)`` from one forward pass over the batch and ``samples``
+    transformed copies of it (one pass also keeps data-parallel training to one forward per step).
 
     ``transform(batch, generator)`` returns the transformed batch (default: independent random
     permutations of every network).
@@ -36,4 +37,10 @@ def logit_invariance_loss(model: nn.Module, batch, samples: int = 1, generator: 
     versions = [batch] + [transform(batch, generator) for _ in range(samples)]
     stacked = Batch.from_data_list([v.get_example(i) for v in versions for i in range(size)])
     out = model(stacked.to(batch.chunks.device)).view(samples + 1, size, -1)
-    return (out[1:] - out[:1]).pow(2).sum(-1).mean()
+    return out[0], (out[1:] - out[:1]).pow(2).sum(-1).mean()
+
+
+def logit_invariance_loss(model: nn.Module, batch, samples: int = 1, generator: torch.Generator | None = None,
+                          transform: Callable = permute_batch) -> Tensor:
+    """Mean squared difference between ``model(batch)`` and ``model(g . batch)`` over ``samples`` draws."""
+    return forward_with_invariance(model, batch, samples, generator, transform)[1]

@@ -12,7 +12,9 @@ from torch import Tensor, nn
 from torch_geometric.loader import DataLoader
 from tqdm.auto import tqdm
 
-from ..symmetry.invariance import logit_invariance_loss
+from ..nn.norm import local_statistics
+from ..symmetry.invariance import forward_with_invariance
+from . import distributed as dist_utils
 from .metrics import accuracy, kendall_tau, mse
 
 TASKS = ("regression", "classification")
@@ -36,6 +38,17 @@ class TargetScaler:
 
     def decode(self, y: Tensor) -> Tensor:
         return y * self.std.to(y) + self.mean.to(y)
+
+    def state(self) -> dict[str, list[float]]:
+        """JSON-ready ``{"mean": [...], "std": [...]}`` (stored with a saved model)."""
+        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
+
+    @classmethod
+    def from_state(cls, state: dict) -> "TargetScaler":
+        scaler = cls.__new__(cls)
+        scaler.mean = torch.tensor(state["mean"], dtype=torch.float64)
+        scaler.std = torch.tensor(state["std"], dtype=torch.float64)
+        return scaler
 
 
 @dataclass
@@ -94,7 +107,8 @@ def recalibrate_batchnorm(model: nn.Module, dataset, batch_size: int = 64, devic
     of the features across networks of one zoo is small, that lag alone can ruin evaluation.
     One forward pass (no gradients) in train mode fixes it ("precise BN"): each batch is
     weighted by its size, so the running mean is the exact dataset mean and the running
-    variance the size-weighted mean of the batch variances.
+    variance the size-weighted mean of the batch variances. In distributed training every
+    process makes the same full pass with local statistics, so all agree with a one-process run.
     """
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not norms:
@@ -105,12 +119,13 @@ def recalibrate_batchnorm(model: nn.Module, dataset, batch_size: int = 64, devic
         m.reset_running_stats()
     model.train()
     seen = 0
-    for batch in DataLoader(dataset, batch_size=batch_size):
-        size = batch.num_graphs
-        for m in norms:
-            m.momentum = size / (seen + size)
-        model(batch.to(device))
-        seen += size
+    with local_statistics(model):
+        for batch in DataLoader(dataset, batch_size=batch_size):
+            size = batch.num_graphs
+            for m in norms:
+                m.momentum = size / (seen + size)
+            model(batch.to(device))
+            seen += size
     for m, momentum in zip(norms, momenta):
         m.momentum = momentum
     model.train(was_training)
@@ -119,15 +134,23 @@ def recalibrate_batchnorm(model: nn.Module, dataset, batch_size: int = 64, devic
 @torch.no_grad()
 def predict(model: nn.Module, dataset, scaler: TargetScaler | None = None, batch_size: int = 64,
             device: str = "cpu") -> tuple[Tensor, Tensor]:
-    """Model outputs and targets over a dataset (regression outputs in the targets' units)."""
+    """Model outputs and targets over a dataset (regression outputs in the targets' units).
+
+    In distributed training each process predicts its share and all receive every row, in
+    dataset order.
+    """
+    model = dist_utils.unwrap(model)
     model.eval()
+    sampler = dist_utils.global_order_sampler(dataset, shuffle=False, seed=0)
     preds, trues = [], []
-    for batch in DataLoader(dataset, batch_size=batch_size):
+    for batch in DataLoader(dataset, batch_size=batch_size, sampler=sampler):
         batch = batch.to(device)
         out = model(batch).cpu()
         preds.append(scaler.decode(out) if scaler is not None else out)
         trues.append(batch.y.cpu())
-    return torch.cat(preds), torch.cat(trues)
+    if not dist_utils.is_distributed():
+        return torch.cat(preds), torch.cat(trues)
+    return dist_utils.gather_by_index(torch.tensor(list(sampler)), torch.cat(preds), torch.cat(trues))
 
 
 def evaluate(model: nn.Module, dataset, task: str = "regression", scaler: TargetScaler | None = None,
@@ -152,28 +175,36 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
 
     Seeded (``config.seed``), early stopping after ``config.patience`` epochs without a better
     validation score, a progress bar, and exact BatchNorm statistics before each evaluation.
+    Launched by ``torchrun`` (after :func:`sne_pyg.train.distributed.init_from_environment`), the
+    same call trains data-parallel: each of the N processes takes ``batch_size / N`` networks of
+    every global batch, gradients are averaged by ``DistributedDataParallel``, the prediction
+    head's BatchNorm uses global-batch statistics, and losses and metrics are reduced over all.
     """
     if config.task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {config.task!r}")
     seed_everything(config.seed)
     model.to(config.device)
-    loader = DataLoader(train_set, batch_size=config.batch_size, shuffle=True,
-                        generator=torch.Generator().manual_seed(config.seed))
+    sampler = dist_utils.global_order_sampler(train_set, shuffle=True, seed=config.seed)
+    loader = DataLoader(train_set, batch_size=dist_utils.local_batch_size(config.batch_size), sampler=sampler)
     materialize(model, train_set, config.batch_size, config.device)
+    network = dist_utils.wrap(model)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(config.epochs, 1))
-    li_generator = torch.Generator().manual_seed(config.seed + 1)
+    li_generator = torch.Generator().manual_seed(config.seed + 1 + 7919 * dist_utils.rank())
     best_val, best_epoch, best_state, history = math.inf, -1, None, []
-    bar = tqdm(range(config.epochs), desc=f"training {type(model).__name__}", disable=not config.progress)
+    bar = tqdm(range(config.epochs), desc=f"training {type(model).__name__}",
+               disable=not (config.progress and dist_utils.is_main_process()))
     for epoch in bar:
-        model.train()
+        sampler.set_epoch(epoch)
+        network.train()
         total, count = 0.0, 0
         for batch in loader:
             batch = batch.to(config.device)
-            out = model(batch)
-            loss = _loss(out, batch.y, config.task, scaler)
             if config.li_weight > 0:
-                loss = loss + config.li_weight * logit_invariance_loss(model, batch, config.li_samples, li_generator)
+                out, li = forward_with_invariance(network, batch, config.li_samples, li_generator)
+                loss = _loss(out, batch.y, config.task, scaler) + config.li_weight * li
+            else:
+                loss = _loss(network(batch), batch.y, config.task, scaler)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if config.grad_clip is not None:
@@ -181,6 +212,7 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
             optimizer.step()
             total += float(loss.detach()) * batch.num_graphs
             count += batch.num_graphs
+        total, count = dist_utils.all_reduce_sum([total, count])
         schedule.step()
         recalibrate_batchnorm(model, train_set, config.batch_size, config.device)
         metrics = evaluate(model, val_set, config.task, scaler, device=config.device)

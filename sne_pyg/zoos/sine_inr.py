@@ -126,20 +126,28 @@ class SineINRZoo(NetworkZoo):
                     shared_init=self.shared_init, hidden=HIDDEN, omega_0=OMEGA_0, freq_range=FREQ_RANGE)
 
     def generate(self) -> list[NetworkData]:
-        generator = torch.Generator().manual_seed(self.seed)
-        frequencies = sample_frequencies(self.size, generator)
-        init_seed = int(torch.randint(2**31, (1,), generator=generator))
-        networks = []
-        with tqdm(total=self.size, desc="sine INR zoo", disable=not self.progress) as bar:
-            for start in range(0, self.size, self.batch):
-                freq = frequencies[start:start + self.batch]
-                # with a shared init every batch restarts from the same generator state
-                init_generator = torch.Generator().manual_seed(init_seed if self.shared_init else init_seed + start)
-                states, fit_mse = fit_sine_inrs(freq, steps=self.steps, lr=self.lr, generator=init_generator,
-                                                shared_init=self.shared_init, progress=False)
-                for state, a, mse in zip(states, freq.tolist(), fit_mse.tolist()):
-                    data = convert(state, self.chunk_size, y=[a])
-                    data.fit_mse = torch.tensor([mse])
-                    networks.append(data)
-                bar.update(len(states))
-        return networks
+        return generate_sine_inr_zoo(self.size, chunk_size=self.chunk_size, steps=self.steps, lr=self.lr,
+                                     seed=self.seed, shared_init=self.shared_init, batch=self.batch,
+                                     progress=self.progress)
+
+
+def generate_sine_inr_zoo(size: int, *, chunk_size: int = 64, steps: int = 1000, lr: float = 1e-4, seed: int = 0,
+                          shared_init: bool = True, batch: int = 512, progress: bool = True) -> list[NetworkData]:
+    """Fit ``size`` sine INRs (see :class:`SineINRZoo`) and convert them; ``y = [[a]]``, ``fit_mse``."""
+    generator = torch.Generator().manual_seed(seed)
+    frequencies = sample_frequencies(size, generator)
+    init_seed = int(torch.randint(2**31, (1,), generator=generator))
+    networks = []
+    with tqdm(total=size, desc="sine INR zoo", disable=not progress) as bar:
+        for start in range(0, size, batch):
+            freq = frequencies[start:start + batch]
+            # with a shared init every batch restarts from the same generator state
+            init_generator = torch.Generator().manual_seed(init_seed if shared_init else init_seed + start)
+            states, fit_mse = fit_sine_inrs(freq, steps=steps, lr=lr, generator=init_generator,
+                                            shared_init=shared_init, progress=False)
+            for state, a, mse in zip(states, freq.tolist(), fit_mse.tolist()):
+                data = convert(state, chunk_size, y=[a])
+                data.fit_mse = torch.tensor([mse])
+                networks.append(data)
+            bar.update(len(states))
+    return networks

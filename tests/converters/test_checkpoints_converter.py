@@ -46,7 +46,7 @@ def test_converted_weights_reproduce_the_source_networks(tmp_path):
 
 
 def test_labels_errors_name_the_problem(tmp_path):
-    converter = load_script("converters/checkpoints.py")
+    from sne_pyg.converters import checkpoint_folder as converter
     (tmp_path / "labels.csv").write_text("path,acc\nx.pt,1\n")
     with pytest.raises(ValueError, match="'file' column"):
         converter.read_labels(str(tmp_path / "labels.csv"), None)

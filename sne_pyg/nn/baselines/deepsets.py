@@ -14,11 +14,12 @@ from ...data.network_data import NetworkData
 from ...data.views import element_view
 from ...segment import segment_mean
 from ..encodings import StructureEncoding
+from ..checkpoint import Checkpointable
 from ..head import PredictionHead
 from ..sne import layer_rms, scaled_values
 
 
-class DeepSets(nn.Module):
+class DeepSets(Checkpointable, nn.Module):
     def __init__(self, hidden: int = 64, out_dim: int | None = 1, layers: int = 2) -> None:
         super().__init__()
         self.config = dict(hidden=hidden, out_dim=out_dim, layers=layers)

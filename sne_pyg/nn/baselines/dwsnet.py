@@ -28,6 +28,7 @@ from torch_geometric.nn import MLP
 
 from ...data.network_data import NetworkData
 from ...data.views import weight_space_view
+from ..checkpoint import Checkpointable
 from ..head import PredictionHead
 from ..sne import scaled_values
 
@@ -115,7 +116,7 @@ class DWSLayer(nn.Module):
         return f"{self.__class__.__name__}(sizes={self.sizes}, terms={len(self.terms)})"
 
 
-class DWSNet(nn.Module):
+class DWSNet(Checkpointable, nn.Module):
     """Stacked :class:`DWSLayer` + ReLU, invariant mean-pooling of every tensor, MLP; MLP zoos of one shape.
 
     The input of every weight is its value relative to its tensor's RMS and the log RMS (the
@@ -139,6 +140,14 @@ class DWSNet(nn.Module):
         pooled = sum(absorbed_channels(sizes, f))
         self.readout = MLP([pooled, self.config["hidden"], self.config["hidden"]], norm=None)
         self.to(device=device, dtype=dtype)
+
+    def lazy_state(self) -> dict:
+        """The layer widths the stack was built for (saved with the weights)."""
+        return {} if self.sizes is None else {"sizes": self.sizes}
+
+    def restore_lazy_state(self, state: dict) -> None:
+        dtype = self.head.norm.weight.dtype if self.head is not None else torch.get_default_dtype()
+        self.build(state["sizes"], dtype=dtype)
 
     def encode(self, data: NetworkData) -> Tensor:
         weights, biases = weight_space_view(data)

@@ -26,6 +26,7 @@ from ...data.network_data import NetworkData
 from ...data.neural_graph import NODE_FEATURES, ROLE_HIDDEN, NeuralGraphView
 from ...segment import segment_max, segment_mean, ptr_from_sizes
 from ..encodings import sinusoidal
+from ..checkpoint import Checkpointable
 from ..head import PredictionHead
 
 
@@ -63,7 +64,7 @@ class NGLayer(MessagePassing):
         return self.message_mlp(torch.cat([x_i, x_j], dim=-1)) * (1 + gamma) + beta
 
 
-class NeuralGraph(nn.Module):
+class NeuralGraph(Checkpointable, nn.Module):
     """NG-GNN: a batch of converted MLPs/CNNs -> one row per network.
 
     The neural-graph view is read from ``ng_*`` attributes when a dataset was built with

@@ -7,10 +7,11 @@ from torch import Tensor, nn
 from torch_geometric.nn import MLP
 
 from ...data.network_data import NetworkData
+from ..checkpoint import Checkpointable
 from ..head import PredictionHead, module_dtype
 
 
-class VectorBaseline(nn.Module):
+class VectorBaseline(Checkpointable, nn.Module):
     """``MLP(view(batch))`` for a view giving one vector per network; input size read on the first batch."""
 
     view: Callable[[NetworkData], Tensor]

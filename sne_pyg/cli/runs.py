@@ -1,0 +1,72 @@
+"""What ``train`` and ``evaluate`` share: targets, embeddings, metrics, plots and the text report."""
+from __future__ import annotations
+
+import json
+import os
+
+import torch
+from torch import Tensor, nn
+from torch_geometric.loader import DataLoader
+
+from ..data import NetworkData
+from ..plots import plot_embeddings, plot_predictions
+from ..train import TargetScaler, evaluate, predict, prepare_dataset
+from ..train.distributed import unwrap
+
+
+def select_target(networks: list[NetworkData], target: str | int | None) -> list[NetworkData]:
+    """Keep column ``target`` of every ``y`` (``None``/``"all"``: every column)."""
+    if target is None or target == "all":
+        return networks
+    k = int(target)
+    width = networks[0].y.size(-1)
+    if not -width <= k < width:
+        raise ValueError(f"--target {k}: the zoo's targets have {width} column(s)")
+    out = []
+    for data in networks:
+        data = data.clone()
+        data.y = data.y[..., [k]]
+        out.append(data)
+    return out
+
+
+@torch.no_grad()
+def embed(model: nn.Module, networks: list[NetworkData], batch_size: int = 64, device: str = "cpu") -> Tensor:
+    """``[N, hidden]``: the encoder's embedding of every network (no head)."""
+    model = unwrap(model).eval()
+    rows = [model.encode(batch.to(device)).cpu()
+            for batch in DataLoader(prepare_dataset(model, networks), batch_size=batch_size)]
+    return torch.cat(rows)
+
+
+def assess(model: nn.Module, networks: list[NetworkData], task: str, scaler: TargetScaler | None, out: str,
+           name: str, embedding_plot: str = "pca", device: str = "cpu") -> dict[str, float]:
+    """Metrics on ``networks``; writes ``pred_vs_true.png`` (regression) and ``embeddings.png`` to ``out``."""
+    dataset = prepare_dataset(unwrap(model), networks)
+    metrics = evaluate(model, dataset, task, scaler, device=device)
+    pred, true = predict(model, dataset, scaler, device=device)
+    if task == "regression":
+        plot_predictions(true[:, 0], pred[:, 0], os.path.join(out, "pred_vs_true.png"),
+                         title=f"{name}: MSE {metrics['mse']:.4g}, Kendall tau {metrics['tau']:.3f}")
+    colour = true[:, 0].tolist() if task == "regression" else [str(int(v)) for v in true.view(-1).tolist()]
+    plot_embeddings(embed(model, networks, device=device), os.path.join(out, "embeddings.png"), colour,
+                    "target", embedding_plot, title=f"{name} embeddings ({len(networks)} networks)")
+    return metrics
+
+
+def write_report(out: str, results: dict) -> str:
+    """``results.json`` and a short human-readable ``report.txt``; returns the report text."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    lines = [f"{results['command']} {results['model']} on {results['data']} ({results['task']})"]
+    for split, metrics in results.get("metrics", {}).items():
+        lines.append(f"  {split:<6} " + "  ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
+    for key in ("baseline_mse", "best_epoch", "epochs_run", "world_size", "seconds"):
+        if key in results:
+            lines.append(f"  {key.replace('_', ' ')}: {results[key]}")
+    lines.append(f"  files: {', '.join(sorted(f for f in os.listdir(out) if not f.startswith('.')))}")
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(out, "report.txt"), "w") as f:
+        f.write(text)
+    return text

@@ -1,0 +1,97 @@
+"""``sne-pyg train --data ZOO --model sne --out DIR``: train a model on a zoo folder.
+
+Writes ``model.safetensors`` (weights + configuration + target scaling; ``sne-pyg evaluate`` and
+``SNE.load`` read it), ``results.json``, ``report.txt``, ``training_curve.png``,
+``pred_vs_true.png`` (regression) and ``embeddings.png``. Launched with
+``torchrun --nproc_per_node N -m sne_pyg.cli train ...`` it trains data-parallel on N processes
+(gloo on CPU, NCCL on GPU) and only rank 0 writes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import torch
+
+from ..nn import MODELS, build_model
+from ..nn.checkpoint import save_model
+from ..plots import plot_training_curve
+from ..train import TASKS, TargetScaler, TrainConfig, fit, prepare_dataset, seed_everything, targets_of
+from ..train import distributed as dist_utils
+from .config import add_config_argument
+from .runs import assess, select_target, write_report
+from .sources import zoo_split
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser("train", help="train a model on a zoo folder", description=__doc__.split("\n\n")[0],
+                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--data", required=True, help="zoo folder (train.pt, val.pt, test.pt)")
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--model", default="sne", choices=sorted(MODELS), help="model to train")
+    parser.add_argument("--task", default="regression", choices=TASKS)
+    parser.add_argument("--target", default="0", help="column of y to predict, or 'all'")
+    parser.add_argument("--hidden", type=int, default=64, help="model width")
+    defaults = TrainConfig()
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                        help="global batch size (split across processes under torchrun)")
+    parser.add_argument("--lr", type=float, default=defaults.lr)
+    parser.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+    parser.add_argument("--patience", type=int, default=defaults.patience)
+    parser.add_argument("--li-weight", type=float, default=defaults.li_weight, help="Logit Invariance weight")
+    parser.add_argument("--li-samples", type=int, default=defaults.li_samples)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--dtype", default="float32", choices=sorted(DTYPES))
+    parser.add_argument("--embedding-plot", default="pca", choices=("pca", "tsne"))
+    parser.add_argument("--no-progress", action="store_true")
+    add_config_argument(parser)
+    return parser
+
+
+def output_size(train, task: str) -> int:
+    if task == "classification":
+        return int(targets_of(train).max()) + 1
+    return train[0].y.size(-1)
+
+
+def run(args: argparse.Namespace) -> int:
+    start = time.time()
+    dist_utils.init_from_environment(args.device)
+    world = dist_utils.world_size()
+    device = dist_utils.local_device(args.device)
+    splits = {s: select_target(zoo_split(args.data, s), args.target) for s in ("train", "val", "test")}
+    out_dim = output_size(splits["train"], args.task)
+    seed_everything(args.seed)                       # the initial weights too
+    model = build_model(args.model, hidden=args.hidden, out_dim=out_dim).to(DTYPES[args.dtype])
+    scaler = TargetScaler(targets_of(splits["train"])) if args.task == "regression" else None
+    prepared = {s: prepare_dataset(model, part) for s, part in splits.items()}
+    config = TrainConfig(task=args.task, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                         weight_decay=args.weight_decay, patience=args.patience, li_weight=args.li_weight,
+                         li_samples=args.li_samples, seed=args.seed, device=device,
+                         progress=not args.no_progress)
+    result = fit(model, prepared["train"], prepared["val"], config, scaler)
+    main_process = dist_utils.is_main_process()
+    dist_utils.shutdown()          # evaluation and files: rank 0 alone, on every network
+    if not main_process:
+        return 0
+    os.makedirs(args.out, exist_ok=True)
+    metadata = {"task": args.task, "target": args.target, "data": os.path.abspath(args.data), "out_dim": out_dim,
+                "scaler": scaler.state() if scaler is not None else None}
+    save_model(model, os.path.join(args.out, "model.safetensors"), metadata)
+    plot_training_curve(result.history, os.path.join(args.out, "training_curve.png"))
+    metrics = {"val": assess(model, splits["val"], args.task, scaler, args.out, args.model, device=device),
+               "test": assess(model, splits["test"], args.task, scaler, args.out, args.model, args.embedding_plot,
+                              device=device)}
+    results = {"command": "train", "model": args.model, "data": args.data, "task": args.task, "metrics": metrics,
+               "best_epoch": result.best_epoch, "epochs_run": len(result.history), "world_size": world,
+               "seconds": round(time.time() - start, 1), "history": result.history, "settings": vars(args)}
+    if scaler is not None:
+        test_y = targets_of(splits["test"]).double()
+        results["baseline_mse"] = float((test_y - scaler.mean).pow(2).mean())
+    print(write_report(args.out, results), end="")
+    return 0

@@ -1,0 +1,58 @@
+"""A folder of checkpoints with a CSV of labels -> an sne_pyg zoo folder.
+
+``labels.csv`` has a ``file`` column (a path relative to the checkpoint folder) and one column
+per target. Checkpoints are ``.pt``/``.pth``/``.bin`` (read with ``weights_only=True``) or
+``.safetensors``. Read the result with ``sne_pyg.data.ZooFolder(out, split)``.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+
+from tqdm.auto import tqdm
+
+from ..data import convert
+from ..data.checkpoints import load_state_dict
+from .common import add_output_arguments, make_main, write_zoo
+
+DESCRIPTION = "Convert a folder of .pt/.safetensors checkpoints with a CSV of labels into a zoo folder."
+
+
+def read_labels(path: str, targets: list[str] | None) -> tuple[list[str], list[list[float]], list[str]]:
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames is None or "file" not in reader.fieldnames:
+            raise ValueError(f"{path}: needs a 'file' column, has {reader.fieldnames}")
+        columns = targets or [c for c in reader.fieldnames if c != "file"]
+        missing = [c for c in columns if c not in reader.fieldnames]
+        if missing:
+            raise ValueError(f"{path}: no column(s) {missing}; columns are {reader.fieldnames}")
+        files, values = [], []
+        for line, row in enumerate(reader, start=2):
+            try:
+                values.append([float(row[c]) for c in columns])
+            except ValueError as error:
+                raise ValueError(f"{path}, line {line}: a target is not a number ({error})") from None
+            files.append(row["file"])
+    return files, values, columns
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("checkpoints", help="folder of .pt/.pth/.bin/.safetensors files")
+    parser.add_argument("--labels", required=True, help="CSV with a 'file' column and target columns")
+    parser.add_argument("--targets", default=None, help="comma-separated target columns (default: all)")
+    add_output_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> dict[str, int]:
+    files, values, columns = read_labels(args.labels, args.targets.split(",") if args.targets else None)
+    networks = []
+    for name, y in tqdm(list(zip(files, values)), desc="converting checkpoints"):
+        data = convert(load_state_dict(os.path.join(args.checkpoints, name)), chunk_size=args.chunk_size, y=y)
+        data.source = name
+        networks.append(data)
+    return write_zoo(networks, args, source=os.path.abspath(args.checkpoints), targets=columns)
+
+
+main = make_main(DESCRIPTION, add_arguments, run)

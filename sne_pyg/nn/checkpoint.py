@@ -1,0 +1,95 @@
+"""Save a trained model with its full configuration in one ``.safetensors`` file, and load it back.
+
+The file holds the model's ``state_dict`` as tensors and, in the safetensors header's string
+metadata, the registered model name, its constructor ``config``, the shapes of lazily built
+parts (``lazy_state``) and any user metadata (e.g. the target scaler of a training run).
+Loading never unpickles anything: safetensors stores raw tensors and JSON only.
+
+>>> save_model(model, "sne.safetensors", metadata={"task": "regression"})
+>>> model, metadata = load_model("sne.safetensors")
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import torch
+from torch import nn
+
+FORMAT = "sne_pyg.model/1"
+
+
+def _registered_name(model: nn.Module) -> str:
+    from .registry import MODELS
+    for name, cls in MODELS.items():
+        if type(model) is cls:
+            return name
+    raise ValueError(f"{type(model).__name__} is not a registered model; register it with "
+                     f"sne_pyg.nn.register_model(name) to save it")
+
+
+def save_model(model: nn.Module, path: str, metadata: dict | None = None) -> None:
+    """Write ``model`` (a registered model with a ``config`` dict) to ``path`` (``.safetensors``).
+
+    The file is written to a temporary name and renamed, so an interrupted save never leaves a
+    truncated checkpoint behind.
+    """
+    from safetensors.torch import save_file
+    if not hasattr(model, "config"):
+        raise ValueError(f"{type(model).__name__} has no `config` dict; it cannot be rebuilt from a file")
+    if any(isinstance(p, nn.parameter.UninitializedParameter) for p in model.parameters()):
+        raise ValueError("the model has lazily built layers that never saw a batch; run one batch through it "
+                         "(sne_pyg.train.materialize) before saving")
+    tensors = {k: v.detach().cpu().clone().contiguous() for k, v in model.state_dict().items()}
+    lazy = model.lazy_state() if hasattr(model, "lazy_state") else {}
+    header = {"format": FORMAT, "model": _registered_name(model), "config": json.dumps(model.config),
+              "lazy_state": json.dumps(lazy), "metadata": json.dumps(metadata or {})}
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    save_file(tensors, f"{path}.tmp", metadata=header)
+    os.replace(f"{path}.tmp", path)
+
+
+def read_header(path: str) -> dict:
+    """The decoded header of a saved model: ``model``, ``config``, ``lazy_state``, ``metadata``."""
+    from safetensors import safe_open
+    with safe_open(path, framework="pt") as f:
+        raw = f.metadata() or {}
+    if raw.get("format") != FORMAT:
+        raise ValueError(f"{path}: not an sne_pyg model file (format {raw.get('format')!r}, expected {FORMAT!r})")
+    return {"model": raw["model"], "config": json.loads(raw["config"]), "lazy_state": json.loads(raw["lazy_state"]),
+            "metadata": json.loads(raw["metadata"])}
+
+
+def load_model(path: str, map_location: str | torch.device = "cpu", expected: type | None = None
+               ) -> tuple[nn.Module, dict]:
+    """Rebuild the model saved at ``path``; returns ``(model in eval mode, user metadata)``.
+
+    ``expected``: raise unless the file holds a model of this class.
+    """
+    from safetensors.torch import load_file
+
+    from .registry import build_model
+    header = read_header(path)
+    config = dict(header["config"])
+    model = build_model(header["model"], **config)
+    if expected is not None and not isinstance(model, expected):
+        raise ValueError(f"{path} holds a {type(model).__name__} ({header['model']!r}), not a {expected.__name__}")
+    if header["lazy_state"]:
+        model.restore_lazy_state(header["lazy_state"])
+    state = load_file(path, device=str(map_location))
+    model.load_state_dict(state)
+    return model.to(map_location).eval(), header["metadata"]
+
+
+class Checkpointable:
+    """Mixin giving a registered model ``model.save(path)`` and ``Model.load(path)``."""
+
+    def save(self, path: str, metadata: dict | None = None) -> None:
+        """Write weights + configuration to ``path`` (``.safetensors``); see :func:`save_model`."""
+        save_model(self, path, metadata)
+
+    @classmethod
+    def load(cls, path: str, map_location: str | torch.device = "cpu") -> nn.Module:
+        """Rebuild a model saved with :meth:`save` (eval mode); its outputs equal the saved model's."""
+        model, _ = load_model(path, map_location, expected=cls)
+        return model

@@ -1,0 +1,67 @@
+import pytest
+import torch
+from safetensors import safe_open
+from torch_geometric.loader import DataLoader
+
+from sne_pyg import SNE, convert
+from sne_pyg.nn import MODELS, DeepSets, build_model
+from sne_pyg.nn.checkpoint import load_model, read_header, save_model
+from sne_pyg.train import materialize, prepare_dataset
+from tests import builders
+
+
+def _networks():
+    return [convert(builders.mlp(seed=i), 16, y=[float(i)]) for i in range(6)]
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_saved_model_loads_back_with_identical_outputs(tmp_path, name):
+    model = build_model(name, hidden=8, out_dim=2)
+    data = prepare_dataset(model, _networks())
+    materialize(model, data)
+    model.train()(next(iter(DataLoader(data, batch_size=6))))   # moves the BatchNorm statistics off their init
+    model.eval()
+    batch = next(iter(DataLoader(data, batch_size=6)))
+    expected = model(batch)
+    path = str(tmp_path / "model.safetensors")
+    save_model(model, path, metadata={"task": "regression", "note": [1, 2]})
+    loaded, metadata = load_model(path)
+    assert type(loaded) is type(model) and not loaded.training
+    assert metadata == {"task": "regression", "note": [1, 2]}
+    assert torch.equal(loaded(batch), expected)
+    assert read_header(path)["config"] == model.config
+
+
+def test_sne_save_and_load_methods(tmp_path):
+    torch.manual_seed(3)
+    model = SNE(hidden=16, out_dim=3, layer_block="isab", num_inducing=4).eval()
+    batch = next(iter(DataLoader(_networks(), batch_size=6)))
+    path = str(tmp_path / "sne.safetensors")
+    model.save(path)
+    loaded = SNE.load(path)
+    assert loaded.config == model.config
+    assert torch.equal(loaded(batch), model(batch))
+    with safe_open(path, framework="pt") as f:     # plain tensors + JSON header, nothing to unpickle
+        assert set(f.keys()) == set(model.state_dict())
+
+
+def test_load_refuses_the_wrong_class_and_foreign_files(tmp_path):
+    path = str(tmp_path / "ds.safetensors")
+    DeepSets(hidden=8).save(path)
+    with pytest.raises(ValueError, match="not a SNE"):
+        SNE.load(path)
+    from safetensors.torch import save_file
+    save_file({"w": torch.zeros(2)}, str(tmp_path / "other.safetensors"))
+    with pytest.raises(ValueError, match="not an sne_pyg model file"):
+        load_model(str(tmp_path / "other.safetensors"))
+
+
+def test_save_refuses_unbuilt_lazy_models_and_unregistered_classes(tmp_path):
+    with pytest.raises(ValueError, match="lazily built"):
+        save_model(MODELS["flat_mlp"](hidden=8), str(tmp_path / "x.safetensors"))
+
+    class Mine(SNE):
+        pass
+    with pytest.raises(ValueError, match="not a registered model"):
+        save_model(Mine(hidden=8), str(tmp_path / "y.safetensors"))
+    assert not (tmp_path / "y.safetensors").exists()
