@@ -7,7 +7,7 @@ import os
 from ..nn.checkpoint import load_model
 from ..train import TargetScaler
 from .config import add_config_argument
-from .runs import assess, select_target, write_report
+from .runs import assess, plot_zoo_embeddings, select_target, write_report
 from .sources import zoo_split
 
 
@@ -33,7 +33,9 @@ def run(args: argparse.Namespace) -> int:
     scaler = TargetScaler.from_state(meta["scaler"]) if meta.get("scaler") else None
     name = type(model).__name__
     os.makedirs(args.out, exist_ok=True)
-    metrics = assess(model, networks, meta["task"], scaler, args.out, name, args.embedding_plot, args.device)
+    metrics = assess(model, networks, meta["task"], scaler, args.out, name, args.device)
+    plot_zoo_embeddings(model, networks, meta["task"], os.path.join(args.out, "embeddings.png"), args.embedding_plot,
+                        args.device)
     results = {"command": "evaluate", "model": args.model, "data": args.data, "task": meta["task"],
                "metrics": {args.split: metrics}, "settings": vars(args)}
     print(write_report(args.out, results), end="")

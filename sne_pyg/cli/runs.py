@@ -40,18 +40,24 @@ def embed(model: nn.Module, networks: list[NetworkData], batch_size: int = 64, d
 
 
 def assess(model: nn.Module, networks: list[NetworkData], task: str, scaler: TargetScaler | None, out: str,
-           name: str, embedding_plot: str = "pca", device: str = "cpu") -> dict[str, float]:
-    """Metrics on ``networks``; writes ``pred_vs_true.png`` (regression) and ``embeddings.png`` to ``out``."""
+           name: str, device: str = "cpu") -> dict[str, float]:
+    """Metrics on ``networks``; a regression also writes ``pred_vs_true.png`` to ``out``."""
     dataset = prepare_dataset(unwrap(model), networks)
     metrics = evaluate(model, dataset, task, scaler, device=device)
-    pred, true = predict(model, dataset, scaler, device=device)
     if task == "regression":
+        pred, true = predict(model, dataset, scaler, device=device)
         plot_predictions(true[:, 0], pred[:, 0], os.path.join(out, "pred_vs_true.png"),
                          title=f"{name}: MSE {metrics['mse']:.4g}, Kendall tau {metrics['tau']:.3f}")
-    colour = true[:, 0].tolist() if task == "regression" else [str(int(v)) for v in true.view(-1).tolist()]
-    plot_embeddings(embed(model, networks, device=device), os.path.join(out, "embeddings.png"), colour,
-                    "target", embedding_plot, title=f"{name} embeddings ({len(networks)} networks)")
     return metrics
+
+
+def plot_zoo_embeddings(model: nn.Module, networks: list[NetworkData], task: str, path: str, method: str = "pca",
+                        device: str = "cpu") -> None:
+    """``embeddings.png``: every network's embedding in 2-D, coloured by its (first) target."""
+    y = torch.cat([d.y for d in networks])
+    colour = y[:, 0].tolist() if task == "regression" else [str(int(v)) for v in y.view(-1).tolist()]
+    plot_embeddings(embed(model, networks, device=device), path, colour, "target", method,
+                    title=f"{type(unwrap(model)).__name__} embeddings of {len(networks)} networks")
 
 
 def write_report(out: str, results: dict) -> str:

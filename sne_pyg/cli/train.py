@@ -20,7 +20,7 @@ from ..plots import plot_training_curve
 from ..train import TASKS, TargetScaler, TrainConfig, fit, prepare_dataset, seed_everything, targets_of
 from ..train import distributed as dist_utils
 from .config import add_config_argument
-from .runs import assess, select_target, write_report
+from .runs import assess, plot_zoo_embeddings, select_target, write_report
 from .sources import zoo_split
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -84,9 +84,10 @@ def run(args: argparse.Namespace) -> int:
                 "scaler": scaler.state() if scaler is not None else None}
     save_model(model, os.path.join(args.out, "model.safetensors"), metadata)
     plot_training_curve(result.history, os.path.join(args.out, "training_curve.png"))
-    metrics = {"val": assess(model, splits["val"], args.task, scaler, args.out, args.model, device=device),
-               "test": assess(model, splits["test"], args.task, scaler, args.out, args.model, args.embedding_plot,
-                              device=device)}
+    metrics = {"val": assess(model, splits["val"], args.task, scaler, args.out, args.model, device),
+               "test": assess(model, splits["test"], args.task, scaler, args.out, args.model, device)}
+    plot_zoo_embeddings(model, [d for part in splits.values() for d in part], args.task,
+                        os.path.join(args.out, "embeddings.png"), args.embedding_plot, device)
     results = {"command": "train", "model": args.model, "data": args.data, "task": args.task, "metrics": metrics,
                "best_epoch": result.best_epoch, "epochs_run": len(result.history), "world_size": world,
                "seconds": round(time.time() - start, 1), "history": result.history, "settings": vars(args)}
