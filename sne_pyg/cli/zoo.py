@@ -16,7 +16,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser.add_argument("kind", choices=sorted(ZOO_KINDS), help="what networks to train")
     parser.add_argument("--out", required=True, help="output zoo folder")
     parser.add_argument("--size", type=int, default=200, help="networks in the zoo")
-    parser.add_argument("--steps", type=int, default=None, help="optimisation steps per network (kind default)")
+    parser.add_argument("--steps", type=int, default=None, help="sine_inr: Adam steps per INR; classifiers: epochs (kind default)")
     parser.add_argument("--chunk-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fractions", default="0.8,0.1,0.1", help="train,val,test fractions")
@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
         options["steps"] = args.steps
     networks = kind.generate(**options, work_dir=os.path.join(args.out, "work"))
     fractions = [float(x) for x in args.fractions.split(",")]
-    sizes = save_splits(networks, args.out, fractions, args.seed,
+    runs = [int(net.run) if "run" in net else i for i, net in enumerate(networks)]   # checkpoints of a run stay together
+    sizes = save_splits(networks, args.out, fractions, args.seed, groups=runs,
                         settings=dict(kind=args.kind, targets=kind.targets, **{k: v for k, v in options.items()
                                                                                 if k != "progress"}))
     print(f"wrote {args.kind} zoo {sizes} to {args.out} (targets: {', '.join(kind.targets)})")

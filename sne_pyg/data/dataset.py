@@ -78,17 +78,24 @@ class NetworkZoo(InMemoryDataset):
 
 
 def save_splits(networks: Sequence[NetworkData], folder: str, fractions: Sequence[float] = (0.8, 0.1, 0.1),
-                split_seed: int = 0, settings: dict | None = None) -> dict[str, int]:
+                split_seed: int = 0, settings: dict | None = None, groups: Sequence | None = None) -> dict[str, int]:
     """Shuffle ``networks`` (seeded), cut them into train/val/test and save ``folder/{split}.pt``.
 
-    Every file is written to a temporary name and renamed, so an interrupted run never leaves a
-    half-written split. Returns the size of each split.
+    ``groups``: one key per network; networks sharing a key (e.g. checkpoints of one training run)
+    always land in the same split, so no split sees another's run. Every file is written to a
+    temporary name and renamed, so an interrupted run never leaves a half-written split.
+    Returns the size of each split.
     """
-    order = torch.randperm(len(networks), generator=torch.Generator().manual_seed(split_seed)).tolist()
-    n_train = int(round(fractions[0] * len(networks)))
-    n_val = int(round(fractions[1] * len(networks)))
-    bounds = (0, n_train, n_train + n_val, len(networks))
-    parts = {split: [networks[j] for j in order[bounds[i]:bounds[i + 1]]] for i, split in enumerate(SPLITS)}
+    keys = list(range(len(networks))) if groups is None else list(groups)
+    if len(keys) != len(networks):
+        raise ValueError(f"groups has {len(keys)} keys for {len(networks)} networks")
+    unique = list(dict.fromkeys(keys))
+    order = torch.randperm(len(unique), generator=torch.Generator().manual_seed(split_seed)).tolist()
+    n_train = int(round(fractions[0] * len(unique)))
+    n_val = int(round(fractions[1] * len(unique)))
+    bounds = (0, n_train, n_train + n_val, len(unique))
+    split_of = {unique[j]: split for i, split in enumerate(SPLITS) for j in order[bounds[i]:bounds[i + 1]]}
+    parts = {split: [net for net, key in zip(networks, keys) if split_of[key] == split] for split in SPLITS}
     empty = [split for split, part in parts.items() if not part]
     if empty:
         raise ValueError(f"split(s) {empty} would be empty: {len(networks)} networks with fractions "
@@ -102,6 +109,19 @@ def save_splits(networks: Sequence[NetworkData], folder: str, fractions: Sequenc
         InMemoryDataset.save(part, f"{path}.tmp")
         os.replace(f"{path}.tmp", path)
     return {split: len(part) for split, part in parts.items()}
+
+
+def write_networks(networks: Sequence[NetworkData], path: str) -> None:
+    """Save a list of networks to one file, atomically (temporary name, then rename)."""
+    InMemoryDataset.save(list(networks), f"{path}.tmp")
+    os.replace(f"{path}.tmp", path)
+
+
+def read_networks(path: str) -> list[NetworkData]:
+    """The networks written by :func:`write_networks` (loaded with ``weights_only=True``)."""
+    dataset = InMemoryDataset(None)
+    dataset.load(path, NetworkData)
+    return [dataset[i] for i in range(len(dataset))]
 
 
 class ZooFolder(InMemoryDataset):

@@ -272,6 +272,8 @@ def _reduces_spatial(node: fx.Node) -> bool:
 
 
 def _flatten(analysis: _Analysis, x: _Value, where: str) -> _Value:
+    if x.spatial is None and x.sources == _Value.sources:   # the network input: its features stay fixed
+        return _Value(analysis.new_space(None, "flattened network input"))
     if x.spatial is None:
         raise SymmetryError(f"{where}: flatten after a layer of unknown spatial size; pass example_input= so "
                             "the channel blocks of the flattened features can be sized")
