@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from sne_pyg.nn import build_model, parse_models  # noqa: E402
 from sne_pyg.train import (TargetScaler, TrainConfig, evaluate, fit, mse, prepare_dataset,  # noqa: E402
-                           targets_of)
+                           seed_everything, targets_of)
 from sne_pyg.zoos import SineINRZoo  # noqa: E402
 
 
@@ -64,6 +64,7 @@ def main(argv=None) -> dict:
     for name in names:
         scores, params, start = [], 0, time.time()
         for seed in range(args.seeds):
+            seed_everything(seed)            # the initial weights depend on the seed alone
             model = build_model(name, hidden=args.hidden, out_dim=1)
             splits = {k: prepare_dataset(model, v) for k, v in zoo.items()}
             config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=seed,

@@ -21,10 +21,11 @@ def fractions_of(args: argparse.Namespace) -> list[float]:
         raise ValueError(f"--fractions must be three comma-separated numbers, got {args.fractions!r}") from None
 
 
-def write_zoo(networks: Sequence[NetworkData], args: argparse.Namespace, **settings) -> dict[str, int]:
-    """Save ``networks`` split into ``args.out`` and print what was written."""
+def write_zoo(networks: Sequence[NetworkData], args: argparse.Namespace, groups: Sequence | None = None,
+              **settings) -> dict[str, int]:
+    """Save ``networks`` split into ``args.out`` (``groups``: networks of one key share a split)."""
     fractions = fractions_of(args)
-    sizes = save_splits(networks, args.out, fractions, args.split_seed,
+    sizes = save_splits(networks, args.out, fractions, args.split_seed, groups=groups,
                         settings=dict(settings, chunk_size=args.chunk_size, fractions=fractions,
                                       split_seed=args.split_seed))
     print(f"wrote {sizes} networks to {args.out}")

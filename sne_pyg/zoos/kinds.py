@@ -38,3 +38,28 @@ ZOO_KINDS: dict[str, ZooKind] = {
                                  f"{arch} classifiers on {data} (--steps = epochs; checkpoints at half and end)")
        for arch in ARCHITECTURES for data in DATASETS},
 }
+
+
+def cached_zoo(kind: str, root: str, size: int, steps: int | None = None, *, chunk_size: int = 64, seed: int = 0,
+               fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), progress: bool = True) -> str:
+    """Path of a zoo folder of ``kind`` under ``root``; generated (resumably) on first use.
+
+    Checkpoints of one training run share a split.
+    """
+    import os
+
+    from ..data import save_splits
+    from ..data.dataset import SPLITS
+    if kind not in ZOO_KINDS:
+        raise ValueError(f"unknown zoo kind {kind!r}; available: {sorted(ZOO_KINDS)}")
+    folder = os.path.join(root, f"{kind}-n{size}-s{steps}-seed{seed}-c{chunk_size}")
+    if all(os.path.exists(os.path.join(folder, f"{s}.pt")) for s in SPLITS):
+        return folder
+    options = dict(size=size, chunk_size=chunk_size, seed=seed, progress=progress)
+    if steps is not None:
+        options["steps"] = steps
+    networks = ZOO_KINDS[kind].generate(**options, work_dir=os.path.join(root, "work"))
+    runs = [int(net.run) if "run" in net else i for i, net in enumerate(networks)]
+    save_splits(networks, folder, fractions, seed, groups=runs,
+                settings=dict(kind=kind, targets=ZOO_KINDS[kind].targets, **options))
+    return folder

@@ -1,0 +1,30 @@
+"""One model trained over several seeds and scored by Kendall's tau: the unit of every table."""
+from __future__ import annotations
+
+import statistics
+
+from ..nn import build_model
+from .loop import TargetScaler, TrainConfig, evaluate, fit, prepare_dataset, seed_everything, targets_of
+
+
+def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3, hidden: int = 32,
+                   epochs: int = 30, batch_size: int = 32, lr: float = 1e-3, progress: bool = False) -> dict:
+    """Train ``name`` on ``train`` (model selection on ``val``) once per seed and score Kendall's
+    tau of its first output on each of ``tests``; returns ``{test: {"tau_mean", "tau_std", "taus"}}``
+    plus ``"params"``."""
+    scaler = TargetScaler(targets_of(train))
+    taus: dict[str, list[float]] = {key: [] for key in tests}
+    params = 0
+    for seed in range(seeds):
+        seed_everything(seed)                # the initial weights depend on the seed alone
+        model = build_model(name, hidden=hidden, out_dim=train[0].y.size(-1))
+        config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                             patience=max(epochs // 3, 3), progress=progress)
+        fit(model, prepare_dataset(model, train), prepare_dataset(model, val), config, scaler)
+        for key, networks in tests.items():
+            taus[key].append(evaluate(model, prepare_dataset(model, networks), scaler=scaler)["tau"])
+        params = sum(p.numel() for p in model.parameters())
+    out = {key: {"tau_mean": statistics.fmean(v), "tau_std": statistics.stdev(v) if len(v) > 1 else 0.0, "taus": v}
+           for key, v in taus.items()}
+    out["params"] = params
+    return out

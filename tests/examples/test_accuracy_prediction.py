@@ -1,0 +1,34 @@
+import json
+import statistics
+
+import pytest
+
+from sne_pyg.cli.runs import select_target
+from sne_pyg.cli.sources import zoo_split
+from sne_pyg.train import kendall_tau
+from sne_pyg.train.experiment import tau_over_seeds
+from sne_pyg.zoos.kinds import cached_zoo
+from tests.builders import load_script
+
+
+def test_quick_accuracy_prediction_reports_reproducible_taus(tmp_path):
+    example = load_script("examples/accuracy_prediction.py")
+    root, out = tmp_path / "cache", tmp_path / "out"
+    results = example.main(["--quick", "--models", "statnn,sne", "--root", str(root), "--out", str(out),
+                            "--no-progress"])
+    saved = json.loads((out / "results.json").read_text())
+    assert saved == results and set(saved) == {"statnn", "sne"}
+    for r in saved.values():
+        assert len(r["taus"]) == 3 and all(-1 <= t <= 1 for t in r["taus"])
+        assert r["tau_mean"] == pytest.approx(statistics.fmean(r["taus"]))
+        assert r["tau_std"] == pytest.approx(statistics.stdev(r["taus"]))
+    assert (out / "tau.png").stat().st_size > 0
+    # the cached zoo is reused, and a second, independent run reproduces the numbers
+    folder = cached_zoo("arch1-digits", str(root), 24, 2, progress=False)
+    splits = {s: select_target(zoo_split(folder, s), 0) for s in ("train", "val", "test")}
+    again = tau_over_seeds("statnn", splits["train"], splits["val"], {"test": splits["test"]}, 3, 8, 3)
+    assert again["test"]["taus"] == pytest.approx(saved["statnn"]["taus"])
+    # the targets are the zoo's test accuracies: ranking them by themselves gives tau 1
+    y = [float(d.y) for d in splits["test"]]
+    import torch
+    assert kendall_tau(torch.tensor(y), torch.tensor(y)) == pytest.approx(1.0)
