@@ -10,7 +10,7 @@ from torch_geometric.loader import DataLoader
 
 from ..data import NetworkData
 from ..plots import plot_embeddings, plot_predictions
-from ..train import TargetScaler, evaluate, predict, prepare_dataset
+from ..train import TargetScaler, metrics_of, predict, prepare_dataset
 from ..train.distributed import unwrap
 
 
@@ -42,10 +42,9 @@ def embed(model: nn.Module, networks: list[NetworkData], batch_size: int = 64, d
 def assess(model: nn.Module, networks: list[NetworkData], task: str, scaler: TargetScaler | None, out: str,
            name: str, device: str = "cpu") -> dict[str, float]:
     """Metrics on ``networks``; a regression also writes ``pred_vs_true.png`` to ``out``."""
-    dataset = prepare_dataset(unwrap(model), networks)
-    metrics = evaluate(model, dataset, task, scaler, device=device)
+    pred, true = predict(model, prepare_dataset(unwrap(model), networks), scaler, device=device)
+    metrics = metrics_of(pred, true, task)
     if task == "regression":
-        pred, true = predict(model, dataset, scaler, device=device)
         plot_predictions(true[:, 0], pred[:, 0], os.path.join(out, "pred_vs_true.png"),
                          title=f"{name}: MSE {metrics['mse']:.4g}, Kendall tau {metrics['tau']:.3f}")
     return metrics

@@ -5,8 +5,7 @@ import argparse
 import json
 import os
 
-from ..data import save_splits
-from ..zoos.kinds import ZOO_KINDS
+from ..zoos.kinds import ZOO_KINDS, write_zoo_folder
 from .config import add_config_argument
 
 
@@ -26,16 +25,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    kind = ZOO_KINDS[args.kind]
-    options = dict(size=args.size, chunk_size=args.chunk_size, seed=args.seed, progress=not args.no_progress)
-    if args.steps is not None:
-        options["steps"] = args.steps
-    networks = kind.generate(**options, work_dir=os.path.join(args.out, "work"))
     fractions = [float(x) for x in args.fractions.split(",")]
-    runs = [int(net.run) if "run" in net else i for i, net in enumerate(networks)]   # checkpoints of a run stay together
-    sizes = save_splits(networks, args.out, fractions, args.seed, groups=runs,
-                        settings=dict(kind=args.kind, targets=kind.targets, **{k: v for k, v in options.items()
-                                                                                if k != "progress"}))
-    print(f"wrote {args.kind} zoo {sizes} to {args.out} (targets: {', '.join(kind.targets)})")
+    sizes = write_zoo_folder(args.kind, args.out, args.size, args.steps, chunk_size=args.chunk_size, seed=args.seed,
+                             fractions=fractions, work_dir=os.path.join(args.out, "work"),
+                             progress=not args.no_progress)
+    targets = ZOO_KINDS[args.kind].targets
+    print(f"wrote {args.kind} zoo {sizes} to {args.out} (targets: {', '.join(targets)})")
     print(json.dumps({"zoo": args.out, "sizes": sizes}))
     return 0

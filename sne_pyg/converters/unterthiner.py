@@ -85,8 +85,8 @@ def run(args: argparse.Namespace) -> dict[str, int]:
     missing = [t for t in targets if t not in metrics[0]]
     if missing:
         raise ValueError(f"metrics.csv.gz has no column(s) {missing}; columns: {sorted(metrics[0])}")
-    names = [n for n, _ in build_classifier(args.architecture).named_parameters()]
-    shapes = [tuple(p.shape) for p in build_classifier(args.architecture).parameters()]
+    parameters = dict(build_classifier(args.architecture).named_parameters())
+    names, shapes = list(parameters), [tuple(p.shape) for p in parameters.values()]
     converted = [tuple(tf_to_torch(np.zeros(s)).shape) for _, _, _, s in layout]
     if converted != shapes:
         raise ValueError(f"layout.csv variables {converted} do not match {args.architecture}'s parameters {shapes}")

@@ -85,13 +85,12 @@ def wrap(model: nn.Module) -> nn.Module:
     if not is_distributed():
         return model
     from torch.nn.parallel import DistributedDataParallel
-    device_ids = [model_device(model).index] if model_device(model).type == "cuda" else None
-    return DistributedDataParallel(model, device_ids=device_ids)
+    device = model_device(model)
+    return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
 
 
 def unwrap(model: nn.Module) -> nn.Module:
-    return model.module if hasattr(model, "module") and isinstance(model, nn.parallel.DistributedDataParallel) \
-        else model
+    return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -121,7 +120,7 @@ def gather_by_index(index: Tensor, *tensors: Tensor) -> tuple[Tensor, ...]:
     dist.all_gather_object(pieces, (index.cpu(), [t.cpu() for t in tensors]))
     all_index = torch.cat([p[0] for p in pieces])
     all_rows = [torch.cat([p[1][k] for p in pieces]) for k in range(len(tensors))]
-    unique, first = _first_occurrence(all_index)
+    _, first = _first_occurrence(all_index)
     return tuple(rows[first] for rows in all_rows)
 
 

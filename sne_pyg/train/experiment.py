@@ -14,15 +14,19 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
     plus ``"params"``."""
     scaler = TargetScaler(targets_of(train))
     taus: dict[str, list[float]] = {key: [] for key in tests}
-    params = 0
+    params, prepared = 0, None
     for seed in range(seeds):
         seed_everything(seed)                # the initial weights depend on the seed alone
         model = build_model(name, hidden=hidden, out_dim=train[0].y.size(-1))
+        if prepared is None:                 # a model's view (e.g. NeuralGraph's graphs) does not depend on its weights
+            prepared = (prepare_dataset(model, train), prepare_dataset(model, val),
+                        {key: prepare_dataset(model, part) for key, part in tests.items()})
+        train_view, val_view, test_views = prepared
         config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                              patience=max(epochs // 3, 3), progress=progress)
-        fit(model, prepare_dataset(model, train), prepare_dataset(model, val), config, scaler)
-        for key, networks in tests.items():
-            taus[key].append(evaluate(model, prepare_dataset(model, networks), scaler=scaler)["tau"])
+        fit(model, train_view, val_view, config, scaler)
+        for key, view in test_views.items():
+            taus[key].append(evaluate(model, view, scaler=scaler)["tau"])
         params = sum(p.numel() for p in model.parameters())
     out = {key: {"tau_mean": statistics.fmean(v), "tau_std": statistics.stdev(v) if len(v) > 1 else 0.0, "taus": v}
            for key, v in taus.items()}

@@ -156,7 +156,11 @@ def predict(model: nn.Module, dataset, scaler: TargetScaler | None = None, batch
 def evaluate(model: nn.Module, dataset, task: str = "regression", scaler: TargetScaler | None = None,
              batch_size: int = 64, device: str = "cpu") -> dict[str, float]:
     """Regression: ``mse`` and Kendall's ``tau`` (first target); classification: ``loss`` and ``accuracy``."""
-    out, y = predict(model, dataset, scaler, batch_size, device)
+    return metrics_of(*predict(model, dataset, scaler, batch_size, device), task)
+
+
+def metrics_of(out: Tensor, y: Tensor, task: str = "regression") -> dict[str, float]:
+    """The metrics of :func:`evaluate` from outputs already computed (see :func:`predict`)."""
     if task == "classification":
         labels = y.view(-1).long()
         return {"loss": float(nn.functional.cross_entropy(out, labels)), "accuracy": accuracy(out, labels)}

@@ -1,10 +1,12 @@
 """Zoo kinds by name, for ``sne-pyg zoo KIND`` and the examples."""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..data import NetworkData
+from ..data import NetworkData, save_splits
+from ..data.dataset import SPLITS
 from .architectures import ARCHITECTURES
 from .classifier_zoo import TARGET_NAMES, generate_classifier_zoo
 from .datasets import DATASETS
@@ -40,26 +42,27 @@ ZOO_KINDS: dict[str, ZooKind] = {
 }
 
 
-def cached_zoo(kind: str, root: str, size: int, steps: int | None = None, *, chunk_size: int = 64, seed: int = 0,
-               fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), progress: bool = True) -> str:
-    """Path of a zoo folder of ``kind`` under ``root``; generated (resumably) on first use.
-
-    Checkpoints of one training run share a split.
-    """
-    import os
-
-    from ..data import save_splits
-    from ..data.dataset import SPLITS
+def write_zoo_folder(kind: str, folder: str, size: int, steps: int | None = None, *, chunk_size: int = 64,
+                     seed: int = 0, fractions=(0.8, 0.1, 0.1), work_dir: str | None = None,
+                     progress: bool = True) -> dict[str, int]:
+    """Generate a zoo of ``kind`` and save it split into ``folder`` (checkpoints of one training run
+    share a split; ``seed`` also seeds the split). ``work_dir`` keeps finished parts for resuming."""
     if kind not in ZOO_KINDS:
         raise ValueError(f"unknown zoo kind {kind!r}; available: {sorted(ZOO_KINDS)}")
-    folder = os.path.join(root, f"{kind}-n{size}-s{steps}-seed{seed}-c{chunk_size}")
-    if all(os.path.exists(os.path.join(folder, f"{s}.pt")) for s in SPLITS):
-        return folder
-    options = dict(size=size, chunk_size=chunk_size, seed=seed, progress=progress)
+    options = dict(size=size, chunk_size=chunk_size, seed=seed)
     if steps is not None:
         options["steps"] = steps
-    networks = ZOO_KINDS[kind].generate(**options, work_dir=os.path.join(root, "work"))
+    networks = ZOO_KINDS[kind].generate(**options, progress=progress, work_dir=work_dir)
     runs = [int(net.run) if "run" in net else i for i, net in enumerate(networks)]
-    save_splits(networks, folder, fractions, seed, groups=runs,
-                settings=dict(kind=kind, targets=ZOO_KINDS[kind].targets, **options))
+    return save_splits(networks, folder, fractions, seed, groups=runs,
+                       settings=dict(kind=kind, targets=ZOO_KINDS[kind].targets, **options))
+
+
+def cached_zoo(kind: str, root: str, size: int, steps: int | None = None, *, chunk_size: int = 64, seed: int = 0,
+               fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), progress: bool = True) -> str:
+    """Path of a zoo folder of ``kind`` under ``root``; generated (resumably) on first use."""
+    folder = os.path.join(root, f"{kind}-n{size}-s{steps}-seed{seed}-c{chunk_size}")
+    if not all(os.path.exists(os.path.join(folder, f"{s}.pt")) for s in SPLITS):
+        write_zoo_folder(kind, folder, size, steps, chunk_size=chunk_size, seed=seed, fractions=fractions,
+                         work_dir=os.path.join(root, "work"), progress=progress)
     return folder

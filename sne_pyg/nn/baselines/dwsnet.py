@@ -29,7 +29,7 @@ from torch_geometric.nn import MLP
 from ...data.network_data import NetworkData
 from ...data.views import weight_space_view
 from ..checkpoint import Checkpointable
-from ..head import PredictionHead
+from ..head import PredictionHead, module_dtype
 from ..sne import scaled_values
 
 
@@ -146,15 +146,13 @@ class DWSNet(Checkpointable, nn.Module):
         return {} if self.sizes is None else {"sizes": self.sizes}
 
     def restore_lazy_state(self, state: dict) -> None:
-        dtype = self.head.norm.weight.dtype if self.head is not None else torch.get_default_dtype()
-        self.build(state["sizes"], dtype=dtype)
+        self.build(state["sizes"], dtype=module_dtype(self))
 
     def encode(self, data: NetworkData) -> Tensor:
         weights, biases = weight_space_view(data)
         sizes = [weights[0].size(1)] + [w.size(2) for w in weights]
         if self.sizes is None:
-            dtype = self.head.norm.weight.dtype if self.head is not None else torch.get_default_dtype()
-            self.build(sizes, data.chunks.device, dtype)
+            self.build(sizes, data.chunks.device, module_dtype(self))
         elif sizes != self.sizes:
             raise ValueError(f"this DWSNet was built for layer widths {self.sizes}, got {sizes}")
         dtype = self.readout.lins[0].weight.dtype
