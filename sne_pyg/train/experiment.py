@@ -1,7 +1,7 @@
 """One model trained over several seeds and scored by Kendall's tau: the unit of every table."""
 from __future__ import annotations
 
-import statistics
+import numpy as np
 
 from ..nn import build_model
 from .loop import TargetScaler, TrainConfig, evaluate, fit, prepare_dataset, seed_everything, targets_of
@@ -28,7 +28,8 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
         for key, view in test_views.items():
             taus[key].append(evaluate(model, view, scaler=scaler)["tau"])
         params = sum(p.numel() for p in model.parameters())
-    out = {key: {"tau_mean": statistics.fmean(v), "tau_std": statistics.stdev(v) if len(v) > 1 else 0.0, "taus": v}
+    # numpy keeps an undefined tau (a test set of one network) as NaN where statistics.stdev raises
+    out = {key: {"tau_mean": float(np.mean(v)), "tau_std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0, "taus": v}
            for key, v in taus.items()}
     out["params"] = params
     return out

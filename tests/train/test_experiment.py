@@ -1,0 +1,20 @@
+import math
+import statistics
+
+import pytest
+
+from sne_pyg import convert
+from sne_pyg.train.experiment import tau_over_seeds
+from tests import builders
+
+
+def test_tau_over_seeds_summarises_seeds_and_keeps_undefined_taus_as_nan():
+    nets = [convert(builders.mlp(seed=i), 16, y=[float(i % 5)]) for i in range(14)]
+    out = tau_over_seeds("statnn", nets[:8], nets[8:10], {"many": nets[10:], "one": nets[13:]}, seeds=2,
+                         hidden=8, epochs=1)
+    many = out["many"]
+    assert len(many["taus"]) == 2
+    assert many["tau_mean"] == pytest.approx(statistics.fmean(many["taus"]))
+    assert many["tau_std"] == pytest.approx(statistics.stdev(many["taus"]))
+    assert all(math.isnan(t) for t in out["one"]["taus"]) and math.isnan(out["one"]["tau_mean"])
+    assert out["params"] > 0
