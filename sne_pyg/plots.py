@@ -58,11 +58,8 @@ def project_2d(embeddings: Tensor, method: str = "pca", seed: int = 0) -> Tensor
     return torch.from_numpy(TSNE(2, perplexity=perplexity, random_state=seed, init="pca").fit_transform(x.numpy()))
 
 
-def plot_embeddings(embeddings: Tensor, path: str, colour=None, colour_label: str = "", method: str = "pca",
-                    title: str = "") -> None:
-    """2-D projection of one embedding per network, coloured by a number (colour bar) or a category (legend)."""
-    points = project_2d(embeddings, method)
-    fig, ax = plt.subplots(figsize=(6, 5))
+def _scatter(ax, fig, points: Tensor, colour, colour_label: str) -> None:
+    """Points coloured by a number (colour bar) or a category (legend)."""
     categorical = colour is not None and len(colour) and isinstance(colour[0], str)
     if categorical:
         for name in sorted(set(colour)):
@@ -74,9 +71,26 @@ def plot_embeddings(embeddings: Tensor, path: str, colour=None, colour_label: st
         sc = ax.scatter(points[:, 0], points[:, 1], c=values, s=12, alpha=0.8, cmap="viridis")
         if values is not None:
             fig.colorbar(sc, ax=ax, label=colour_label)
-    ax.set_xlabel(f"{method.upper()} 1")
-    ax.set_ylabel(f"{method.upper()} 2")
-    ax.set_title(title, fontsize=9)
+
+
+def plot_embeddings(embeddings: Tensor, path: str, colour=None, colour_label: str = "", method: str = "pca",
+                    title: str = "") -> None:
+    """2-D projection of one embedding per network, coloured by a number (colour bar) or a category (legend)."""
+    plot_embedding_panels(embeddings, path, {colour_label: colour}, method, title)
+
+
+def plot_embedding_panels(embeddings: Tensor, path: str, colourings: dict[str, list | None], method: str = "pca",
+                          title: str = "") -> Tensor:
+    """One 2-D projection of the embeddings, drawn once per colouring (``{label: colours}``) side by side;
+    returns the projected points."""
+    points = project_2d(embeddings, method)
+    fig, axes = plt.subplots(1, len(colourings), figsize=(6 * len(colourings), 5), squeeze=False)
+    for ax, (label, colour) in zip(axes[0], colourings.items()):
+        _scatter(ax, fig, points, colour, label)
+        ax.set_xlabel(f"{method.upper()} 1")
+        ax.set_ylabel(f"{method.upper()} 2")
+        ax.set_title(f"{title} ({label})" if title and len(colourings) > 1 and label else title, fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+    return points

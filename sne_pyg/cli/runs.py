@@ -9,25 +9,10 @@ from torch import Tensor, nn
 from torch_geometric.loader import DataLoader
 
 from ..data import NetworkData
+from ..data.dataset import select_target  # noqa: F401  (re-exported for the CLI commands)
 from ..plots import plot_embeddings, plot_predictions
 from ..train import TargetScaler, metrics_of, predict, prepare_dataset
 from ..train.distributed import unwrap
-
-
-def select_target(networks: list[NetworkData], target: str | int | None) -> list[NetworkData]:
-    """Keep column ``target`` of every ``y`` (``None``/``"all"``: every column)."""
-    if target is None or target == "all":
-        return networks
-    k = int(target)
-    width = networks[0].y.size(-1)
-    if not -width <= k < width:
-        raise ValueError(f"--target {k}: the zoo's targets have {width} column(s)")
-    out = []
-    for data in networks:
-        data = data.clone()
-        data.y = data.y[..., [k]]
-        out.append(data)
-    return out
 
 
 @torch.no_grad()

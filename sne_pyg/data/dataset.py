@@ -77,6 +77,22 @@ class NetworkZoo(InMemoryDataset):
                     settings=dict(self.settings(), fractions=self.fractions, split_seed=self.split_seed))
 
 
+def select_target(networks: list[NetworkData], target: str | int | None) -> list[NetworkData]:
+    """Keep column ``target`` of every ``y`` (``None``/``"all"``: every column)."""
+    if target is None or target == "all":
+        return networks
+    k = int(target)
+    width = networks[0].y.size(-1)
+    if not -width <= k < width:
+        raise ValueError(f"--target {k}: the zoo's targets have {width} column(s)")
+    out = []
+    for data in networks:
+        data = data.clone()
+        data.y = data.y[..., [k]]
+        out.append(data)
+    return out
+
+
 def save_splits(networks: Sequence[NetworkData], folder: str, fractions: Sequence[float] = (0.8, 0.1, 0.1),
                 split_seed: int = 0, settings: dict | None = None, groups: Sequence | None = None) -> dict[str, int]:
     """Shuffle ``networks`` (seeded), cut them into train/val/test and save ``folder/{split}.pt``.
@@ -100,15 +116,23 @@ def save_splits(networks: Sequence[NetworkData], folder: str, fractions: Sequenc
     if empty:
         raise ValueError(f"split(s) {empty} would be empty: {len(networks)} networks with fractions "
                          f"{tuple(fractions)}; provide more networks")
+    return write_splits(parts, folder, settings)
+
+
+def write_splits(parts: dict[str, Sequence[NetworkData]], folder: str, settings: dict | None = None) -> dict[str, int]:
+    """Save networks already split (``{"train": [...], "val": [...], "test": [...]}``) as ``folder/{split}.pt``,
+    each file atomically (temporary name, then rename), and ``settings`` as ``settings.json``."""
+    missing = [split for split in SPLITS if not parts.get(split)]
+    if missing or set(parts) - set(SPLITS):
+        raise ValueError(f"need networks in each of {SPLITS}; empty or missing: {missing}, "
+                         f"unknown: {sorted(set(parts) - set(SPLITS))}")
     os.makedirs(folder, exist_ok=True)
     if settings is not None:
         with open(osp.join(folder, "settings.json"), "w") as f:
             json.dump(settings, f, indent=2)
-    for split, part in parts.items():
-        path = osp.join(folder, f"{split}.pt")
-        InMemoryDataset.save(part, f"{path}.tmp")
-        os.replace(f"{path}.tmp", path)
-    return {split: len(part) for split, part in parts.items()}
+    for split in SPLITS:
+        write_networks(parts[split], osp.join(folder, f"{split}.pt"))
+    return {split: len(parts[split]) for split in SPLITS}
 
 
 def write_networks(networks: Sequence[NetworkData], path: str) -> None:

@@ -35,6 +35,25 @@ def _scaled(t: Tensor) -> tuple[Tensor, Tensor]:
     return (t.double() / rms).float(), rms.log().float()
 
 
+def largest_kernel(networks) -> int:
+    """Values per edge kernel of the widest convolution (or flattened channel) among ``networks``:
+    the ``max_kernel`` a NeuralGraph needs to read all of them (kernels are zero-padded to it)."""
+    widest = 1
+    for data in networks:
+        for layout in data.layout if isinstance(data.layout, list) else [data.layout]:
+            rows, previous = {}, INPUT
+            for spec in layout.layers:
+                if spec.type not in NEURON_TYPES or not spec.fan_in:
+                    continue
+                kernel = spec.piece_cols[0] // spec.fan_in
+                source_rows = rows.get(_sources(layout, spec, previous)[-1])
+                if spec.type == LayerType.LINEAR and source_rows and spec.fan_in % source_rows == 0:
+                    kernel = spec.fan_in // source_rows          # a flatten of channels x positions
+                widest = max(widest, kernel)
+                rows[spec.name], previous = spec.rows, spec.name
+    return widest
+
+
 class NeuralGraphView(BaseTransform):
     """Add ``ng_x [N, 6]``, ``ng_edge_index [2, E]``, ``ng_edge_attr [E, max_kernel + 1]`` and node ids
     (``ng_node_role``, ``ng_node_layer``, ``ng_node_pos``, ``ng_node2net``) to a converted network."""
@@ -53,10 +72,17 @@ class NeuralGraphView(BaseTransform):
                 if w_cols % in_features:
                     raise ValueError(f"NeuralGraph view: layer {spec.name!r} is a grouped convolution")
                 kernel = w_cols // in_features
+                inputs = graph.input_nodes(spec, sources, in_features)
+                if len(inputs) != in_features:
+                    if spec.type != LayerType.LINEAR or in_features % len(inputs):
+                        raise ValueError(f"NeuralGraph view: layer {spec.name!r} reads {in_features} inputs but "
+                                         f"its source has {len(inputs)} neurons (not a flatten of whole channels)")
+                    # a Linear after a flatten reads C channels x P positions (channel-major): the P weights
+                    # from one channel to one neuron become that edge's kernel, as a convolution's would
+                    kernel, in_features = in_features // len(inputs), len(inputs)
                 if kernel > self.max_kernel:
                     raise ValueError(f"NeuralGraph view: layer {spec.name!r} has {kernel}-value kernels; "
                                      f"raise max_kernel (now {self.max_kernel})")
-                inputs = graph.input_nodes(spec, sources, in_features)
                 out = graph.add_nodes(spec.name, spec.rows)
                 weights, w_rms = _scaled(block[:, :w_cols])
                 edge_attr = torch.zeros(spec.rows * in_features, self.max_kernel + 1)
@@ -137,10 +163,6 @@ class _Graph:
             skip[:, 0] = 1.0                    # weight 1 (its rms is 1, log rms 0)
             self.add_edges(torch.arange(self.nodes[source].start, self.nodes[source].stop),
                            torch.arange(nodes.start, nodes.stop), skip)
-        if len(nodes) != in_features:
-            raise ValueError(f"NeuralGraph view: layer {spec.name!r} reads {in_features} inputs but "
-                             f"{target!r} has {len(nodes)} neurons (flatten of spatial positions or a branch "
-                             "is not supported)")
         return nodes
 
     def write_to(self, data: NetworkData) -> NetworkData:

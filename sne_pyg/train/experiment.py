@@ -1,35 +1,55 @@
 """One model trained over several seeds and scored by Kendall's tau: the unit of every table."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+from torch import nn
 
 from ..nn import build_model
 from .loop import TargetScaler, TrainConfig, evaluate, fit, prepare_dataset, seed_everything, targets_of
 
 
 def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3, hidden: int = 32,
-                   epochs: int = 30, batch_size: int = 32, lr: float = 1e-3, progress: bool = False) -> dict:
+                   epochs: int = 30, batch_size: int = 32, lr: float = 1e-3, progress: bool = False,
+                   on_trained: Callable[[int, nn.Module], None] | None = None,
+                   model_options: dict | None = None) -> dict:
     """Train ``name`` on ``train`` (model selection on ``val``) once per seed and score Kendall's
     tau of its first output on each of ``tests``; returns ``{test: {"tau_mean", "tau_std", "taus"}}``
-    plus ``"params"``."""
+    plus ``"params"``. ``on_trained(seed, model)`` is called with each trained model; ``model_options``
+    go to :func:`~sne_pyg.nn.build_model`. A test set the model cannot read (its view raises
+    ``ValueError``, e.g. NeuralGraph on attention layers) is reported as ``{"unsupported": reason}``."""
     scaler = TargetScaler(targets_of(train))
     taus: dict[str, list[float]] = {key: [] for key in tests}
-    params, prepared = 0, None
+    params, prepared, unsupported = 0, None, {}
     for seed in range(seeds):
         seed_everything(seed)                # the initial weights depend on the seed alone
-        model = build_model(name, hidden=hidden, out_dim=train[0].y.size(-1))
+        model = build_model(name, hidden=hidden, out_dim=train[0].y.size(-1), **(model_options or {}))
         if prepared is None:                 # a model's view (e.g. NeuralGraph's graphs) does not depend on its weights
-            prepared = (prepare_dataset(model, train), prepare_dataset(model, val),
-                        {key: prepare_dataset(model, part) for key, part in tests.items()})
-        train_view, val_view, test_views = prepared
+            prepared = (prepare_dataset(model, train), prepare_dataset(model, val), _test_views(model, tests))
+        train_view, val_view, (test_views, unsupported) = prepared
         config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                              patience=max(epochs // 3, 3), progress=progress)
         fit(model, train_view, val_view, config, scaler)
         for key, view in test_views.items():
             taus[key].append(evaluate(model, view, scaler=scaler)["tau"])
+        if on_trained is not None:
+            on_trained(seed, model)
         params = sum(p.numel() for p in model.parameters())
     # numpy keeps an undefined tau (a test set of one network) as NaN where statistics.stdev raises
     out = {key: {"tau_mean": float(np.mean(v)), "tau_std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0, "taus": v}
-           for key, v in taus.items()}
+           for key, v in taus.items() if key not in unsupported}
+    out.update({key: {"unsupported": reason} for key, reason in unsupported.items()})
     out["params"] = params
     return out
+
+
+def _test_views(model: nn.Module, tests: dict[str, list]) -> tuple[dict[str, list], dict[str, str]]:
+    """The model's view of every test set it can read, and why it cannot read the others."""
+    views, unsupported = {}, {}
+    for key, part in tests.items():
+        try:
+            views[key] = prepare_dataset(model, part)
+        except ValueError as error:
+            unsupported[key] = str(error)
+    return views, unsupported

@@ -5,8 +5,8 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..data import NetworkData, save_splits
-from ..data.dataset import SPLITS
+from ..data import NetworkData, ZooFolder, save_splits
+from ..data.dataset import SPLITS, select_target
 from .architectures import ARCHITECTURES
 from .classifier_zoo import TARGET_NAMES, generate_classifier_zoo
 from .datasets import DATASETS
@@ -66,3 +66,10 @@ def cached_zoo(kind: str, root: str, size: int, steps: int | None = None, *, chu
         write_zoo_folder(kind, folder, size, steps, chunk_size=chunk_size, seed=seed, fractions=fractions,
                          work_dir=os.path.join(root, "work"), progress=progress)
     return folder
+
+
+def cached_splits(kind: str, root: str, size: int, steps: int | None = None, target: int | None = 0, *,
+                  progress: bool = True, **options) -> dict[str, list[NetworkData]]:
+    """``{split: networks}`` of a :func:`cached_zoo`, keeping target column ``target`` (``None``: all)."""
+    folder = cached_zoo(kind, root, size, steps, progress=progress, **options)
+    return {split: select_target(list(ZooFolder(folder, split)), target) for split in SPLITS}

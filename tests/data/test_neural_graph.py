@@ -54,12 +54,30 @@ def test_batching_offsets_the_graph():
 
 
 @pytest.mark.parametrize("model,match", [(builders.transformer_encoder(), "ATTN_QUERY"),
-                                         (nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 1)),
+                                         (nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(9, 1)),
                                           "flatten"),
                                          (nn.Sequential(nn.Conv2d(1, 2, 5)), "max_kernel")])
 def test_unsupported_structures_are_named(model, match):
     with pytest.raises(ValueError, match=match):
         NeuralGraphView()(convert(model, chunk_size=8))
+
+
+def test_flatten_positions_become_the_edge_kernel():
+    """Linear(C*P) after a flatten of C channels: one edge per (channel, neuron) carrying its P weights."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(12, 2))
+    g = NeuralGraphView()(convert(model, chunk_size=8))
+    conv_nodes, out_nodes = range(1, 4), range(4, 6)      # node 0: the input channel
+    edges = g.ng_edge_index.t().tolist()
+    lin = model[4].weight.detach()
+    rms = lin.pow(2).mean().sqrt()
+    for i, (src, dst) in enumerate(edges):
+        if dst in out_nodes:
+            c, o = src - conv_nodes.start, dst - out_nodes.start
+            assert src in conv_nodes
+            assert torch.allclose(g.ng_edge_attr[i, :4], lin[o, 4 * c:4 * c + 4] / rms, atol=1e-6)
+            assert torch.all(g.ng_edge_attr[i, 4:-1] == 0)
+    assert sum(dst in out_nodes for _, dst in edges) == 3 * 2
 
 
 def test_residual_connections_become_identity_edges():
@@ -91,3 +109,18 @@ def test_dataflow_view_equals_chain_view_without_skips():
 def test_dataflow_needs_a_module():
     with pytest.raises(TypeError, match="dataflow"):
         convert(builders.mlp().state_dict(), dataflow=True)
+
+
+def test_largest_kernel_is_the_smallest_max_kernel_that_reads_every_network():
+    from sne_pyg.data.neural_graph import largest_kernel
+    nets = [convert(builders.mlp(), chunk_size=8),
+            convert(nn.Sequential(nn.Conv2d(1, 3, 3), nn.Flatten(), nn.Linear(12, 2)), chunk_size=8),
+            convert(nn.Sequential(nn.Conv2d(1, 2, 5), nn.Conv2d(2, 2, 3)), chunk_size=8)]
+    assert [largest_kernel([n]) for n in nets] == [1, 9, 25]
+    assert largest_kernel(nets) == 25
+    for net in nets:
+        k = largest_kernel([net])
+        NeuralGraphView(max_kernel=k)(net.clone())
+        if k > 1:
+            with pytest.raises(ValueError, match="max_kernel"):
+                NeuralGraphView(max_kernel=k - 1)(net.clone())

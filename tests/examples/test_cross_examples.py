@@ -1,0 +1,62 @@
+"""The cross-dataset and cross-architecture examples: every pair, consistent statistics, n/a where unreadable."""
+import json
+import math
+import statistics
+
+import pytest
+
+from sne_pyg.train.transfer import average_tau
+from tests.builders import load_script
+
+
+def _check_entries(results: dict, pairs: set, models: set):
+    assert set(results) == pairs
+    for key, entry in results.items():
+        for model, r in entry.items():
+            assert model in models and len(r["taus"]) == 3
+            finite = [t for t in r["taus"] if not math.isnan(t)]
+            assert all(-1 <= t <= 1 for t in finite)
+            if len(finite) == 3:
+                assert r["tau_mean"] == pytest.approx(statistics.fmean(finite))
+                assert r["tau_std"] == pytest.approx(statistics.stdev(finite))
+
+
+def test_quick_cross_dataset_fills_the_full_matrix(tmp_path):
+    example = load_script("examples/cross_dataset.py")
+    out = tmp_path / "out"
+    results = example.main(["--quick", "--datasets", "digits,tetris", "--models", "statnn,sne",
+                            "--root", str(tmp_path / "cache"), "--out", str(out), "--no-progress"])
+    saved = json.loads((out / "results.json").read_text())
+    assert json.dumps(saved, sort_keys=True) == json.dumps(results, sort_keys=True)
+    _check_entries(saved, {"digits->digits", "digits->tetris", "tetris->digits", "tetris->tetris"}, {"statnn", "sne"})
+    assert all(set(entry) == {"statnn", "sne"} for entry in saved.values())
+    averages = json.loads((out / "average.json").read_text())
+    for model in ("statnn", "sne"):
+        assert averages[model]["average_transfer"] == pytest.approx(
+            statistics.fmean([saved["digits->tetris"][model]["tau_mean"], saved["tetris->digits"][model]["tau_mean"]]))
+        assert averages[model]["average"] == pytest.approx(average_tau(saved, model), nan_ok=True)
+    assert (out / "transfer.png").stat().st_size > 0 and not (out / "unsupported.json").exists()
+
+
+def test_quick_cross_architecture_marks_what_a_model_cannot_read(tmp_path):
+    example = load_script("examples/cross_architecture.py")
+    out = tmp_path / "out"
+    example.main(["--quick", "--sources", "arch2", "--targets", "arch2,arch1,transformer",
+                  "--models", "neural_graph,deepsets", "--root", str(tmp_path / "cache"), "--out", str(out),
+                  "--no-progress"])
+    saved = json.loads((out / "results.json").read_text())
+    _check_entries(saved, {"arch2->arch2", "arch2->arch1", "arch2->transformer"}, {"neural_graph", "deepsets"})
+    # arch2 has 5x5 kernels and a flatten: NeuralGraph reads them; it does not read attention layers
+    assert set(saved["arch2->arch1"]) == {"neural_graph", "deepsets"}
+    assert set(saved["arch2->transformer"]) == {"deepsets"}
+    unsupported = json.loads((out / "unsupported.json").read_text())
+    assert list(unsupported) == ["arch2->transformer"] and "not supported" in unsupported["arch2->transformer"]["neural_graph"]
+
+
+def test_bad_choices_are_refused_before_any_work(tmp_path):
+    for script, argv in (("examples/cross_dataset.py", ["--datasets", "digits"]),
+                         ("examples/cross_dataset.py", ["--datasets", "digits,cifar"]),
+                         ("examples/cross_architecture.py", ["--targets", "resnet"])):
+        with pytest.raises(SystemExit):
+            load_script(script).main(argv + ["--root", str(tmp_path / "cache")])
+    assert not (tmp_path / "cache").exists()

@@ -1,0 +1,41 @@
+"""The heterogeneous-zoo example: pooled and per-zoo taus, embedding separability, Figure-2 plots."""
+import json
+
+import pytest
+import torch
+
+from tests.builders import load_script
+
+
+def test_knn_accuracy_is_one_on_separated_clusters_and_near_chance_on_noise():
+    example = load_script("examples/heterogeneous_zoo.py")
+    g = torch.Generator().manual_seed(0)
+    labels = ["a"] * 30 + ["b"] * 30 + ["c"] * 30
+    centres = torch.tensor([[0.0, 0], [10, 0], [0, 10]]).repeat_interleave(30, 0)
+    assert example.knn_accuracy(centres + torch.randn(90, 2, generator=g), labels) == 1.0
+    assert example.knn_accuracy(torch.randn(90, 2, generator=g), labels) < 0.6
+
+
+def test_quick_heterogeneous_zoo(tmp_path):
+    example = load_script("examples/heterogeneous_zoo.py")
+    out = tmp_path / "out"
+    results = example.main(["--quick", "--architectures", "arch1,mlp", "--datasets", "digits,tetris",
+                            "--models", "sne", "--root", str(tmp_path / "cache"), "--out", str(out),
+                            "--no-progress"])
+    saved = json.loads((out / "results.json").read_text())
+    assert set(saved) == {"sne"}
+    groups = {"all", "architecture=arch1", "architecture=mlp", "dataset=digits", "dataset=tetris"}
+    assert groups < set(saved["sne"]) and len(saved["sne"]["all"]["taus"]) == 3
+    assert saved["sne"]["params"] > 0
+    for factor in ("architecture", "dataset"):
+        assert 0.0 <= saved["sne"]["knn_accuracy"][factor] <= 1.0
+    assert saved["sne"]["knn_accuracy"] == pytest.approx(results["sne"]["knn_accuracy"])
+    for method in ("pca", "tsne"):
+        assert (out / f"embeddings_sne_{method}.png").stat().st_size > 0
+    # the per-architecture test sets partition the pooled one
+    args = example.parse_args(["--quick", "--architectures", "arch1,mlp", "--datasets", "digits,tetris",
+                               "--root", str(tmp_path / "cache"), "--no-progress"])
+    splits, labels = example.pooled_zoo(args)
+    sets = example.pooled_test_sets(splits["test"], labels["test"])
+    assert len(sets["architecture=arch1"]) + len(sets["architecture=mlp"]) == len(sets["all"])
+    assert len(sets["dataset=digits"]) + len(sets["dataset=tetris"]) == len(sets["all"])

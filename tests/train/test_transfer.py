@@ -1,0 +1,66 @@
+"""Transfer tables: every pair scored like an independent tau_over_seeds run; averages; unreadable pairs."""
+import math
+
+import pytest
+import torch
+
+from sne_pyg.data import convert
+from sne_pyg.train.experiment import tau_over_seeds
+from sne_pyg.train.transfer import (average_tau, format_transfer_table, model_options_for, pair_key, split_key,
+                                    transfer_results)
+from tests import builders
+
+
+def _zoo(seed: int, n: int = 16, scale: float = 1.0):
+    """MLPs whose target is their first layer's weight norm (a property a model can learn)."""
+    nets = []
+    for i in range(n):
+        model = builders.mlp(seed=1000 * seed + i)
+        with torch.no_grad():
+            model[0].weight.mul_(scale * (0.5 + i / n))
+        nets.append(convert(model, chunk_size=8, y=[float(model[0].weight.detach().norm())]))
+    return {"train": nets[:10], "val": nets[10:13], "test": nets[13:]}
+
+
+def test_every_pair_matches_an_independent_run():
+    zoos = {"a": _zoo(0), "b": _zoo(1, scale=2.0)}
+    tests_for = lambda source: {t: z["test"] if t == source else z["train"] + z["test"] for t, z in zoos.items()}  # noqa: E731
+    results, unsupported = transfer_results(["statnn"], {k: (z["train"], z["val"]) for k, z in zoos.items()},
+                                            tests_for, seeds=2, hidden=8, epochs=3)
+    assert list(results) == ["a->a", "a->b", "b->a", "b->b"] and unsupported == {}
+    for key, entry in results.items():
+        source, target = split_key(key)
+        alone = tau_over_seeds("statnn", zoos[source]["train"], zoos[source]["val"],
+                               {target: tests_for(source)[target]}, 2, 8, 3)
+        assert entry["statnn"]["taus"] == pytest.approx(alone[target]["taus"])
+        assert entry["statnn"]["tau_mean"] == pytest.approx(sum(alone[target]["taus"]) / 2)
+        assert entry["statnn"]["params"] == alone["params"]
+
+
+def test_averages_skip_undefined_taus_and_same_zoo_pairs():
+    cell = lambda tau: {"tau_mean": tau, "tau_std": 0.0}  # noqa: E731
+    results = {"a->a": {"m": cell(0.9)}, "a->b": {"m": cell(0.2)}, "b->a": {"m": cell(math.nan)},
+               "b->b": {"m": cell(0.7), "n": cell(0.1)}}
+    assert average_tau(results, "m") == pytest.approx((0.9 + 0.2 + 0.7) / 3)
+    assert average_tau(results, "m", transfer_only=True) == pytest.approx(0.2)
+    assert average_tau(results, "n", transfer_only=True) != average_tau(results, "n", transfer_only=True)  # NaN
+    table = format_transfer_table(results, ["m", "n"])
+    assert "n/a" in table.splitlines()[1] and "0.100 +- 0.000" in table
+    assert split_key(pair_key("arch1", "transformer")) == ("arch1", "transformer")
+
+
+def test_a_model_that_cannot_read_a_target_is_reported_not_scored():
+    mlps = _zoo(0)
+    attention = [convert(builders.transformer_encoder(seed=i), chunk_size=8, y=[float(i)]) for i in range(4)]
+    results, unsupported = transfer_results(["neural_graph", "deepsets"], {"mlp": (mlps["train"], mlps["val"])},
+                                            lambda s: {"mlp": mlps["test"], "attn": attention}, seeds=1, hidden=8,
+                                            epochs=1)
+    assert set(results["mlp->attn"]) == {"deepsets"} and set(results["mlp->mlp"]) == {"neural_graph", "deepsets"}
+    assert list(unsupported) == ["mlp->attn"] and "not supported" in unsupported["mlp->attn"]["neural_graph"]
+
+
+def test_neural_graph_is_built_to_read_the_widest_kernel_of_all_zoos():
+    cnn = convert(torch.nn.Sequential(torch.nn.Conv2d(1, 2, 5), torch.nn.Flatten(), torch.nn.Linear(2, 1)), 8)
+    zoos = {"a": {"train": _zoo(0)["train"]}, "b": {"test": [cnn]}}
+    assert model_options_for(["sne", "neural_graph"], zoos) == {"neural_graph": {"max_kernel": 25}}
+    assert model_options_for(["sne"], zoos) == {}
