@@ -80,20 +80,49 @@ def dense_masked_attention(mab: MAB, x: Tensor, y: Tensor, key_mask: Tensor) -> 
     return mab.combine(x, out.transpose(1, 2))
 
 
-def pairwise_segment_attention(mab: MAB, x: Tensor, segments: Segments) -> Tensor:
+DENSE_SET_SIZE = 32   # sets at least this large attend densely (see pairwise_segment_attention)
+
+
+def pairwise_segment_attention(mab: MAB, x: Tensor, segments: Segments, dense_from: int = DENSE_SET_SIZE) -> Tensor:
     r"""``SAB``: every element attends to every element of its own set, ``x [N, h] -> [N, h]``.
 
-    Works on the list of within-set pairs (:math:`\sum_s n_s^2` of them) grouped by query,
-    with a segment softmax over each query's keys; cost is quadratic in the set size only.
+    Sets smaller than ``dense_from`` work on the list of within-set pairs (:math:`\sum_s n_s^2` of
+    them) grouped by query, with a segment softmax over each query's keys. Larger sets each run one
+    dense ``scaled_dot_product_attention`` (its fused kernel never holds the :math:`n^2` scores, so a
+    layer of 10^4 chunks needs memory linear in its size; compute stays quadratic, use ISAB beyond).
+    Both paths compute the same function.
     """
-    query_of_pair, key_of_pair, pair_ptr = segment_pairs(segments)
     q = mab.query(x)
     k, v = mab.key_value(x)
-    scores = (q[query_of_pair] * k[key_of_pair]).sum(-1) / math.sqrt(mab.head_dim)   # [P, H]
+    sizes = segments.sizes
+    large = (sizes >= dense_from).nonzero().flatten().tolist()
+    if not large:
+        return mab.combine(x, _pairwise_attention(q, k, v, segments, mab.head_dim))
+    small_sets = sizes < dense_from
+    small = small_sets.index_select(0, segments.index).nonzero().flatten()       # elements of small sets
+    rows, parts = [small], []
+    if small.numel():
+        sub = Segments.from_sizes(sizes[small_sets])
+        parts.append(_pairwise_attention(q[small], k[small], v[small], sub, mab.head_dim))
+    bounds = segments.ptr.tolist()
+    for s in large:
+        part = slice(bounds[s], bounds[s + 1])
+        # a 4-d [1, H, n, d] input selects the fused (flash) CPU kernel; 3-d falls back to n^2 memory
+        attended = F.scaled_dot_product_attention(*(t[part].transpose(0, 1)[None] for t in (q, k, v)))
+        parts.append(attended[0].transpose(0, 1))
+        rows.append(torch.arange(bounds[s], bounds[s + 1], device=x.device))
+    order = torch.cat(rows)
+    out = torch.cat(parts)[torch.argsort(order)]
+    return mab.combine(x, out)
+
+
+def _pairwise_attention(q: Tensor, k: Tensor, v: Tensor, segments: Segments, head_dim: int) -> Tensor:
+    """``[N, H, d]`` attention of every element over its set through the explicit list of pairs."""
+    query_of_pair, key_of_pair, pair_ptr = segment_pairs(segments)
+    scores = (q[query_of_pair] * k[key_of_pair]).sum(-1) / math.sqrt(head_dim)       # [P, H]
     pairs = Segments(pair_ptr, query_of_pair)
     weights = pairs.softmax(scores)
-    out = pairs.sum(weights.unsqueeze(-1) * v[key_of_pair])                           # [N, H, d]
-    return mab.combine(x, out)
+    return pairs.sum(weights.unsqueeze(-1) * v[key_of_pair])                       # [N, H, d]
 
 
 def seed_segment_attention(mab: MAB, seeds: Tensor, x: Tensor, segments: Segments) -> Tensor:
