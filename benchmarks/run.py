@@ -9,11 +9,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench_convert  # noqa: E402
 import bench_invariance  # noqa: E402
+import bench_large  # noqa: E402
+import bench_scaling  # noqa: E402
 import bench_segments  # noqa: E402
 import bench_throughput  # noqa: E402
 
 BENCHMARKS = {"convert": bench_convert.run, "segments": bench_segments.run, "throughput": bench_throughput.run,
-              "invariance": bench_invariance.run}
+              "invariance": bench_invariance.run, "large": bench_large.run, "scaling": bench_scaling.run}
 
 
 def main(argv=None) -> None:

@@ -7,13 +7,16 @@ BENCH = pathlib.Path(__file__).parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 import bench_invariance  # noqa: E402
+import large_models  # noqa: E402
+import numpy as np  # noqa: E402
 import run as bench_run  # noqa: E402
+from isolated import run_isolated  # noqa: E402
 
 
-def test_quick_run_writes_one_json_per_benchmark(tmp_path, monkeypatch):
+def test_quick_run_writes_one_json_per_simple_benchmark(tmp_path, monkeypatch):
     monkeypatch.setattr(bench_invariance, "run", lambda quick, out, root="": (pathlib.Path(out) / "invariance.json")
                         .write_text("{}"))
-    bench_run.main(["--quick", "--out", str(tmp_path)])
+    bench_run.main(["--quick", "--only", "convert,segments,throughput,invariance", "--out", str(tmp_path)])
     convert = json.loads((tmp_path / "convert.json").read_text())
     assert [r["network"] for r in convert["rows"]] == ["mlp-1k", "cnn-100k", "transformer-800k"]
     for row in convert["rows"]:
@@ -45,3 +48,37 @@ def test_invariance_gap_separates_invariant_models_from_sne(tmp_path):
     assert invariant < 1e-4                                   # float noise only
     assert rows["sne"]["invariance_gap"] > 100 * invariant    # SNE is not invariant by construction
     assert rows["neural_graph"]["invariance_gap"] > 0         # the permuted graph was really rebuilt
+
+
+def test_quick_large_and_scaling_results(tmp_path):
+    bench_run.main(["--quick", "--only", "large,scaling", "--out", str(tmp_path)])
+    large = json.loads((tmp_path / "large.json").read_text())["rows"]
+    expected = {"gpt2": large_models.parameter_count(large_models.gpt2(0.05)),
+                "resnet50": large_models.parameter_count(large_models.resnet50(0.125))}
+    for row in large:
+        if row["model"] == "sne":
+            assert row["ok"] and row["finite"] and row["params"] == expected[row["network"]]
+            assert row["peak_rss_gb"] >= row["rss_after_convert_gb"] > 0
+    graphs = {r["network"]: r for r in large if r["model"] == "neural_graph"}
+    assert not graphs["gpt2"]["ok"] and "not supported" in graphs["gpt2"]["error"]   # attention / embeddings
+    assert graphs["resnet50"]["ok"] and graphs["resnet50"]["edges"] > 0
+    scaling = json.loads((tmp_path / "scaling.json").read_text())
+    for row in scaling["rows"]:
+        assert row["ok"] and row["params"] == 3 * row["width"] ** 2 + 3 * row["width"]
+    sne = [r for r in scaling["rows"] if r["model"] == "sne"]
+    fitted = np.polyfit(np.log([r["params"] for r in sne]), np.log([r["encode_s"] for r in sne]), 1)[0]
+    assert abs(scaling["slopes"]["sne"]["time"] - fitted) < 1e-9
+    assert (tmp_path / "scaling.png").stat().st_size > 0
+
+
+def allocate(gb: float) -> dict:
+    import torch
+    return {"sum": float(torch.ones(int(gb * 2**30 / 4)).sum())}
+
+
+def test_isolated_run_reports_memory_and_refuses_what_exceeds_the_cap():
+    fits = run_isolated(allocate, gb=0.25)
+    assert fits["ok"] and fits["sum"] == int(0.25 * 2**30 / 4)
+    assert fits["peak_above_baseline_gb"] >= 0.24                   # the tensor really lived in this process
+    refused = run_isolated(allocate, cap_gb=2.0, gb=4.0)
+    assert not refused["ok"] and ("MemoryError" in refused["error"] or "alloc" in refused["error"])
