@@ -1,0 +1,62 @@
+"""The CUDA path: the same numbers as on the CPU. Skipped on machines without a GPU (CI has none)."""
+import pytest
+import torch
+from torch_geometric.loader import DataLoader
+
+from sne_pyg import SNE, convert
+from sne_pyg.nn import build_model
+from sne_pyg.segment import BACKENDS, HAS_TORCH_SCATTER, segment_max, segment_softmax, segment_sum, use_backend
+from sne_pyg.train import prepare_dataset
+from tests import builders
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+def _zoo():
+    return [convert(builders.ALL[name](seed=i), chunk_size=8, dtype=torch.float64)
+            for i, name in enumerate(["mlp", "cnn_bn", "transformer", "gpt2_block", "mlp"])]
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "auto" and (b == "native" or HAS_TORCH_SCATTER)])
+def test_segment_operations_match_the_cpu(backend):
+    g = torch.Generator().manual_seed(0)
+    sizes = torch.tensor([3, 0, 70, 1, 5])
+    ptr = torch.cat([torch.zeros(1, dtype=torch.long), sizes.cumsum(0)])
+    src = torch.randn(int(sizes.sum()), 4, generator=g, dtype=torch.float64)
+    with use_backend(backend):
+        for op in (segment_sum, segment_max, segment_softmax):
+            assert torch.allclose(op(src.cuda(), ptr.cuda()).cpu(), op(src, ptr), atol=1e-12)
+
+
+@pytest.mark.parametrize("name,mixed", [("sne", True), ("deepsets", True), ("statnn", False), ("flat_mlp", False)])
+def test_models_give_the_cpu_outputs(name, mixed):
+    torch.manual_seed(0)
+    model = build_model(name, hidden=16, out_dim=2).double().eval()
+    zoo = _zoo() if mixed else [convert(builders.mlp(seed=i), chunk_size=8, dtype=torch.float64) for i in range(4)]
+    batch = next(iter(DataLoader(prepare_dataset(model, zoo), batch_size=5)))
+    with torch.no_grad():
+        cpu = model(batch)
+        gpu = model.cuda()(batch.cuda()).cpu()
+    assert torch.allclose(cpu, gpu, atol=1e-9)
+
+
+def test_neural_graph_matches_the_cpu():
+    torch.manual_seed(0)
+    model = build_model("neural_graph", hidden=16, out_dim=1).double().eval()
+    nets = [convert(builders.ALL[n](seed=i), chunk_size=8, dtype=torch.float64) for i, n in enumerate(["mlp", "cnn_bn"])]
+    batch = next(iter(DataLoader(prepare_dataset(model, nets), batch_size=2)))
+    with torch.no_grad():
+        assert torch.allclose(model(batch), model.cuda()(batch.cuda()).cpu(), atol=1e-9)
+
+
+def test_sne_gradients_match_the_cpu_with_a_chunk_budget():
+    torch.manual_seed(0)
+    model = SNE(hidden=16, out_dim=1, chunk_batch_size=7).double()
+    batch = next(iter(DataLoader(_zoo(), batch_size=5)))
+    model.eval()
+    model(batch).sum().backward()
+    cpu_grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    model.cuda()(batch.cuda()).sum().backward()
+    for a, p in zip(cpu_grads, model.parameters()):
+        assert torch.allclose(a, p.grad.cpu(), atol=1e-8)
