@@ -13,16 +13,28 @@ import traceback
 from collections.abc import Callable
 
 
-def current_rss_gb() -> float:
+def _status_gb(field: str) -> float:
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 2**20
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 2**20          # kB
     return float("nan")
 
 
+def current_rss_gb() -> float:
+    return _status_gb("VmRSS")
+
+
 def peak_rss_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20     # KiB on Linux
+    """The resident-memory high-water mark (since the process started or :func:`reset_peak_rss`)."""
+    return _status_gb("VmHWM")
+
+
+def reset_peak_rss() -> float:
+    """Restart the high-water mark at the current RSS (Linux ``clear_refs`` 5); returns that RSS."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    return current_rss_gb()
 
 
 def _child(queue, task: Callable, kwargs: dict, cap_gb: float | None, threads: int | None) -> None:

@@ -26,11 +26,14 @@ def test_quick_run_writes_one_json_per_simple_benchmark(tmp_path, monkeypatch):
     by_zoo = {}
     for row in throughput:
         by_zoo.setdefault(row["zoo"], {})[row["model"]] = row
-    assert set(by_zoo["mlp+cnn"]) == {"sne", "deepsets", "neural_graph"}
-    assert set(by_zoo["mlp+cnn+transformer"]) == {"sne", "deepsets"}      # NeuralGraph cannot read attention
+    budget = "sne, chunk budget 512"
+    assert set(by_zoo["mlp+cnn"]) == {"sne", budget, "deepsets", "neural_graph"}
+    assert set(by_zoo["mlp+cnn+transformer"]) == {"sne", budget, "deepsets"}   # NeuralGraph cannot read attention
     for rows in by_zoo.values():
         for row in rows.values():
             assert abs(row["sne_speedup"] - rows["sne"]["networks_per_s"] / row["networks_per_s"]) < 1e-9
+            assert abs(row["sne_memory_fraction"] - rows["sne"]["working_set_mb"] / row["working_set_mb"]) < 1e-9
+        assert rows["neural_graph" if "neural_graph" in rows else "sne"]["data_mb"] >= rows["sne"]["data_mb"]
     segments = json.loads((tmp_path / "segments.json").read_text())
     for mode in ("forward", "forward+backward"):
         rows = {r["implementation"]: r for r in segments["rows"] if r["mode"] == mode}
