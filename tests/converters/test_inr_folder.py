@@ -114,3 +114,19 @@ def test_pickled_code_is_refused(tmp_path):
     with pytest.raises(Exception, match="(?i)weights_only|unsupported|global"):
         inr_folder.main([str(tmp_path / "inrs"), "--out", str(tmp_path / "zoo")])
     assert not (tmp_path / "zoo").exists()
+
+
+def test_paths_without_split_words_are_split_at_random_by_fractions(tmp_path):
+    root = tmp_path / "inrs"
+    inrs = {}
+    for i in range(10):
+        torch.manual_seed(i)
+        relative = f"class_{i % 3}_{i}/inr.pth"
+        (root / relative).parent.mkdir(parents=True)
+        inr = INR()
+        torch.save(inr.state_dict(), root / relative)
+        inrs[relative] = (inr, i % 3)
+    from sne_pyg.converters import inr_folder
+    sizes = inr_folder.main([str(root), "--out", str(tmp_path / "zoo"), "--fractions", "0.6,0.2,0.2"])
+    assert sizes == {"train": 6, "val": 2, "test": 2}
+    _check_round_trip(tmp_path / "zoo", inrs, lambda source: ("train", "val", "test"))
