@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from sne_pyg.cli.runs import select_target  # noqa: E402
 from sne_pyg.cli.sources import zoo_split  # noqa: E402
 from sne_pyg.nn import parse_models  # noqa: E402
-from sne_pyg.train.experiment import tau_over_seeds  # noqa: E402
+from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo  # noqa: E402
 
 # DWSNet reads MLP weight spaces only; the others read any architecture
@@ -34,20 +34,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--zoo", default="arch1-digits", choices=sorted(k for k in ZOO_KINDS if k != "sine_inr"))
-    parser.add_argument("--target", type=int, default=0, help="0 test accuracy, 1 train accuracy, 2 gap")
-    parser.add_argument("--models", default=DEFAULT_MODELS)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--size", type=int, default=100, help="training runs (two checkpoints each)")
-    parser.add_argument("--zoo-epochs", type=int, default=10, help="epochs each classifier trains")
-    parser.add_argument("--hidden", type=int, default=32)
-    parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--root", default="data_cache")
-    parser.add_argument("--out", default="runs/accuracy_prediction")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--no-progress", action="store_true")
+    add_zoo_experiment_arguments(parser, models=DEFAULT_MODELS, out="runs/accuracy_prediction", size_help="in the zoo")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.size, args.zoo_epochs, args.epochs, args.hidden = 24, 2, 3, 8
+    apply_quick(args, size=24)
     return args
 
 

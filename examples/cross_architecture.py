@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 
 from sne_pyg.nn import parse_models
+from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick
 from sne_pyg.train.transfer import model_options_for, transfer_results, write_transfer_report
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
@@ -30,25 +31,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--dataset", default="digits", choices=sorted(DATASETS))
     parser.add_argument("--sources", default="arch1,arch2", help="architectures trained on")
     parser.add_argument("--targets", default="arch1,arch2,transformer", help="architectures tested on")
-    parser.add_argument("--target", type=int, default=0, help="0 test accuracy, 1 train accuracy, 2 gap")
-    parser.add_argument("--models", default=DEFAULT_MODELS)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--size", type=int, default=100, help="training runs per zoo (two checkpoints each)")
-    parser.add_argument("--zoo-epochs", type=int, default=10, help="epochs each classifier trains")
-    parser.add_argument("--hidden", type=int, default=32)
-    parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--root", default="data_cache", help="where generated zoos are cached")
-    parser.add_argument("--out", default="runs/cross_architecture")
-    parser.add_argument("--quick", action="store_true", help="tiny zoos and training (CI)")
-    parser.add_argument("--no-progress", action="store_true")
+    add_zoo_experiment_arguments(parser, models=DEFAULT_MODELS, out="runs/cross_architecture")
     args = parser.parse_args(argv)
     args.sources = [a for a in args.sources.split(",") if a]
     args.targets = [a for a in args.targets.split(",") if a]
     unknown = sorted(set(args.sources + args.targets) - set(ARCHITECTURES))
     if unknown or not args.sources or not args.targets:
         parser.error(f"--sources and --targets take architectures from {sorted(ARCHITECTURES)}; unknown: {unknown}")
-    if args.quick:
-        args.size, args.zoo_epochs, args.epochs, args.hidden = 12, 2, 2, 8
+    apply_quick(args, size=12)
     return args
 
 

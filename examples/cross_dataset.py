@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 
 from sne_pyg.nn import parse_models
+from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick
 from sne_pyg.train.transfer import model_options_for, transfer_results, write_transfer_report
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
@@ -29,24 +30,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--architecture", default="arch1", choices=sorted(ARCHITECTURES))
     parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated, at least two")
-    parser.add_argument("--target", type=int, default=0, help="0 test accuracy, 1 train accuracy, 2 gap")
-    parser.add_argument("--models", default=DEFAULT_MODELS)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--size", type=int, default=100, help="training runs per zoo (two checkpoints each)")
-    parser.add_argument("--zoo-epochs", type=int, default=10, help="epochs each classifier trains")
-    parser.add_argument("--hidden", type=int, default=32)
-    parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--root", default="data_cache", help="where generated zoos are cached")
-    parser.add_argument("--out", default="runs/cross_dataset")
-    parser.add_argument("--quick", action="store_true", help="tiny zoos and training (CI)")
-    parser.add_argument("--no-progress", action="store_true")
+    add_zoo_experiment_arguments(parser, models=DEFAULT_MODELS, out="runs/cross_dataset")
     args = parser.parse_args(argv)
     args.datasets = [d for d in args.datasets.split(",") if d]
     unknown = sorted(set(args.datasets) - set(DATASETS))
     if unknown or len(args.datasets) < 2:
         parser.error(f"--datasets needs at least two of {sorted(DATASETS)}; got {args.datasets}")
-    if args.quick:
-        args.size, args.zoo_epochs, args.epochs, args.hidden = 12, 2, 2, 8
+    apply_quick(args, size=12)
     return args
 
 

@@ -27,7 +27,7 @@ import torch
 from sne_pyg.cli.runs import embed
 from sne_pyg.nn import parse_models
 from sne_pyg.plots import plot_embedding_panels
-from sne_pyg.train.experiment import tau_over_seeds
+from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick, tau_over_seeds
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
 from sne_pyg.zoos.kinds import cached_splits
@@ -42,17 +42,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--architectures", default=",".join(ARCHITECTURES))
     parser.add_argument("--datasets", default=",".join(DATASETS))
-    parser.add_argument("--target", type=int, default=0, help="0 test accuracy, 1 train accuracy, 2 gap")
-    parser.add_argument("--models", default=DEFAULT_MODELS, help="models that read any architecture")
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--size", type=int, default=24, help="training runs per architecture and dataset")
-    parser.add_argument("--zoo-epochs", type=int, default=10, help="epochs each classifier trains")
-    parser.add_argument("--hidden", type=int, default=32)
-    parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--root", default="data_cache", help="where generated zoos are cached")
-    parser.add_argument("--out", default="runs/heterogeneous_zoo")
-    parser.add_argument("--quick", action="store_true", help="tiny zoos and training (CI)")
-    parser.add_argument("--no-progress", action="store_true")
+    add_zoo_experiment_arguments(parser, models=DEFAULT_MODELS, out="runs/heterogeneous_zoo", size=24,
+                                 size_help="per architecture and dataset")
     args = parser.parse_args(argv)
     args.architectures = [a for a in args.architectures.split(",") if a]
     args.datasets = [d for d in args.datasets.split(",") if d]
@@ -60,8 +51,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     if unknown or not args.architectures or not args.datasets:
         parser.error(f"unknown or missing architectures/datasets {unknown}; "
                      f"choose from {sorted(ARCHITECTURES)} and {sorted(DATASETS)}")
-    if args.quick:
-        args.size, args.zoo_epochs, args.epochs, args.hidden = 8, 2, 2, 8
+    apply_quick(args, size=8)
     return args
 
 

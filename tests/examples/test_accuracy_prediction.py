@@ -26,7 +26,7 @@ def test_quick_accuracy_prediction_reports_reproducible_taus(tmp_path):
     # the cached zoo is reused, and a second, independent run reproduces the numbers
     folder = cached_zoo("arch1-digits", str(root), 24, 2, progress=False)
     splits = {s: select_target(zoo_split(folder, s), 0) for s in ("train", "val", "test")}
-    again = tau_over_seeds("statnn", splits["train"], splits["val"], {"test": splits["test"]}, 3, 8, 3)
+    again = tau_over_seeds("statnn", splits["train"], splits["val"], {"test": splits["test"]}, 3, 8, 2)
     assert again["test"]["taus"] == pytest.approx(saved["statnn"]["taus"])
     # the targets are the zoo's test accuracies: ranking them by themselves gives tau 1
     y = [float(d.y) for d in splits["test"]]
