@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import argparse
 
-from sne_pyg.nn import parse_models
 from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick
-from sne_pyg.train.transfer import model_options_for, transfer_results, write_transfer_report
+from sne_pyg.train.transfer import transfer_experiment
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
 from sne_pyg.zoos.kinds import cached_splits
@@ -44,7 +43,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    models = parse_models(args.models)
     zoos = {arch: cached_splits(f"{arch}-{args.dataset}", args.root, args.size, args.zoo_epochs, args.target,
                                 progress=not args.no_progress) for arch in dict.fromkeys(args.sources + args.targets)}
 
@@ -52,14 +50,7 @@ def main(argv=None) -> dict:
         return {target: zoos[target]["test"] if target == source else sum(zoos[target].values(), [])
                 for target in args.targets}
 
-    sources = {a: (zoos[a]["train"], zoos[a]["val"]) for a in args.sources}
-    results, unsupported = transfer_results(models, sources, tests_for, args.seeds, args.hidden, args.epochs,
-                                            progress=not args.no_progress,
-                                            model_options=model_options_for(models, zoos))
-    title = (f"zoos on {args.dataset}, target {args.target}, Kendall tau over {args.seeds} seeds "
-             f"({args.size} runs x 2 checkpoints per zoo)")
-    write_transfer_report(results, models, args.out, title, unsupported)
-    return results
+    return transfer_experiment(args, zoos, args.sources, tests_for, f"zoos on {args.dataset}")
 
 
 if __name__ == "__main__":

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import argparse
 
-from sne_pyg.nn import parse_models
 from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick
-from sne_pyg.train.transfer import model_options_for, transfer_results, write_transfer_report
+from sne_pyg.train.transfer import transfer_experiment
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
 from sne_pyg.zoos.kinds import cached_splits
@@ -42,7 +41,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    models = parse_models(args.models)
     zoos = {name: cached_splits(f"{args.architecture}-{name}", args.root, args.size, args.zoo_epochs, args.target,
                                 progress=not args.no_progress) for name in args.datasets}
 
@@ -50,14 +48,7 @@ def main(argv=None) -> dict:
         return {target: splits["test"] if target == source else splits["train"] + splits["val"] + splits["test"]
                 for target, splits in zoos.items()}
 
-    sources = {name: (s["train"], s["val"]) for name, s in zoos.items()}
-    results, unsupported = transfer_results(models, sources, tests_for, args.seeds, args.hidden, args.epochs,
-                                            progress=not args.no_progress,
-                                            model_options=model_options_for(models, zoos))
-    title = (f"{args.architecture} zoos, target {args.target}, Kendall tau over {args.seeds} seeds "
-             f"({args.size} runs x 2 checkpoints per zoo)")
-    write_transfer_report(results, models, args.out, title, unsupported)
-    return results
+    return transfer_experiment(args, zoos, args.datasets, tests_for, f"{args.architecture} zoos")
 
 
 if __name__ == "__main__":

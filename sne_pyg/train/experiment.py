@@ -60,7 +60,7 @@ def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = 1
     """The options every zoo experiment (the examples) shares: target, models, seeds, zoo size and
     training length, cache folder, output folder, ``--quick`` and ``--no-progress``."""
     parser.add_argument("--target", type=int, default=0, help="0 test accuracy, 1 train accuracy, 2 gap")
-    parser.add_argument("--models", default=models)
+    parser.add_argument("--models", default=models, type=_checked_models, help="comma-separated registered models")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--size", type=int, default=size, help=f"training runs {size_help} (two checkpoints each)")
     parser.add_argument("--zoo-epochs", type=int, default=10, help="epochs each classifier trains")
@@ -70,6 +70,15 @@ def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = 1
     parser.add_argument("--out", default=out)
     parser.add_argument("--quick", action="store_true", help="tiny zoos and training (CI)")
     parser.add_argument("--no-progress", action="store_true")
+
+
+def _checked_models(text: str) -> str:
+    from ..nn import parse_models
+    try:
+        return ",".join(parse_models(text))
+    except ValueError as error:
+        import argparse
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def apply_quick(args, size: int) -> None:

@@ -56,7 +56,8 @@ def test_quick_cross_architecture_marks_what_a_model_cannot_read(tmp_path):
 def test_bad_choices_are_refused_before_any_work(tmp_path):
     for script, argv in (("examples/cross_dataset.py", ["--datasets", "digits"]),
                          ("examples/cross_dataset.py", ["--datasets", "digits,cifar"]),
-                         ("examples/cross_architecture.py", ["--targets", "resnet"])):
+                         ("examples/cross_architecture.py", ["--targets", "resnet"]),
+                         ("examples/heterogeneous_zoo.py", ["--models", "sne,gpt5"])):
         with pytest.raises(SystemExit):
             load_script(script).main(argv + ["--root", str(tmp_path / "cache")])
     assert not (tmp_path / "cache").exists()
