@@ -3,7 +3,8 @@
     python benchmarks/bench_scaling.py [--quick] [--out DIR]
 
 Square MLPs of 3 layers (3 w^2 + 3 w parameters) from ~3k to ~100M parameters, each converted and
-encoded once (no_grad, hidden 16) in a fresh process: SNE as in ``bench_large`` (ISAB layer level,
+encoded once (no_grad, hidden 16) in a fresh process; memory is the task's peak above the process
+after imports (conversion, view and encoding): SNE as in ``bench_large`` (ISAB layer level,
 chunk budget 16,384), NeuralGraph on its neuron graph under a memory cap; NeuralGraph stops at the
 first size that does not fit. The slope of log(time) and log(peak - baseline memory) against
 log(parameters) over the sizes >= 10^5 parameters is reported (1 = linear); ``scaling.png`` is the
@@ -36,7 +37,7 @@ def run(quick: bool = False, out: str | None = None, cap_gb: float = 16.0) -> di
     rows, graph_fits = [], True
     for width in widths:
         r = run_isolated(encode_task, name="mlp", size=width, budget=16384)
-        rows.append(dict(r, model="sne", width=width))
+        rows.append(dict(r, model="sne", width=width, peak_above_baseline_gb=r.get("task_peak_gb", r["peak_above_baseline_gb"])))
         if graph_fits:
             r = run_isolated(neural_graph_task, cap_gb=cap, timeout_s=1800, name="mlp", size=width)
             rows.append(dict(r, model="neural_graph", width=width))

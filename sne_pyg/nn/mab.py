@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..segment import Segments, ptr_from_sizes
+from ..segment import Segments, ptr_from_sizes, segment_sum
 
 
 class MAB(nn.Module):
@@ -125,28 +125,49 @@ def _pairwise_attention(q: Tensor, k: Tensor, v: Tensor, segments: Segments, hea
     return pairs.sum(weights.unsqueeze(-1) * v[key_of_pair])                       # [N, H, d]
 
 
-def seed_segment_attention(mab: MAB, seeds: Tensor, x: Tensor, segments: Segments) -> Tensor:
+ELEMENT_BLOCK = 8192   # elements per step where a per-element tensor grows with seeds x hidden
+
+
+def element_blocks(num_elements: int, block: int) -> list[slice]:
+    """Consecutive slices of at most ``block`` elements covering ``range(num_elements)`` (one empty slice for 0)."""
+    return [slice(start, min(start + block, num_elements)) for start in range(0, num_elements, block)] or [slice(0, 0)]
+
+
+def seed_segment_attention(mab: MAB, seeds: Tensor, x: Tensor, segments: Segments,
+                           block: int = ELEMENT_BLOCK) -> Tensor:
     """``MAB(S, X_s)`` for every set ``s``: learned seeds ``[k, h]`` attend over each set.
 
     Returns ``[num_sets, k, h]``; an empty set yields ``MAB`` of the seeds with zero attention.
+    The weighted values ``[N, H, k, d]`` are summed ``block`` elements at a time (a block's partial
+    sums per set come from the set pointer clipped to the block), so memory does not grow with
+    ``k`` times the number of elements.
     """
     q = mab.query(seeds)                                                       # [k, H, d]
     k, v = mab.key_value(x)                                                    # [N, H, d]
     scores = torch.einsum("nhd,shd->nhs", k, q) / math.sqrt(mab.head_dim)      # [N, H, k]
     weights = segments.softmax(scores)
-    out = segments.sum(weights.unsqueeze(-1) * v.unsqueeze(2))                 # [S, H, k, d]
+    out = None
+    for part in element_blocks(x.size(0), block):
+        ptr = segments.ptr.clamp(part.start, part.stop) - part.start
+        summed = segment_sum(weights[part].unsqueeze(-1) * v[part].unsqueeze(2), ptr)   # [S, H, k, d]
+        out = summed if out is None else out + summed
     out = out.permute(0, 2, 1, 3)                                              # [S, k, H, d]
     return mab.combine(seeds.expand(segments.num_segments, -1, -1), out)
 
 
-def element_to_set_attention(mab: MAB, x: Tensor, per_set: Tensor, segments: Segments) -> Tensor:
-    """``MAB(x_i, Y_{s(i)})``: each element attends to the ``m`` rows of its set's ``[S, m, h]``."""
+def element_to_set_attention(mab: MAB, x: Tensor, per_set: Tensor, segments: Segments,
+                             block: int = ELEMENT_BLOCK) -> Tensor:
+    """``MAB(x_i, Y_{s(i)})``: each element attends to the ``m`` rows of its set's ``[S, m, h]``
+    (``block`` elements at a time, so the gathered ``[N, m, H, d]`` keys never exist at once)."""
     q = mab.query(x)                                                           # [N, H, d]
     k, v = mab.key_value(per_set)                                              # [S, m, H, d]
-    k, v = segments.broadcast(k), segments.broadcast(v)                        # [N, m, H, d]
-    scores = torch.einsum("nhd,nmhd->nhm", q, k) / math.sqrt(mab.head_dim)
-    out = torch.einsum("nhm,nmhd->nhd", scores.softmax(-1), v)
-    return mab.combine(x, out)
+    index = segments.index
+    parts = []
+    for part in element_blocks(x.size(0), block):
+        owner = index[part]
+        scores = torch.einsum("nhd,nmhd->nhm", q[part], k[owner]) / math.sqrt(mab.head_dim)
+        parts.append(torch.einsum("nhm,nmhd->nhd", scores.softmax(-1), v[owner]))
+    return mab.combine(x, torch.cat(parts) if len(parts) > 1 else parts[0])
 
 
 def segment_pairs(segments: Segments) -> tuple[Tensor, Tensor, Tensor]:

@@ -37,11 +37,15 @@ from .chunk_encoder import ChunkEncoder
 from .encodings import StructureEncoding
 from .checkpoint import Checkpointable
 from .head import PredictionHead
+from .mab import element_blocks
 
 
-def layer_rms(data: NetworkData) -> Tensor:
-    """``[L]`` root mean square of each layer's real values (padded slots are masked out)."""
-    squares = data.chunks.double().pow(2).masked_fill(~data.chunk_mask, 0.0).sum(1)
+def layer_rms(data: NetworkData, block: int = 8192) -> Tensor:
+    """``[L]`` root mean square of each layer's real values (padded slots are masked out); squares
+    are summed in float64, ``block`` chunks at a time (no float64 copy of a whole large network)."""
+    positions = torch.arange(data.chunk_size, device=data.chunks.device)
+    squares = torch.cat([data.chunks[part].double().pow(2).masked_fill(positions >= data.chunk_len[part, None], 0.0)
+                         .sum(1) for part in element_blocks(data.chunks.size(0), block)])
     total = segment_sum(squares, data.layer_ptr)
     return (total / data.layer_numel.clamp(min=1)).sqrt()
 
