@@ -22,7 +22,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from sne_pyg.cli.runs import select_target  # noqa: E402
 from sne_pyg.cli.sources import zoo_split  # noqa: E402
-from sne_pyg.nn import parse_models  # noqa: E402
 from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo  # noqa: E402
 
@@ -45,7 +44,7 @@ def main(argv=None) -> dict:
     folder = cached_zoo(args.zoo, args.root, args.size, args.zoo_epochs, progress=not args.no_progress)
     splits = {s: select_target(zoo_split(folder, s), args.target) for s in ("train", "val", "test")}
     results = {}
-    for name in parse_models(args.models):
+    for name in args.models:
         scored = tau_over_seeds(name, splits["train"], splits["val"], {"test": splits["test"]}, args.seeds,
                                 args.hidden, args.epochs, progress=not args.no_progress)
         results[name] = dict(scored["test"], params=scored["params"])

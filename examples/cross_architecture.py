@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick
+from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick, name_list
 from sne_pyg.train.transfer import transfer_experiment
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
@@ -28,15 +28,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--dataset", default="digits", choices=sorted(DATASETS))
-    parser.add_argument("--sources", default="arch1,arch2", help="architectures trained on")
-    parser.add_argument("--targets", default="arch1,arch2,transformer", help="architectures tested on")
+    parser.add_argument("--sources", default="arch1,arch2", type=name_list(ARCHITECTURES),
+                        help="architectures trained on")
+    parser.add_argument("--targets", default="arch1,arch2,transformer", type=name_list(ARCHITECTURES),
+                        help="architectures tested on")
     add_zoo_experiment_arguments(parser, models=DEFAULT_MODELS, out="runs/cross_architecture")
     args = parser.parse_args(argv)
-    args.sources = [a for a in args.sources.split(",") if a]
-    args.targets = [a for a in args.targets.split(",") if a]
-    unknown = sorted(set(args.sources + args.targets) - set(ARCHITECTURES))
-    if unknown or not args.sources or not args.targets:
-        parser.error(f"--sources and --targets take architectures from {sorted(ARCHITECTURES)}; unknown: {unknown}")
     apply_quick(args, size=12)
     return args
 

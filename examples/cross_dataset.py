@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick
+from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick, name_list
 from sne_pyg.train.transfer import transfer_experiment
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
@@ -28,13 +28,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--architecture", default="arch1", choices=sorted(ARCHITECTURES))
-    parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated, at least two")
+    parser.add_argument("--datasets", default=",".join(DATASETS), type=name_list(DATASETS, minimum=2),
+                        help="comma-separated, at least two")
     add_zoo_experiment_arguments(parser, models=DEFAULT_MODELS, out="runs/cross_dataset")
     args = parser.parse_args(argv)
-    args.datasets = [d for d in args.datasets.split(",") if d]
-    unknown = sorted(set(args.datasets) - set(DATASETS))
-    if unknown or len(args.datasets) < 2:
-        parser.error(f"--datasets needs at least two of {sorted(DATASETS)}; got {args.datasets}")
     apply_quick(args, size=12)
     return args
 

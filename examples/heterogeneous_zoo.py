@@ -25,9 +25,8 @@ import numpy as np
 import torch
 
 from sne_pyg.cli.runs import embed
-from sne_pyg.nn import parse_models
 from sne_pyg.plots import plot_embedding_panels
-from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick, tau_over_seeds
+from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick, name_list, tau_over_seeds
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
 from sne_pyg.zoos.kinds import cached_splits
@@ -40,17 +39,11 @@ FACTORS = ("architecture", "dataset")
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--architectures", default=",".join(ARCHITECTURES))
-    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--architectures", default=",".join(ARCHITECTURES), type=name_list(ARCHITECTURES))
+    parser.add_argument("--datasets", default=",".join(DATASETS), type=name_list(DATASETS))
     add_zoo_experiment_arguments(parser, models=DEFAULT_MODELS, out="runs/heterogeneous_zoo", size=24,
                                  size_help="per architecture and dataset")
     args = parser.parse_args(argv)
-    args.architectures = [a for a in args.architectures.split(",") if a]
-    args.datasets = [d for d in args.datasets.split(",") if d]
-    unknown = sorted(set(args.architectures) - set(ARCHITECTURES)) + sorted(set(args.datasets) - set(DATASETS))
-    if unknown or not args.architectures or not args.datasets:
-        parser.error(f"unknown or missing architectures/datasets {unknown}; "
-                     f"choose from {sorted(ARCHITECTURES)} and {sorted(DATASETS)}")
     apply_quick(args, size=8)
     return args
 
@@ -104,7 +97,7 @@ def main(argv=None) -> dict:
     tests = pooled_test_sets(splits["test"], labels["test"])
     os.makedirs(args.out, exist_ok=True)
     results = {}
-    for name in parse_models(args.models):
+    for name in args.models:
         embeddings = {}
 
         def keep_embedding(seed: int, model) -> None:

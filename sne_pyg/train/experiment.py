@@ -1,6 +1,7 @@
 """One model trained over several seeds and scored by Kendall's tau: the unit of every table."""
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 
 import numpy as np
@@ -60,7 +61,7 @@ def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = 1
     """The options every zoo experiment (the examples) shares: target, models, seeds, zoo size and
     training length, cache folder, output folder, ``--quick`` and ``--no-progress``."""
     parser.add_argument("--target", type=int, default=0, help="0 test accuracy, 1 train accuracy, 2 gap")
-    parser.add_argument("--models", default=models, type=_checked_models, help="comma-separated registered models")
+    parser.add_argument("--models", default=models, type=_model_list, help="comma-separated registered models")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--size", type=int, default=size, help=f"training runs {size_help} (two checkpoints each)")
     parser.add_argument("--zoo-epochs", type=int, default=10, help="epochs each classifier trains")
@@ -72,13 +73,24 @@ def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = 1
     parser.add_argument("--no-progress", action="store_true")
 
 
-def _checked_models(text: str) -> str:
+def _model_list(text: str) -> list[str]:
     from ..nn import parse_models
     try:
-        return ",".join(parse_models(text))
+        return parse_models(text)
     except ValueError as error:
-        import argparse
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def name_list(choices, minimum: int = 1) -> Callable[[str], list[str]]:
+    """An argparse ``type``: ``"a,b"`` -> ``["a", "b"]``, each one of ``choices``, at least ``minimum``."""
+    def parse(text: str) -> list[str]:
+        names = [n for n in text.split(",") if n]
+        unknown = sorted(set(names) - set(choices))
+        if unknown or len(names) < minimum:
+            raise argparse.ArgumentTypeError(f"needs at least {minimum} of {sorted(choices)}, comma-separated; "
+                                             f"got {names}" + (f" (unknown: {unknown})" if unknown else ""))
+        return names
+    return parse
 
 
 def apply_quick(args, size: int) -> None:

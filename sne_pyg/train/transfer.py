@@ -142,11 +142,10 @@ def write_transfer_report(results: dict[str, dict[str, dict]], models: Sequence[
 
 def transfer_experiment(args, zoos: dict[str, dict[str, list]], sources: Sequence[str],
                         tests_for: Callable[[str], dict[str, list]], title: str) -> dict[str, dict[str, dict]]:
-    """What the cross-dataset and cross-architecture examples run: every model of ``args.models``
+    """What the cross-dataset and cross-architecture examples run: every model of ``args.models`` (a list)
     trained on each of ``sources`` (its zoo's train/val splits) and scored on ``tests_for(source)``,
     with the report written to ``args.out``."""
-    from ..nn import parse_models
-    models = parse_models(args.models)
+    models = args.models
     results, unsupported = transfer_results(models, {s: (zoos[s]["train"], zoos[s]["val"]) for s in sources},
                                             tests_for, args.seeds, args.hidden, args.epochs,
                                             progress=not args.no_progress, model_options=model_options_for(models, zoos))
