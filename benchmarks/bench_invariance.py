@@ -8,13 +8,12 @@ permutations g of the test networks, with the models in eval mode. Writes ``inva
 """
 from __future__ import annotations
 
-import argparse
 import time
 
 import torch
 from torch_geometric.loader import DataLoader
 
-from common import print_table, write_json
+from common import cli, print_table, write_json
 from sne_pyg.nn import build_model
 from sne_pyg.symmetry import permute_batch
 from sne_pyg.train import TargetScaler, TrainConfig, evaluate, fit, prepare_dataset, targets_of
@@ -70,11 +69,6 @@ def run(quick: bool = False, out: str | None = None, root: str = "data_cache", e
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--root", default="data_cache")
-    parser.add_argument("--epochs", type=int, default=None, help="training epochs (default 40, quick 4)")
-    parser.add_argument("--li-weight", type=float, default=None, help="Logit Invariance weight of sne+li (default 1)")
-    args = parser.parse_args()
-    run(args.quick, args.out, args.root, args.epochs, args.li_weight)
+    cli(run, __doc__, root=(str, "data_cache", "zoo cache folder"),
+        epochs=(int, None, "training epochs (default 40, quick 4)"),
+        li_weight=(float, None, "Logit Invariance weight of sne+li (default 1)"))

@@ -13,14 +13,13 @@ operations, so peak memory is the converted network plus a budget-sized working 
 """
 from __future__ import annotations
 
-import argparse
 import gc
 import time
 
 import torch
 
 import large_models
-from common import print_table, write_json
+from common import cli, print_table, write_json
 from isolated import current_rss_gb, peak_rss_gb, reset_peak_rss, run_isolated
 
 BUILDERS = {"gpt2": large_models.gpt2, "resnet50": large_models.resnet50, "mlp": large_models.square_mlp}
@@ -106,9 +105,4 @@ def run(quick: bool = False, out: str | None = None, cap_gb: float = 16.0) -> li
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--cap-gb", type=float, default=16.0, help="memory cap of the NeuralGraph attempts")
-    args = parser.parse_args()
-    run(args.quick, args.out, args.cap_gb)
+    cli(run, __doc__, cap_gb=(float, 16.0, "memory cap of the NeuralGraph attempts"))

@@ -12,13 +12,12 @@ log-log plot.
 """
 from __future__ import annotations
 
-import argparse
 
 import numpy as np
 import torch
 
 from bench_large import encode_task, neural_graph_task
-from common import print_table, write_json
+from common import cli, print_table, write_json
 from isolated import run_isolated
 
 
@@ -83,9 +82,4 @@ def plot(rows: list[dict], slopes: dict, path: str) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--cap-gb", type=float, default=16.0)
-    args = parser.parse_args()
-    run(args.quick, args.out, args.cap_gb)
+    cli(run, __doc__, cap_gb=(float, 16.0, "memory cap of the NeuralGraph attempts"))

@@ -9,14 +9,13 @@ NeuralGraph's view is computed beforehand (as a dataset transform would), so onl
 """
 from __future__ import annotations
 
-import argparse
 import time
 
 import torch
 from torch import nn
 from torch_geometric.loader import DataLoader
 
-from common import print_table, write_json
+from common import cli, print_table, write_json
 from isolated import peak_rss_gb, reset_peak_rss, run_isolated
 from sne_pyg import convert
 from sne_pyg.nn import build_model
@@ -125,9 +124,4 @@ def run(quick: bool = False, out: str | None = None, hidden: int = 64) -> list[d
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=None)
-    parser.add_argument("--hidden", type=int, default=64)
-    args = parser.parse_args()
-    run(args.quick, args.out, args.hidden)
+    cli(run, __doc__, hidden=(int, 64, "hidden size of every model"))

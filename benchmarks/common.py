@@ -25,10 +25,13 @@ def print_table(columns: list[str], rows: list[list[str]]) -> None:
         print(line(row))
 
 
-def cli(run: Callable, doc: str) -> None:
-    """The ``--quick`` / ``--out`` command line shared by the simple benchmarks."""
+def cli(run: Callable, doc: str, **options: tuple[type, object, str]) -> None:
+    """The benchmarks' command line: ``--quick``, ``--out`` and one ``--name`` per option
+    (``name=(type, default, help)``), passed to ``run(quick, out, **options)`` by keyword."""
     parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smoke size")
     parser.add_argument("--out", default=None, help="folder for the JSON result")
-    args = parser.parse_args()
-    run(args.quick, args.out)
+    for name, (kind, default, text) in options.items():
+        parser.add_argument("--" + name.replace("_", "-"), type=kind, default=default, help=text)
+    args = vars(parser.parse_args())
+    run(args.pop("quick"), args.pop("out"), **args)
