@@ -22,11 +22,13 @@ import large_models
 from common import cli, print_table, write_json
 from isolated import current_rss_gb, peak_rss_gb, reset_peak_rss, run_isolated
 
-BUILDERS = {"gpt2": large_models.gpt2, "resnet50": large_models.resnet50, "mlp": large_models.square_mlp}
+# size: the width scale of GPT-2 / ResNet-50, the width of the square MLP
+BUILDERS = {"gpt2": large_models.gpt2, "resnet50": large_models.resnet50,
+            "mlp": lambda width: large_models.square_mlp(int(width))}
 
 
 def build(name: str, size: float):
-    return BUILDERS[name](size) if name != "mlp" else large_models.square_mlp(int(size))
+    return BUILDERS[name](size)
 
 
 def encode_task(name: str, size: float, budget: int, hidden: int = 16, chunk_size: int = 64) -> dict:
