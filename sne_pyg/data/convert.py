@@ -8,8 +8,12 @@ import torch
 from torch import Tensor, nn
 
 from .classify import plan_group
+from .convert_plan import ConvertPlan, PlanCache, read_state, storage_identity
 from .layout import LayerSpec, NetworkLayout, ParamInfo, Skipped
 from .network_data import NetworkData
+
+# Plans of recently converted architectures (see convert_plan): a zoo pays the planning once.
+PLANS = PlanCache()
 
 
 def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
@@ -21,6 +25,10 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
     (see :mod:`sne_pyg.data.layout`), flattened, zero-padded to a multiple of
     ``chunk_size`` and cut into chunks. Integer / bool buffers (``num_batches_tracked``)
     are skipped and listed in ``data.layout.skipped``.
+
+    Everything that depends only on the architecture (keys, shapes, dtypes, tied entries,
+    module types) is planned once and cached (:mod:`sne_pyg.data.convert_plan`), so the
+    networks of a zoo after the first cost one ``torch.cat`` and one gather each.
 
     Args:
         model: an ``nn.Module`` (layer types from its modules) or a state_dict mapping
@@ -39,13 +47,15 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
     state, modules = _state_and_modules(model)
-    layout = _build_layout(state, modules)
+    signature, sources, others = read_state(state, modules)
+    plan = PLANS.get((signature, chunk_size, dtype),
+                     lambda: ConvertPlan(_build_layout(state, modules), chunk_size, dtype))
+    data = plan.fill(sources, others)
     if dataflow:
         if not isinstance(model, nn.Module):
             raise TypeError("dataflow=True needs an nn.Module (a state_dict has no dataflow)")
         from ..symmetry.derive import derive_dataflow   # local: symmetry imports data
-        layout.dataflow = derive_dataflow(model)
-    data = _fill(state, layout, chunk_size, dtype)
+        data.layout.dataflow = derive_dataflow(model)
     if y is not None:
         data.y = torch.as_tensor(y, dtype=torch.float32).reshape(1, -1)
     return data
@@ -74,7 +84,7 @@ def _build_layout(state: dict[str, Any], modules: dict[str, nn.Module]) -> Netwo
             reason = f"{value.dtype} values are not parameters (only float tensors are encoded)"
             skipped[key] = Skipped(reason, value.detach().clone())
             continue
-        identity = _storage_identity(value)
+        identity = storage_identity(value)
         if identity is not None and identity in seen_storage:
             aliases[key] = seen_storage[identity]
             continue
@@ -99,66 +109,3 @@ def _build_layout(state: dict[str, Any], modules: dict[str, nn.Module]) -> Netwo
                 type=plan.type, level=level, rows=rows, pieces=tuple(plan.pieces), piece_cols=cols,
                 fan_in=plan.fan_in if plan.fan_in is not None else cols[0], fan_out=rows))
     return NetworkLayout(keys=list(state), params=params, layers=layers, aliases=aliases, skipped=skipped)
-
-
-def _storage_identity(t: Tensor) -> tuple | None:
-    """Entries sharing storage, shape and strides are the same (tied) parameter."""
-    if t.numel() == 0 or t.device.type == "meta":
-        return None
-    return (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()), t.dtype)
-
-
-def _fill(state: dict[str, Tensor], layout: NetworkLayout, c: int, dtype: torch.dtype | None) -> NetworkData:
-    if dtype is None:
-        dtype = torch.float64 if any(i.dtype == torch.float64 for i in layout.params.values()) else torch.float32
-    layers = layout.layers
-    numel = torch.tensor([layer.numel for layer in layers], dtype=torch.long)
-    num_chunks = (numel + c - 1) // c
-    starts = (torch.cumsum(num_chunks, 0) - num_chunks) * c
-    total = int(num_chunks.sum()) * c
-
-    flat = torch.empty(total, dtype=dtype)
-    for layer, start, n, n_chunks in zip(layers, starts.tolist(), numel.tolist(), num_chunks.tolist()):
-        block = flat[start:start + n].view(layer.rows, layer.cols)
-        col = 0
-        for piece, width in zip(layer.pieces, layer.piece_cols):
-            block[:, col:col + width].copy_(piece.view(state[piece.key].detach()))
-            col += width
-        flat[start + n:start + n_chunks * c].zero_()
-    # One reduction instead of an elementwise isfinite pass (25x cheaper on large networks): any
-    # NaN/Inf makes the sum non-finite. A sum that overflows from finite values is re-checked exactly.
-    if not bool(torch.isfinite(flat.sum())):
-        bad = _non_finite_keys(state, layout)
-        if bad:
-            raise ValueError(f"non-finite (NaN or Inf) values in {bad}")
-
-    chunk_len = torch.full((total // c,), c, dtype=torch.long)
-    last = torch.cumsum(num_chunks, 0) - 1
-    has_chunks = num_chunks > 0
-    chunk_len[last[has_chunks]] = numel[has_chunks] - (num_chunks[has_chunks] - 1) * c
-
-    def meta(attr: str) -> Tensor:
-        return torch.tensor([getattr(layer, attr) for layer in layers], dtype=torch.long)
-
-    return NetworkData(
-        chunks=flat.view(-1, c),
-        chunk_len=chunk_len,
-        chunk2layer=torch.repeat_interleave(torch.arange(len(layers)), num_chunks),
-        layer_type=torch.tensor([int(layer.type) for layer in layers], dtype=torch.long),
-        layer_level=meta("level"),
-        layer_num_chunks=num_chunks,
-        layer_numel=numel,
-        layer_rows=meta("rows"),
-        layer_cols=meta("cols"),
-        layer_fan_in=meta("fan_in"),
-        layer_fan_out=meta("fan_out"),
-        layer2net=torch.zeros(len(layers), dtype=torch.long),
-        net_num_layers=torch.tensor([len(layers)]),
-        net_num_chunks=torch.tensor([total // c]),
-        layout=layout,
-        num_nodes=total // c,
-    )
-
-
-def _non_finite_keys(state: dict[str, Tensor], layout: NetworkLayout) -> list[str]:
-    return [key for key in layout.params if not bool(torch.isfinite(state[key]).all())]

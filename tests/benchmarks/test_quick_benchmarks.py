@@ -21,6 +21,7 @@ def test_quick_run_writes_one_json_per_simple_benchmark(tmp_path, monkeypatch):
     assert [r["network"] for r in convert["rows"]] == ["mlp-1k", "cnn-100k", "transformer-800k"]
     for row in convert["rows"]:
         assert row["ratio"] == row["convert_s"] / row["cat_s"] > 0
+        assert row["ratio_first"] == row["convert_first_s"] / row["cat_s"] > 0
     assert (tmp_path / "invariance.json").exists()
     throughput = json.loads((tmp_path / "throughput.json").read_text())["rows"]
     by_zoo = {}
