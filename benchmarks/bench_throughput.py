@@ -2,10 +2,14 @@
 
     python benchmarks/bench_throughput.py [--quick] [--out DIR]
 
-Two zoos: a heterogeneous one (MLPs, CNNs, small transformers: SNE and DeepSets) and the subset that
-NeuralGraph can read (MLPs and CNNs: SNE, DeepSets, NeuralGraph). Each model encodes the whole zoo
-in batches; the best of ``repeats`` timings is kept and the ratio to SNE reported from the same run.
-NeuralGraph's view is computed beforehand (as a dataset transform would), so only encoding is timed.
+Three zoos: a heterogeneous one (MLPs, CNNs, small transformers: SNE and DeepSets), the subset that
+NeuralGraph can read (MLPs and CNNs) and MLPs of one shape (the only zoo DWSNet reads). Each model
+encodes the whole zoo in batches, the models taking turns; the best of ``repeats`` passes is kept and
+the ratio to SNE reported from the same process. NeuralGraph's view is computed beforehand (as a
+dataset transform would), so only encoding is timed. Speeds are measured twice, each in a fresh
+process: with glibc's default malloc, and with freed memory retained (sne_pyg.cpu_allocator), which
+removes the page faults of re-allocating large tensors (they cost NeuralGraph more than SNE).
+Memory is the working set of one pass in a fresh process (default malloc).
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from torch_geometric.loader import DataLoader
 from common import cli, print_table, write_json
 from isolated import peak_rss_gb, reset_peak_rss, run_isolated
 from sne_pyg import convert
+from sne_pyg.cpu_allocator import retain_freed_memory
 from sne_pyg.nn import build_model
 from sne_pyg.train import prepare_dataset
 
@@ -50,21 +55,37 @@ def zoos(quick: bool, chunk_size: int = 64) -> dict[str, list]:
     cnns = [_cnn(8 + 8 * (i % 2), i) for i in range(n)]
     transformers = [_transformer(32, i) for i in range(n // 2)]
     graphable = [convert(m, chunk_size) for m in mlps + cnns]
-    return {"mlp+cnn": graphable, "mlp+cnn+transformer": graphable + [convert(m, chunk_size) for m in transformers]}
+    return {"mlp+cnn": graphable, "mlp+cnn+transformer": graphable + [convert(m, chunk_size) for m in transformers],
+            "mlp, one shape": [convert(_mlp(48, 2, i), chunk_size) for i in range(2 * n)]}
 
 
-@torch.no_grad()
-def networks_per_second(model: nn.Module, dataset, batch_size: int, repeats: int) -> float:
-    model.eval()
-    batches = list(DataLoader(dataset, batch_size=batch_size))
-    model(batches[0])                                     # warm-up
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for batch in batches:
-            model(batch)
-        best = min(best, time.perf_counter() - start)
-    return len(dataset) / best
+def networks_per_second(models: dict[str, nn.Module], zoo: list, batch_size: int, repeats: int) -> dict[str, float]:
+    """Inference networks/s of each model over the whole zoo; the models take turns in every repeat
+    (so a drift of the machine hits all alike) and the best pass of each is kept."""
+    batches = {}
+    with torch.no_grad():
+        for name, model in models.items():
+            model.eval()
+            batches[name] = list(DataLoader(prepare_dataset(model, zoo), batch_size=batch_size))
+            model(batches[name][0])                       # warm-up (lazy layers, first allocations)
+        best = dict.fromkeys(models, float("inf"))
+        for _ in range(repeats):
+            for name, model in models.items():
+                start = time.perf_counter()
+                for batch in batches[name]:
+                    model(batch)
+                best[name] = min(best[name], time.perf_counter() - start)
+    return {name: len(zoo) / seconds for name, seconds in best.items()}
+
+
+def speed_task(zoo_name: str, model_names: list[str], hidden: int, batch_size: int, repeats: int, quick: bool,
+               allocator: str) -> dict:
+    """In a fresh process (allocator settings are process-wide): networks/s of every model on one zoo."""
+    if allocator == RETAIN and not retain_freed_memory():
+        raise RuntimeError("this C library does not take the malloc settings")
+    zoo = zoos(quick)[zoo_name]
+    return {"networks_per_s": networks_per_second({name: build(name, hidden) for name in model_names}, zoo,
+                                                  batch_size, repeats)}
 
 
 def data_megabytes(dataset) -> float:
@@ -72,9 +93,14 @@ def data_megabytes(dataset) -> float:
     return sum(t.numel() * t.element_size() for d in dataset for _, t in d if isinstance(t, torch.Tensor)) / 2**20
 
 
-BUDGET = 512     # chunks the "sne, chunk budget" variant encodes at once
-MODEL_SETTINGS = {"sne": ("sne", {}), f"sne, chunk budget {BUDGET}": ("sne", {"chunk_batch_size": BUDGET}),
-                  "deepsets": ("deepsets", {}), "neural_graph": ("neural_graph", {})}
+ONE_BLOCK = "sne, one chunk block"
+MODEL_SETTINGS = {"sne": ("sne", {}), ONE_BLOCK: ("sne", {"chunk_batch_size": None}),
+                  "deepsets": ("deepsets", {}), "neural_graph": ("neural_graph", {}), "dwsnet": ("dwsnet", {})}
+# which models read which zoo: NeuralGraph has no attention, DWSNet reads MLPs of one shape
+ZOO_MODELS = {"mlp+cnn": ["sne", ONE_BLOCK, "deepsets", "neural_graph"],
+              "mlp+cnn+transformer": ["sne", ONE_BLOCK, "deepsets"],
+              "mlp, one shape": ["sne", "deepsets", "neural_graph", "dwsnet"]}
+DEFAULT, RETAIN = "glibc default", "retain freed memory"
 
 
 def build(label: str, hidden: int) -> nn.Module:
@@ -100,24 +126,27 @@ def memory_task(zoo_name: str, model_name: str, hidden: int, batch_size: int, qu
 
 def run(quick: bool = False, out: str | None = None, hidden: int = 64) -> list[dict]:
     repeats, batch_size = (1, 8) if quick else (3, 16)
+    threads = torch.get_num_threads()
     rows = []
-    for zoo_name, zoo in zoos(quick).items():
-        models = list(MODEL_SETTINGS)[:3] + (["neural_graph"] if zoo_name == "mlp+cnn" else [])
-        speeds, memory = {}, {}
-        for name in models:
-            model = build(name, hidden)
-            speeds[name] = networks_per_second(model, prepare_dataset(model, zoo), batch_size, repeats)
-            memory[name] = run_isolated(memory_task, threads=torch.get_num_threads(), zoo_name=zoo_name,
-                                        model_name=name, hidden=hidden, batch_size=batch_size, quick=quick)
-        for name, speed in speeds.items():
-            rows.append({"zoo": zoo_name, "networks": len(zoo), "model": name, "networks_per_s": speed,
-                         "sne_speedup": speeds["sne"] / speed, "working_set_mb": memory[name]["working_set_mb"],
-                         "data_mb": memory[name]["data_mb"],
-                         "sne_memory_fraction": memory["sne"]["working_set_mb"] / memory[name]["working_set_mb"]})
-    write_json(out, "throughput.json", {"hidden": hidden, "threads": torch.get_num_threads(), "rows": rows})
-    print_table(["zoo", "model", "networks/s", "SNE speed / this", "working set MB", "SNE memory / this",
-                 "data + view MB"],
-                [[r["zoo"], r["model"], f"{r['networks_per_s']:.1f}", f"{r['sne_speedup']:.2f}",
+    for zoo_name, models in ZOO_MODELS.items():
+        networks = len(zoos(quick)[zoo_name])
+        memory = {name: run_isolated(memory_task, threads=threads, zoo_name=zoo_name, model_name=name,
+                                     hidden=hidden, batch_size=batch_size, quick=quick) for name in models}
+        for allocator in (DEFAULT, RETAIN):
+            result = run_isolated(speed_task, threads=threads, zoo_name=zoo_name, model_names=models, hidden=hidden,
+                                  batch_size=batch_size, repeats=repeats, quick=quick, allocator=allocator)
+            if not result["ok"]:
+                raise RuntimeError(f"throughput on {zoo_name} ({allocator}): {result['error']}")
+            speeds = result["networks_per_s"]
+            for name, speed in speeds.items():
+                rows.append({"zoo": zoo_name, "networks": networks, "allocator": allocator, "model": name,
+                             "networks_per_s": speed, "sne_speedup": speeds["sne"] / speed,
+                             "working_set_mb": memory[name]["working_set_mb"], "data_mb": memory[name]["data_mb"],
+                             "sne_memory_fraction": memory["sne"]["working_set_mb"] / memory[name]["working_set_mb"]})
+    write_json(out, "throughput.json", {"hidden": hidden, "threads": threads, "rows": rows})
+    print_table(["zoo", "allocator", "model", "networks/s", "SNE speed / this", "working set MB",
+                 "SNE memory / this", "data + view MB"],
+                [[r["zoo"], r["allocator"], r["model"], f"{r['networks_per_s']:.1f}", f"{r['sne_speedup']:.2f}",
                   f"{r['working_set_mb']:.1f}", f"{r['sne_memory_fraction']:.2f}", f"{r['data_mb']:.1f}"]
                  for r in rows])
     return rows

@@ -9,7 +9,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .mab import MAB, dense_masked_attention
+from .fused import fused_inference
+from .mab import MAB, dense_masked_attention, folded_seed_pooling
 
 
 class ChunkEncoder(nn.Module):
@@ -31,6 +32,8 @@ class ChunkEncoder(nn.Module):
     def forward(self, x: Tensor, mask: Tensor) -> Tensor:
         for block in self.blocks:
             x = dense_masked_attention(block, x, x, mask)
+        if self.pool.norm_first and fused_inference(x):
+            return folded_seed_pooling(self.pool, self.seed[0], x, mask).squeeze(1)
         seeds = self.seed.expand(x.size(0), -1, -1)
         return dense_masked_attention(self.pool, seeds, x, mask).squeeze(1)
 

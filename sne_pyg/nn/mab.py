@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..segment import Segments, ptr_from_sizes, segment_sum
+from .fused import fold_layer_norm, fused_inference, linear, normalise
 
 
 class MAB(nn.Module):
@@ -71,13 +72,77 @@ class MAB(nn.Module):
 def dense_masked_attention(mab: MAB, x: Tensor, y: Tensor, key_mask: Tensor) -> Tensor:
     """``MAB(X, Y)`` over a batch of fixed-size sets; padded keys (``key_mask`` False) are ignored.
 
-    Shapes: ``x [B, n, h]``, ``y [B, m, h]``, ``key_mask [B, m]``; returns ``[B, n, h]``.
+    Shapes: ``x [B, n, h]``, ``y [B, m, h]``, ``key_mask [B, m]``; returns ``[B, n, h]``. Every set
+    must have at least one valid key. CPU inference runs :func:`folded_dense_attention`.
     """
+    if mab.norm_first and fused_inference(x):
+        return folded_dense_attention(mab, x, y, key_mask)
     q = mab.query(x).transpose(1, 2)                        # [B, H, n, d]
     k, v = (t.transpose(1, 2) for t in mab.key_value(y))   # [B, H, m, d]
     mask = key_mask[:, None, None, :]                       # True = may attend
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
     return mab.combine(x, out.transpose(1, 2))
+
+
+def folded_dense_attention(mab: MAB, x: Tensor, y: Tensor, key_mask: Tensor) -> Tensor:
+    r"""The pre-LN block of :func:`dense_masked_attention` rewritten for inference, the same function:
+
+    * the LayerNorm affines are folded into the projections (:func:`~sne_pyg.nn.fused.fold_layer_norm`),
+      so self-attention normalises once and computes q, k, v with one GEMM;
+    * the key bias is dropped: it adds :math:`q \cdot b_k` to every score of a query, which the
+      softmax ignores;
+    * the value bias moves behind the attention (its weights sum to 1 over a non-empty set) and
+      into the output bias, :math:`W_o (a + b_v) + b_o = W_o a + (W_o b_v + b_o)`;
+    * bias, GELU and both residual additions run in the GEMM epilogues (:func:`~sne_pyg.nn.fused.linear`).
+    """
+    h = mab.hidden
+    w_q, b_q = fold_layer_norm(mab.q_proj, mab.norm_q)
+    w_k, _ = fold_layer_norm(mab.k_proj, mab.norm_kv)
+    w_v, b_v = fold_layer_norm(mab.v_proj, mab.norm_kv)
+    x_hat = normalise(x, mab.norm_q)
+    if y is x and mab.norm_q.eps == mab.norm_kv.eps:
+        qkv = linear(x_hat, torch.cat([w_q, w_k, w_v]), torch.cat([b_q, b_q.new_zeros(2 * h)]))
+        q, k, v = qkv.split(h, dim=-1)
+    else:
+        q = linear(x_hat, w_q, b_q)
+        k, v = linear(normalise(y, mab.norm_kv), torch.cat([w_k, w_v])).split(h, dim=-1)
+    # heads as strided views: the attention output then comes back [B, n, H, d] in memory
+    q, k, v = (mab.split_heads(t).transpose(1, 2) for t in (q, k, v))
+    attended = F.scaled_dot_product_attention(q, k, v, attn_mask=key_mask[:, None, None, :])
+    return _folded_combine(mab, x, attended.transpose(1, 2).flatten(-2), b_v)
+
+
+def folded_seed_pooling(mab: MAB, seeds: Tensor, y: Tensor, key_mask: Tensor) -> Tensor:
+    r"""``MAB(S, Y_b)`` of shared seeds ``[k, h]`` over every set of ``y [B, m, h]`` (PMA) for inference,
+    the same function as :func:`dense_masked_attention` of the expanded seeds, reassociated.
+
+    The seeds' queries are the same for every set, so each head's key projection folds into them,
+    :math:`q_h \cdot W_{k,h}\hat y_j = (W_{k,h}^\top q_h) \cdot \hat y_j`, and the value
+    projection moves behind the (linear) weighted sum, :math:`\sum_j a_j W_{v,h}\hat y_j =
+    W_{v,h} \sum_j a_j \hat y_j`: per element ``k * heads`` dot products instead of two
+    ``h x h`` projections. Returns ``[B, k, h]``.
+    """
+    h, heads, d = mab.hidden, mab.heads, mab.head_dim
+    w_q, b_q = fold_layer_norm(mab.q_proj, mab.norm_q)
+    w_k, _ = fold_layer_norm(mab.k_proj, mab.norm_kv)                  # key bias: softmax-invariant
+    w_v, b_v = fold_layer_norm(mab.v_proj, mab.norm_kv)
+    q = F.linear(normalise(seeds, mab.norm_q), w_q, b_q).view(-1, heads, d)              # [k, H, d]
+    probes = torch.einsum("khd,hdi->khi", q, w_k.view(heads, d, h)).flatten(0, 1) / math.sqrt(d)   # [kH, h]
+    y_hat = normalise(y, mab.norm_kv)                                                    # [B, m, h]
+    scores = (y_hat @ probes.t()).transpose(1, 2)                                        # [B, kH, m]
+    weights = scores.masked_fill(~key_mask[:, None, :], float("-inf")).softmax(-1)
+    pooled = torch.bmm(weights, y_hat).view(y.size(0), -1, heads, h)                     # [B, k, H, h]
+    attended = torch.einsum("bkhi,hdi->bkhd", pooled, w_v.view(heads, d, h)).flatten(-2)
+    return _folded_combine(mab, seeds.expand(y.size(0), -1, -1), attended, b_v)
+
+
+def _folded_combine(mab: MAB, x: Tensor, attended: Tensor, b_v: Tensor) -> Tensor:
+    """:meth:`MAB.combine` (pre-LN) with the value bias ``b_v`` still to add to ``attended [..., h]``."""
+    # the value bias passes the attention unchanged (its weights sum to 1): W_o (a + b_v) + b_o
+    hidden = linear(attended, mab.o_proj.weight, torch.addmv(mab.o_proj.bias, mab.o_proj.weight, b_v), residual=x)
+    w_1, b_1 = fold_layer_norm(mab.ff[0], mab.norm2)
+    inner = linear(normalise(hidden, mab.norm2), w_1, b_1, gelu=True)
+    return linear(inner, mab.ff[2].weight, mab.ff[2].bias, residual=hidden)
 
 
 DENSE_SET_SIZE = 32   # sets at least this large attend densely (see pairwise_segment_attention)

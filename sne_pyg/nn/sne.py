@@ -35,9 +35,16 @@ from ..segment import Segments, segment_sum
 from .aggr import SegmentSetTransformer
 from .chunk_encoder import ChunkEncoder
 from .encodings import StructureEncoding
+from .fused import fused_inference, linear
 from .checkpoint import Checkpointable
 from .head import PredictionHead
 from .mab import element_blocks
+
+
+# Per-element intermediates of one chunk block (q/k/v rows, feed-forward rows) stay near this size on
+# CPU: glibc hands blocks above its adaptive mmap threshold (<= 32 MB) back to the OS when freed, so
+# every pass page-faults them in again; measured in benchmarks/bench_throughput.py (1.3-1.5x).
+AUTO_BLOCK_BYTES = 12 * 2**20
 
 
 def layer_rms(data: NetworkData, block: int = 8192) -> Tensor:
@@ -74,14 +81,18 @@ class SNE(Checkpointable, nn.Module):
         num_inducing: inducing points of ISAB blocks (default 16).
         ff_mult: width multiplier of each block's feed-forward part (default 2).
         chunk_batch_size: encode at most this many chunks at once (bounds peak memory on
-            huge networks); ``None`` encodes all chunks together.
+            huge networks); ``None`` encodes all chunks together; ``"auto"`` (default) keeps every
+            per-element intermediate of a block near :data:`AUTO_BLOCK_BYTES` on CPU (256 chunks of
+            64 at hidden 64) and encodes all chunks together on other devices.
     """
 
     def __init__(self, hidden: int = 64, out_dim: int | None = 1, *, heads: int = 4, chunk_blocks: int = 2,
                  layer_blocks: int = 2, network_blocks: int = 2, layer_block: str = "sab",
                  network_block: str = "sab", num_inducing: int = 16, ff_mult: int = 2,
-                 chunk_batch_size: int | None = None) -> None:
+                 chunk_batch_size: int | str | None = "auto") -> None:
         super().__init__()
+        if not (chunk_batch_size in (None, "auto") or (type(chunk_batch_size) is int and chunk_batch_size >= 1)):
+            raise ValueError(f"chunk_batch_size must be an int >= 1, None or 'auto', got {chunk_batch_size!r}")
         self.config = dict(hidden=hidden, out_dim=out_dim, heads=heads, chunk_blocks=chunk_blocks,
                            layer_blocks=layer_blocks, network_blocks=network_blocks, layer_block=layer_block,
                            network_block=network_block, num_inducing=num_inducing, ff_mult=ff_mult,
@@ -109,17 +120,34 @@ class SNE(Checkpointable, nn.Module):
         element_enc = self.element_encoding(data.layer_type, data.layer_level)
         chunk_enc = self.chunk_encoding(data.layer_type, data.layer_level)
         values, mask, owner = data.chunks, data.chunk_mask, data.chunk2layer
-        step = self.chunk_batch_size or max(values.size(0), 1)
+        step = self.chunks_per_block(values)
         parts = []
         scale = layer_rms(data).to(dtype)
         for start in range(0, values.size(0), step):
             sl = slice(start, start + step)
             layer = owner[sl]
-            x = self.lift(scaled_values(values[sl].to(dtype), scale[layer])) + element_enc[layer].unsqueeze(1)
+            x = self.lift_values(scaled_values(values[sl].to(dtype), scale[layer])) + element_enc[layer].unsqueeze(1)
             parts.append(self.chunk_encoder(x, mask[sl]) + chunk_enc[layer])
         if not parts:
             return values.new_zeros(0, self.config['hidden'], dtype=dtype)
         return torch.cat(parts) if len(parts) > 1 else parts[0]
+
+    def chunks_per_block(self, chunks: Tensor) -> int:
+        """How many of the ``[C, c]`` ``chunks`` the chunk encoder takes at once (see ``chunk_batch_size``)."""
+        size = self.chunk_batch_size
+        if size == "auto":
+            if chunks.device.type != "cpu":
+                return max(chunks.size(0), 1)
+            row_bytes = max(3, self.config["ff_mult"]) * self.config["hidden"] * self.lift.lins[0].weight.element_size()
+            return max(1, AUTO_BLOCK_BYTES // (row_bytes * max(chunks.size(1), 1)))
+        return size or max(chunks.size(0), 1)
+
+    def lift_values(self, inputs: Tensor) -> Tensor:
+        """``[..., 2] -> [..., hidden]``: the lift MLP (Linear, GELU, Linear); fused kernels in CPU inference."""
+        if fused_inference(inputs):
+            first, last = self.lift.lins
+            return linear(linear(inputs, first.weight, first.bias, gelu=True), last.weight, last.bias)
+        return self.lift(inputs)
 
     def encode_layers(self, data: NetworkData, chunk_vectors: Tensor | None = None) -> Tensor:
         """``[L, hidden]``: one vector per layer, a set function over its chunks."""

@@ -26,10 +26,12 @@ def test_quick_run_writes_one_json_per_simple_benchmark(tmp_path, monkeypatch):
     throughput = json.loads((tmp_path / "throughput.json").read_text())["rows"]
     by_zoo = {}
     for row in throughput:
-        by_zoo.setdefault(row["zoo"], {})[row["model"]] = row
-    budget = "sne, chunk budget 512"
-    assert set(by_zoo["mlp+cnn"]) == {"sne", budget, "deepsets", "neural_graph"}
-    assert set(by_zoo["mlp+cnn+transformer"]) == {"sne", budget, "deepsets"}   # NeuralGraph cannot read attention
+        by_zoo.setdefault((row["zoo"], row["allocator"]), {})[row["model"]] = row
+    one_block = "sne, one chunk block"
+    for allocator in ("glibc default", "retain freed memory"):
+        assert set(by_zoo["mlp+cnn", allocator]) == {"sne", one_block, "deepsets", "neural_graph"}
+        assert set(by_zoo["mlp+cnn+transformer", allocator]) == {"sne", one_block, "deepsets"}   # no attention in NG
+        assert set(by_zoo["mlp, one shape", allocator]) == {"sne", "deepsets", "neural_graph", "dwsnet"}
     for rows in by_zoo.values():
         for row in rows.values():
             assert abs(row["sne_speedup"] - rows["sne"]["networks_per_s"] / row["networks_per_s"]) < 1e-9

@@ -1,8 +1,9 @@
 import pytest
 import torch
 
-from sne_pyg.nn.mab import (MAB, dense_masked_attention, element_to_set_attention, pairwise_segment_attention,
-                            seed_segment_attention)
+from sne_pyg.nn import fused
+from sne_pyg.nn.mab import (MAB, dense_masked_attention, element_to_set_attention, folded_dense_attention,
+                            folded_seed_pooling, pairwise_segment_attention, seed_segment_attention)
 from sne_pyg.segment import Segments
 
 SIZES = torch.tensor([4, 1, 0, 6])
@@ -107,3 +108,59 @@ def test_element_blocks_do_not_change_seed_or_induced_attention(block):
             outputs.append((out, grad))
         assert torch.allclose(outputs[0][0], outputs[1][0], atol=1e-12)
         assert torch.allclose(outputs[0][1], outputs[1][1], atol=1e-12)
+
+
+def _random_mab(hidden=8, heads=2, seed=0):
+    """Every weight random (LayerNorm gains and biases too), so nothing folds away by accident."""
+    mab = MAB(hidden, heads=heads).double()
+    torch.manual_seed(seed)
+    with torch.no_grad():
+        for p in mab.parameters():
+            p.copy_(torch.randn_like(p) * 0.5)
+    return mab.eval()
+
+
+def _masked_sets(batch=5, size=6, hidden=8, seed=1):
+    torch.manual_seed(seed)
+    y = torch.randn(batch, size, hidden, dtype=torch.float64) * 2
+    valid = torch.tensor([6, 1, 3, 6, 2])[:batch]                      # every set keeps >= 1 key
+    return y, torch.arange(size)[None] < valid[:, None]
+
+
+def test_folded_self_attention_is_the_same_function():
+    mab = _random_mab()
+    y, mask = _masked_sets()
+    assert torch.allclose(folded_dense_attention(mab, y, y, mask), dense_masked_attention(mab, y, y, mask),
+                          atol=1e-10)
+
+
+def test_folded_cross_attention_is_the_same_function():
+    mab = _random_mab(seed=3)
+    y, mask = _masked_sets()
+    x = torch.randn(5, 2, 8, dtype=torch.float64)
+    assert torch.allclose(folded_dense_attention(mab, x, y, mask), dense_masked_attention(mab, x, y, mask),
+                          atol=1e-10)
+
+
+@pytest.mark.parametrize("num_seeds", [1, 3])
+def test_folded_seed_pooling_is_pma_of_the_expanded_seeds(num_seeds):
+    mab = _random_mab(seed=4)
+    y, mask = _masked_sets()
+    seeds = torch.randn(num_seeds, 8, dtype=torch.float64)
+    expected = dense_masked_attention(mab, seeds.expand(5, -1, -1), y, mask)
+    assert torch.allclose(folded_seed_pooling(mab, seeds, y, mask), expected, atol=1e-10)
+    # padded keys are ignored: changing them changes nothing
+    noisy = y.masked_fill(~mask[..., None], 1e3)
+    assert torch.allclose(folded_seed_pooling(mab, seeds, noisy, mask), expected, atol=1e-10)
+
+
+def test_cpu_inference_runs_the_folded_float32_path():
+    mab = _random_mab().float()
+    y, mask = _masked_sets()
+    y = y.float()
+    reference = dense_masked_attention(mab, y, y, mask).detach()      # autograd on: reference path
+    with torch.no_grad():
+        fast = dense_masked_attention(mab, y, y, mask)
+    assert torch.allclose(fast, reference, atol=1e-4)
+    if fused.ONEDNN_LINEAR:
+        assert not torch.equal(fast, reference)                        # it really took the other path

@@ -3,6 +3,7 @@ import torch
 from torch_geometric.loader import DataLoader
 
 from sne_pyg import SNE, convert
+from sne_pyg.nn import sne as sne_module
 from sne_pyg.segment import HAS_TORCH_SCATTER, use_backend
 from tests import builders
 
@@ -78,7 +79,39 @@ def test_one_model_reads_any_chunk_size():
 
 def test_chunk_batch_size_gives_the_same_result():
     zoo = _batch(_zoo())
-    assert torch.allclose(_sne(chunk_batch_size=7)(zoo), _sne()(zoo), atol=1e-10)
+    assert torch.allclose(_sne(chunk_batch_size=7)(zoo), _sne(chunk_batch_size=None)(zoo), atol=1e-10)
+
+
+def test_auto_chunk_blocks_are_sized_by_bytes_on_cpu(monkeypatch):
+    model = _sne()                                   # hidden 16, ff_mult 2, float64: rows of 3 * 16 * 8 bytes
+    assert model.chunk_batch_size == "auto"
+    chunks = torch.zeros(1000, 8)
+    assert model.chunks_per_block(chunks) == sne_module.AUTO_BLOCK_BYTES // (3 * 16 * 8 * 8)
+    assert SNE(hidden=64, ff_mult=4).chunks_per_block(torch.zeros(10, 64)) == 12 * 2**20 // (4 * 64 * 4 * 64)
+    monkeypatch.setattr(sne_module, "AUTO_BLOCK_BYTES", 3 * 16 * 8 * 8 * 2)   # two chunks per block
+    zoo = _batch(_zoo())
+    assert model.chunks_per_block(zoo.chunks) == 2
+    assert torch.allclose(model(zoo), _sne(chunk_batch_size=None)(zoo), atol=1e-10)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "all", True])
+def test_bad_chunk_batch_size(bad):
+    with pytest.raises(ValueError, match="chunk_batch_size"):
+        SNE(chunk_batch_size=bad)
+
+
+def test_float32_cpu_inference_matches_the_autograd_path():
+    """No autograd + float32 on CPU runs folded, fused kernels; it must be the same function."""
+    torch.manual_seed(0)
+    model = SNE(hidden=16, out_dim=None, heads=2).eval()
+    with torch.no_grad():
+        for p in model.parameters():       # LayerNorm gains/biases away from 1/0: the folds matter
+            p.add_(torch.randn_like(p) * 0.1)
+    zoo = _batch(_zoo())
+    reference = model(zoo).detach()
+    with torch.no_grad():
+        fast = model(zoo)
+    assert torch.allclose(fast, reference, atol=1e-4, rtol=1e-4)
 
 
 @pytest.mark.parametrize("layer_block,network_block", [("sab", "sab"), ("isab", "isab")])
