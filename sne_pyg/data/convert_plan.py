@@ -4,8 +4,8 @@ Networks of a zoo share their architecture, so the layout (which entries form wh
 in which neuron-row order), the chunk metadata and, for small networks, a gather index from
 the concatenated parameters to the padded chunk tensor depend only on the *signature* of the
 state_dict: its keys, shapes, dtypes, devices, which entries are tied, and the module types.
-:func:`plan_for` keeps recent plans in a small LRU cache keyed by that signature, so a
-repeated conversion is one ``torch.cat`` plus one gather (small networks) or one strided copy
+:class:`PlanCache` (``sne_pyg.data.convert.PLANS``) keeps the plans of the last
+:data:`CACHE_SIZE` architectures, keyed by that signature, so a repeated conversion is one ``torch.cat`` plus one gather (small networks) or one strided copy
 per piece (large networks), with no per-layer Python planning.
 """
 from __future__ import annotations
@@ -23,10 +23,11 @@ from .layout import NetworkLayout, Skipped
 from .network_data import NetworkData
 
 # Networks up to this many padded scalars are filled by one gather from the concatenated
-# parameters (the index costs 8 bytes per scalar, cached); larger ones copy piece by piece,
+# parameters (the index costs 4 bytes per scalar, cached); larger ones copy piece by piece,
 # which reads each value once. Below ~1M scalars the per-piece Python dominates the copy path.
 GATHER_MAX_NUMEL = 1 << 21
-CACHE_SIZE = 32
+CACHE_SIZE = 16      # at most 16 x 8 MB of cached int32 gather indices
+
 
 def read_state(state: dict[str, Any], modules: dict[str, Any]) -> tuple[tuple, list[Tensor], dict[str, Tensor]]:
     """One pass over a state_dict: its architecture signature, the float sources, the non-float entries.

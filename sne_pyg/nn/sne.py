@@ -119,7 +119,8 @@ class SNE(Checkpointable, nn.Module):
         dtype = self.lift.lins[0].weight.dtype
         element_enc = self.element_encoding(data.layer_type, data.layer_level)
         chunk_enc = self.chunk_encoding(data.layer_type, data.layer_level)
-        values, mask, owner = data.chunks, data.chunk_mask, data.chunk2layer
+        values, owner = data.chunks, data.chunk2layer
+        positions = torch.arange(values.size(1), device=values.device)
         step = self.chunks_per_block(values)
         parts = []
         scale = layer_rms(data).to(dtype)
@@ -127,7 +128,8 @@ class SNE(Checkpointable, nn.Module):
             sl = slice(start, start + step)
             layer = owner[sl]
             x = self.lift_values(scaled_values(values[sl].to(dtype), scale[layer])) + element_enc[layer].unsqueeze(1)
-            parts.append(self.chunk_encoder(x, mask[sl]) + chunk_enc[layer])
+            mask = positions < data.chunk_len[sl, None]          # this block's padding mask only
+            parts.append(self.chunk_encoder(x, mask) + chunk_enc[layer])
         if not parts:
             return values.new_zeros(0, self.config['hidden'], dtype=dtype)
         return torch.cat(parts) if len(parts) > 1 else parts[0]
