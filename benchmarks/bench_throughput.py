@@ -144,12 +144,40 @@ def run(quick: bool = False, out: str | None = None, hidden: int = 64) -> list[d
                              "working_set_mb": memory[name]["working_set_mb"], "data_mb": memory[name]["data_mb"],
                              "sne_memory_fraction": memory["sne"]["working_set_mb"] / memory[name]["working_set_mb"]})
     write_json(out, "throughput.json", {"hidden": hidden, "threads": threads, "rows": rows})
+    if out:
+        plot(rows, f"{out}/throughput.png")
     print_table(["zoo", "allocator", "model", "networks/s", "SNE speed / this", "working set MB",
                  "SNE memory / this", "data + view MB"],
                 [[r["zoo"], r["allocator"], r["model"], f"{r['networks_per_s']:.1f}", f"{r['sne_speedup']:.2f}",
                   f"{r['working_set_mb']:.1f}", f"{r['sne_memory_fraction']:.2f}", f"{r['data_mb']:.1f}"]
                  for r in rows])
     return rows
+
+
+def plot(rows: list[dict], path: str) -> None:
+    """One panel per zoo: networks/s of every model (log scale), one bar per allocator setting."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    zoo_names = list(dict.fromkeys(r["zoo"] for r in rows))
+    from matplotlib.ticker import NullFormatter
+    fig, axes = plt.subplots(1, len(zoo_names), figsize=(4.5 * len(zoo_names), 3.6), squeeze=False)
+    top = 2 * max(r["networks_per_s"] for r in rows)
+    for ax, zoo_name in zip(axes[0], zoo_names):
+        models = list(dict.fromkeys(r["model"] for r in rows if r["zoo"] == zoo_name))
+        for offset, allocator in ((-0.2, DEFAULT), (0.2, RETAIN)):
+            speed = {r["model"]: r["networks_per_s"] for r in rows if r["zoo"] == zoo_name and r["allocator"] == allocator}
+            ax.barh([i + offset for i in range(len(models))], [speed[m] for m in models], height=0.4, label=allocator)
+        ax.set_yticks(range(len(models)), models)
+        ax.set_xscale("log")
+        ax.set_xlim(1, top)                       # bars on a log axis all start at 1 network/s
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel("networks / s (inference)")
+        ax.set_title(zoo_name)
+    fig.legend(*axes[0][0].get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=8)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ def test_quick_run_writes_one_json_per_simple_benchmark(tmp_path, monkeypatch):
         assert row["ratio_first"] == row["convert_first_s"] / row["cat_s"] > 0
     assert (tmp_path / "invariance.json").exists()
     throughput = json.loads((tmp_path / "throughput.json").read_text())["rows"]
+    assert (tmp_path / "throughput.png").stat().st_size > 0
     by_zoo = {}
     for row in throughput:
         by_zoo.setdefault((row["zoo"], row["allocator"]), {})[row["model"]] = row
