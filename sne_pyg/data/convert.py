@@ -28,7 +28,8 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
 
     Everything that depends only on the architecture (keys, shapes, dtypes, tied entries,
     module types) is planned once and cached (:mod:`sne_pyg.data.convert_plan`), so the
-    networks of a zoo after the first cost one ``torch.cat`` and one gather each.
+    networks of a zoo after the first are filled without planning (one gather, or one
+    ``torch.cat`` per layer).
 
     Args:
         model: an ``nn.Module`` (layer types from its modules) or a state_dict mapping

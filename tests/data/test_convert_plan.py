@@ -45,7 +45,7 @@ def test_gather_and_copy_paths_agree_bit_exact(name, chunk_size, fresh_plans, mo
     gathered = convert(model, chunk_size=chunk_size)               # second network: gather path
     assert next(iter(fresh_plans._plans.values())).gather is not None
     fresh_plans.clear()
-    monkeypatch.setattr(convert_plan, "GATHER_MAX_NUMEL", 0)
+    monkeypatch.setattr(convert_plan, "GATHER_MAX_NUMEL", 0)     # layer-by-layer fill only
     convert(model, chunk_size=chunk_size)
     copied = convert(model, chunk_size=chunk_size)
     assert next(iter(fresh_plans._plans.values())).gather is None
