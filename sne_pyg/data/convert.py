@@ -8,8 +8,8 @@ import torch
 from torch import Tensor, nn
 
 from .classify import plan_group
-from .convert_plan import ConvertPlan, PlanCache, read_state, storage_identity
-from .layout import LayerSpec, NetworkLayout, ParamInfo, Skipped
+from .convert_plan import ConvertPlan, PlanCache, StateEntries, read_state
+from .layout import LayerSpec, NetworkLayout, ParamInfo
 from .network_data import NetworkData
 
 # Plans of recently converted architectures (see convert_plan): a zoo pays the planning once.
@@ -48,10 +48,10 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
     state, modules = _state_and_modules(model)
-    signature, sources, others = read_state(state, modules)
-    plan = PLANS.get((signature, chunk_size, dtype),
-                     lambda: ConvertPlan(_build_layout(state, modules), chunk_size, dtype))
-    data = plan.fill(sources, others)
+    entries = read_state(state, modules)
+    plan = PLANS.get((entries.signature, chunk_size, dtype),
+                     lambda: ConvertPlan(_build_layout(list(state), entries, modules), chunk_size, dtype))
+    data = plan.fill(entries.sources, entries.others)
     if dataflow:
         if not isinstance(model, nn.Module):
             raise TypeError("dataflow=True needs an nn.Module (a state_dict has no dataflow)")
@@ -70,33 +70,16 @@ def _state_and_modules(model) -> tuple[dict[str, Any], dict[str, nn.Module]]:
     raise TypeError(f"convert() takes an nn.Module or a state_dict mapping, got {type(model).__name__}")
 
 
-def _build_layout(state: dict[str, Any], modules: dict[str, nn.Module]) -> NetworkLayout:
-    params: dict[str, ParamInfo] = {}
-    aliases: dict[str, str] = {}
-    skipped: dict[str, Skipped] = {}
+def _build_layout(keys: list[str], entries: StateEntries, modules: dict[str, nn.Module]) -> NetworkLayout:
+    """The layers of one architecture (``skipped`` left empty: its values belong to each network)."""
+    if not entries.sources:
+        raise ValueError("the network has no floating-point parameters to encode"
+                         + (f" (skipped: {sorted(entries.others)})" if entries.others else " (it is empty)"))
+    params = {key: ParamInfo(tuple(value.shape), value.dtype) for key, value in entries.sources.items()}
     groups: dict[str, dict[str, Tensor]] = {}
-    seen_storage: dict[tuple, str] = {}
-    for key, value in state.items():
-        if not isinstance(key, str):
-            raise TypeError(f"state_dict keys must be strings, got {key!r}")
-        if not isinstance(value, Tensor):
-            raise TypeError(f"state_dict entry {key!r} is a {type(value).__name__}, not a tensor")
-        if not value.is_floating_point():
-            reason = f"{value.dtype} values are not parameters (only float tensors are encoded)"
-            skipped[key] = Skipped(reason, value.detach().clone())
-            continue
-        identity = storage_identity(value)
-        if identity is not None and identity in seen_storage:
-            aliases[key] = seen_storage[identity]
-            continue
-        if identity is not None:
-            seen_storage[identity] = key
-        params[key] = ParamInfo(tuple(value.shape), value.dtype)
+    for key, value in entries.sources.items():
         prefix, _, name = key.rpartition(".")
         groups.setdefault(prefix, {})[name] = value
-    if not params:
-        raise ValueError("the network has no floating-point parameters to encode"
-                         + (f" (skipped: {sorted(skipped)})" if skipped else " (it is empty)"))
 
     layers: list[LayerSpec] = []
     for level, (prefix, group) in enumerate(groups.items()):
@@ -109,4 +92,4 @@ def _build_layout(state: dict[str, Any], modules: dict[str, nn.Module]) -> Netwo
                 name=prefix + plan.suffix if prefix else plan.suffix.lstrip(".") or "<root>",
                 type=plan.type, level=level, rows=rows, pieces=tuple(plan.pieces), piece_cols=cols,
                 fan_in=plan.fan_in if plan.fan_in is not None else cols[0], fan_out=rows))
-    return NetworkLayout(keys=list(state), params=params, layers=layers, aliases=aliases, skipped=skipped)
+    return NetworkLayout(keys=keys, params=params, layers=layers, aliases=dict(entries.aliases))

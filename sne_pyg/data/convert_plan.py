@@ -14,8 +14,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor
@@ -33,20 +32,29 @@ GATHER_MAX_NUMEL = 1 << 21
 CACHE_SIZE = 16      # at most 16 x 8 MB of cached int32 gather indices
 
 
-def read_state(state: dict[str, Any], modules: dict[str, Any]) -> tuple[tuple, list[Tensor], dict[str, Tensor]]:
-    """One pass over a state_dict: its architecture signature, the float sources, the non-float entries.
+class StateEntries(NamedTuple):
+    """A state_dict sorted in one pass (:func:`read_state`)."""
 
-    Sources are the float entries in state_dict order with tied entries (same memory, shape,
-    strides and dtype) kept once, which is the order of ``layout.params``.
+    signature: tuple                 # what the layout depends on: the plan cache key
+    sources: dict[str, Tensor]       # float entries, tied ones once, in state_dict order
+    others: dict[str, Tensor]        # non-float entries: not encoded, kept in ``layout.skipped``
+    aliases: dict[str, str]          # tied entry -> the entry it repeats
+
+
+def read_state(state: dict[str, Any], modules: dict[str, Any]) -> StateEntries:
+    """Sort a state_dict into encoded, skipped and tied entries and compute its architecture signature.
 
     Raises:
-        TypeError: an entry is not a tensor (the key is named).
+        TypeError: a key is not a string or an entry is not a tensor (the key is named).
     """
     signature: list[tuple] = []
-    sources: list[Tensor] = []
+    sources: dict[str, Tensor] = {}
     others: dict[str, Tensor] = {}
-    seen: dict[tuple, Any] = {}
+    aliases: dict[str, str] = {}
+    seen: dict[tuple, str] = {}
     for key, value in state.items():
+        if not isinstance(key, str):
+            raise TypeError(f"state_dict keys must be strings, got {key!r}")
         if not isinstance(value, Tensor):
             raise TypeError(f"state_dict entry {key!r} is a {type(value).__name__}, not a tensor")
         if not value.is_floating_point():
@@ -55,15 +63,20 @@ def read_state(state: dict[str, Any], modules: dict[str, Any]) -> tuple[tuple, l
             continue
         identity = storage_identity(value)
         if identity is not None and identity in seen:
-            signature.append((key, seen[identity]))
+            aliases[key] = seen[identity]
+            signature.append((key, aliases[key]))
             continue
         if identity is not None:
             seen[identity] = key
-        sources.append(value)
+        sources[key] = value
         signature.append((key, value.shape, value.dtype, value.is_cpu))
     if modules:
         signature.append(tuple((name, type(module)) for name, module in modules.items()))
-    return tuple(signature), sources, others
+    return StateEntries(tuple(signature), sources, others, aliases)
+
+
+def skip_reason(value: Tensor) -> str:
+    return f"{value.dtype} values are not parameters (only float tensors are encoded)"
 
 
 def storage_identity(t: Tensor) -> tuple | None:
@@ -79,15 +92,14 @@ class ConvertPlan:
     """How to turn the sources of one architecture into :class:`NetworkData` (see module docstring).
 
     Args:
-        layout: the layout built for this architecture (its ``skipped`` values are not kept).
+        layout: the layout built for this architecture (without ``skipped`` entries: those are per network).
         chunk_size: scalars per chunk.
         dtype: storage dtype of ``chunks``, or None for the default (float64 if any entry is float64).
     """
 
     def __init__(self, layout: NetworkLayout, chunk_size: int, dtype: torch.dtype | None) -> None:
         c = chunk_size
-        self.skipped_reasons = layout.skipped_reasons
-        self.layout = replace(layout, skipped={})
+        self.layout = layout
         self.dtype = dtype or (torch.float64 if any(i.dtype == torch.float64 for i in layout.params.values())
                                else torch.float32)
         layers = layout.layers
@@ -157,31 +169,31 @@ class ConvertPlan:
         values = self.num_chunks * self.chunk_size
         return values <= GATHER_MAX_NUMEL and values <= GATHER_VALUES_PER_LAYER * max(len(self.layout.layers), 1)
 
-    def fill(self, sources: list[Tensor], others: dict[str, Tensor]) -> NetworkData:
-        """Build the network's data from its float sources (``layout.params`` order) and non-float entries."""
+    def fill(self, sources: dict[str, Tensor], others: dict[str, Tensor]) -> NetworkData:
+        """Build the network's data from its :class:`StateEntries` ``sources`` and ``others``."""
         self.uses += 1
         if self.uses == 2 and self._gathers():
             self.gather = self._gather_index()     # a single network of an architecture never needs it
-        if self.gather is not None and all(t.is_cpu for t in sources):
-            flat = torch.cat([t.reshape(-1) for t in sources] + [sources[0].new_zeros(1)]).index_select(0, self.gather)
+        tensors = list(sources.values())
+        if self.gather is not None and all(t.is_cpu for t in tensors):
+            flat = torch.cat([t.reshape(-1) for t in tensors] + [tensors[0].new_zeros(1)]).index_select(0, self.gather)
             if flat.dtype != self.dtype:
                 flat = flat.to(self.dtype)
         else:
-            by_key = dict(zip(self.layout.params, sources))
             flat = self._fill_by_layer(torch.empty(self.num_chunks * self.chunk_size, dtype=self.dtype),
-                                       by_key.__getitem__)
+                                       sources.__getitem__)
         flat = flat.detach()   # sources that require grad (named_parameters) leave no graph behind
         # One reduction instead of an elementwise isfinite pass (25x cheaper on large networks): any
         # NaN/Inf makes the sum non-finite. A sum that overflows from finite values is re-checked exactly.
         if not math.isfinite(flat.sum().item()):
-            bad = [key for key, t in zip(self.layout.params, sources) if not bool(torch.isfinite(t).all())]
+            bad = [key for key, t in sources.items() if not bool(torch.isfinite(t).all())]
             if bad:
                 raise ValueError(f"non-finite (NaN or Inf) values in {bad}")
         return self._assemble(flat, others)
 
     def _assemble(self, flat: Tensor, others: dict[str, Tensor]) -> NetworkData:
         layout = self.layout
-        skipped = {key: Skipped(self.skipped_reasons[key], value.detach().clone()) for key, value in others.items()}
+        skipped = {key: Skipped(skip_reason(value), value.detach().clone()) for key, value in others.items()}
         attrs = dict(zip(self._index_names, self._index_pack.clone().split(self._index_sizes)))
         attrs.update(
             chunks=flat.view(-1, self.chunk_size), num_nodes=self.num_chunks,
