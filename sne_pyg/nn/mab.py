@@ -96,9 +96,7 @@ def folded_dense_attention(mab: MAB, x: Tensor, y: Tensor, key_mask: Tensor) -> 
     * bias, GELU and both residual additions run in the GEMM epilogues (:func:`~sne_pyg.nn.fused.linear`).
     """
     h = mab.hidden
-    w_q, b_q = fold_layer_norm(mab.q_proj, mab.norm_q)
-    w_k, _ = fold_layer_norm(mab.k_proj, mab.norm_kv)
-    w_v, b_v = fold_layer_norm(mab.v_proj, mab.norm_kv)
+    w_q, b_q, w_k, w_v, b_v = _folded_projections(mab)
     x_hat = normalise(x, mab.norm_q)
     if y is x and mab.norm_q.eps == mab.norm_kv.eps:
         qkv = linear(x_hat, torch.cat([w_q, w_k, w_v]), torch.cat([b_q, b_q.new_zeros(2 * h)]))
@@ -123,9 +121,7 @@ def folded_seed_pooling(mab: MAB, seeds: Tensor, y: Tensor, key_mask: Tensor) ->
     ``h x h`` projections. Returns ``[B, k, h]``.
     """
     h, heads, d = mab.hidden, mab.heads, mab.head_dim
-    w_q, b_q = fold_layer_norm(mab.q_proj, mab.norm_q)
-    w_k, _ = fold_layer_norm(mab.k_proj, mab.norm_kv)                  # key bias: softmax-invariant
-    w_v, b_v = fold_layer_norm(mab.v_proj, mab.norm_kv)
+    w_q, b_q, w_k, w_v, b_v = _folded_projections(mab)
     q = F.linear(normalise(seeds, mab.norm_q), w_q, b_q).view(-1, heads, d)              # [k, H, d]
     probes = torch.einsum("khd,hdi->khi", q, w_k.view(heads, d, h)).flatten(0, 1) / math.sqrt(d)   # [kH, h]
     y_hat = normalise(y, mab.norm_kv)                                                    # [B, m, h]
@@ -134,6 +130,15 @@ def folded_seed_pooling(mab: MAB, seeds: Tensor, y: Tensor, key_mask: Tensor) ->
     pooled = torch.bmm(weights, y_hat).view(y.size(0), -1, heads, h)                     # [B, k, H, h]
     attended = torch.einsum("bkhi,hdi->bkhd", pooled, w_v.view(heads, d, h)).flatten(-2)
     return _folded_combine(mab, seeds.expand(y.size(0), -1, -1), attended, b_v)
+
+
+def _folded_projections(mab: MAB) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """``w_q, b_q, w_k, w_v, b_v`` with the pre-LN affines folded in; the key bias is left out
+    (softmax-invariant), the value bias is returned for :func:`_folded_combine`."""
+    w_q, b_q = fold_layer_norm(mab.q_proj, mab.norm_q)
+    w_k, _ = fold_layer_norm(mab.k_proj, mab.norm_kv)
+    w_v, b_v = fold_layer_norm(mab.v_proj, mab.norm_kv)
+    return w_q, b_q, w_k, w_v, b_v
 
 
 def _folded_combine(mab: MAB, x: Tensor, attended: Tensor, b_v: Tensor) -> Tensor:
