@@ -84,7 +84,8 @@ def speed_task(zoo_name: str, model_names: list[str], hidden: int, batch_size: i
     if allocator == RETAIN and not retain_freed_memory():
         raise RuntimeError("this C library does not take the malloc settings")
     zoo = zoos(quick)[zoo_name]
-    return {"networks_per_s": networks_per_second({name: build(name, hidden) for name in model_names}, zoo,
+    return {"networks": len(zoo),
+            "networks_per_s": networks_per_second({name: build(name, hidden) for name in model_names}, zoo,
                                                   batch_size, repeats)}
 
 
@@ -129,7 +130,6 @@ def run(quick: bool = False, out: str | None = None, hidden: int = 64) -> list[d
     threads = torch.get_num_threads()
     rows = []
     for zoo_name, models in ZOO_MODELS.items():
-        networks = len(zoos(quick)[zoo_name])
         memory = {name: run_isolated(memory_task, threads=threads, zoo_name=zoo_name, model_name=name,
                                      hidden=hidden, batch_size=batch_size, quick=quick) for name in models}
         for allocator in (DEFAULT, RETAIN):
@@ -139,7 +139,7 @@ def run(quick: bool = False, out: str | None = None, hidden: int = 64) -> list[d
                 raise RuntimeError(f"throughput on {zoo_name} ({allocator}): {result['error']}")
             speeds = result["networks_per_s"]
             for name, speed in speeds.items():
-                rows.append({"zoo": zoo_name, "networks": networks, "allocator": allocator, "model": name,
+                rows.append({"zoo": zoo_name, "networks": result["networks"], "allocator": allocator, "model": name,
                              "networks_per_s": speed, "sne_speedup": speeds["sne"] / speed,
                              "working_set_mb": memory[name]["working_set_mb"], "data_mb": memory[name]["data_mb"],
                              "sne_memory_fraction": memory["sne"]["working_set_mb"] / memory[name]["working_set_mb"]})
