@@ -42,12 +42,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     zoos = {arch: cached_splits(f"{arch}-{args.dataset}", args.root, args.size, args.zoo_epochs, args.target,
                                 progress=not args.no_progress) for arch in dict.fromkeys(args.sources + args.targets)}
-
-    def tests_for(source: str) -> dict[str, list]:
-        return {target: zoos[target]["test"] if target == source else sum(zoos[target].values(), [])
-                for target in args.targets}
-
-    return transfer_experiment(args, zoos, args.sources, tests_for, f"zoos on {args.dataset}")
+    return transfer_experiment(args, zoos, args.sources, args.targets, f"zoos on {args.dataset}")
 
 
 if __name__ == "__main__":

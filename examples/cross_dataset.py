@@ -40,12 +40,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     zoos = {name: cached_splits(f"{args.architecture}-{name}", args.root, args.size, args.zoo_epochs, args.target,
                                 progress=not args.no_progress) for name in args.datasets}
-
-    def tests_for(source: str) -> dict[str, list]:
-        return {target: splits["test"] if target == source else splits["train"] + splits["val"] + splits["test"]
-                for target, splits in zoos.items()}
-
-    return transfer_experiment(args, zoos, args.datasets, tests_for, f"{args.architecture} zoos")
+    return transfer_experiment(args, zoos, args.datasets, args.datasets, f"{args.architecture} zoos")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from ..data.dataset import SPLITS
 from .experiment import tau_over_seeds
 
 SEPARATOR = "->"
@@ -140,12 +141,22 @@ def write_transfer_report(results: dict[str, dict[str, dict]], models: Sequence[
                 print(f"n/a: {model} on {key}: {reason}")
 
 
-def transfer_experiment(args, zoos: dict[str, dict[str, list]], sources: Sequence[str],
-                        tests_for: Callable[[str], dict[str, list]], title: str) -> dict[str, dict[str, dict]]:
+def held_out_tests(zoos: dict[str, dict[str, list]], source: str, targets: Sequence[str]) -> dict[str, list]:
+    """The test sets of a model trained on ``source``: its own zoo's test split, and every network of
+    each other target zoo (none of them was seen in training)."""
+    return {target: zoos[target]["test"] if target == source else [n for split in SPLITS for n in zoos[target][split]]
+            for target in targets}
+
+
+def transfer_experiment(args, zoos: dict[str, dict[str, list]], sources: Sequence[str], targets: Sequence[str],
+                        title: str) -> dict[str, dict[str, dict]]:
     """What the cross-dataset and cross-architecture examples run: every model of ``args.models`` (a list)
-    trained on each of ``sources`` (its zoo's train/val splits) and scored on ``tests_for(source)``,
-    with the report written to ``args.out``."""
+    trained on each of ``sources`` (its zoo's train/val splits) and scored on :func:`held_out_tests` of
+    ``targets``, with the report written to ``args.out``."""
     models = args.models
+
+    def tests_for(source: str) -> dict[str, list]:
+        return held_out_tests(zoos, source, targets)
     results, unsupported = transfer_results(models, {s: (zoos[s]["train"], zoos[s]["val"]) for s in sources},
                                             tests_for, args.seeds, args.hidden, args.epochs,
                                             progress=not args.no_progress, model_options=model_options_for(models, zoos))

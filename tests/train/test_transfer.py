@@ -6,8 +6,8 @@ import torch
 
 from sne_pyg.data import convert
 from sne_pyg.train.experiment import tau_over_seeds
-from sne_pyg.train.transfer import (average_tau, format_transfer_table, model_options_for, pair_key, split_key,
-                                    transfer_results)
+from sne_pyg.train.transfer import (average_tau, format_transfer_table, held_out_tests, model_options_for, pair_key,
+                                    split_key, transfer_results)
 from tests import builders
 
 
@@ -35,6 +35,13 @@ def test_every_pair_matches_an_independent_run():
         assert entry["statnn"]["taus"] == pytest.approx(alone[target]["taus"])
         assert entry["statnn"]["tau_mean"] == pytest.approx(sum(alone[target]["taus"]) / 2)
         assert entry["statnn"]["params"] == alone["params"]
+
+
+def test_held_out_tests_use_the_own_test_split_and_all_of_every_other_zoo():
+    zoos = {name: {"train": [f"{name}{i}" for i in range(3)], "val": [f"{name}v"], "test": [f"{name}t"]}
+            for name in "abc"}
+    assert held_out_tests(zoos, "a", ["a", "b"]) == {"a": ["at"], "b": ["b0", "b1", "b2", "bv", "bt"]}
+    assert list(held_out_tests(zoos, "c", ["b", "a"])) == ["b", "a"]      # the targets asked for, in order
 
 
 def test_averages_skip_undefined_taus_and_same_zoo_pairs():
