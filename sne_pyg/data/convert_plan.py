@@ -51,7 +51,7 @@ def read_state(state: dict[str, Any], modules: dict[str, Any]) -> StateEntries:
     sources: dict[str, Tensor] = {}
     others: dict[str, Tensor] = {}
     aliases: dict[str, str] = {}
-    seen: dict[tuple, str] = {}
+    starting_at: dict[int, list[tuple[Tensor, str]]] = {}   # data_ptr -> float entries starting there
     for key, value in state.items():
         if not isinstance(key, str):
             raise TypeError(f"state_dict keys must be strings, got {key!r}")
@@ -61,13 +61,18 @@ def read_state(state: dict[str, Any], modules: dict[str, Any]) -> StateEntries:
             others[key] = value
             signature.append((key, value.dtype, value.shape))
             continue
-        identity = storage_identity(value)
-        if identity is not None and identity in seen:
-            aliases[key] = seen[identity]
-            signature.append((key, aliases[key]))
-            continue
-        if identity is not None:
-            seen[identity] = key
+        address = value.data_ptr()
+        if address:   # empty and meta tensors (address 0) are never tied
+            same_start = starting_at.get(address)
+            if same_start is None:
+                starting_at[address] = [(value, key)]
+            else:
+                tied = next((seen for earlier, seen in same_start if same_parameter(earlier, value)), None)
+                if tied is not None:
+                    aliases[key] = tied
+                    signature.append((key, tied))
+                    continue
+                same_start.append((value, key))
         sources[key] = value
         signature.append((key, value.shape, value.dtype, value.is_cpu))
     if modules:
@@ -79,13 +84,9 @@ def skip_reason(value: Tensor) -> str:
     return f"{value.dtype} values are not parameters (only float tensors are encoded)"
 
 
-def storage_identity(t: Tensor) -> tuple | None:
-    """Entries starting at the same address with the same shape, strides and dtype are one (tied) parameter.
-
-    Empty and meta tensors (address 0) have no identity.
-    """
-    address = t.data_ptr()
-    return None if address == 0 else (address, t.shape, t.stride(), t.dtype)
+def same_parameter(a: Tensor, b: Tensor) -> bool:
+    """Entries starting at the same address with the same shape, strides and dtype are one (tied) parameter."""
+    return a.shape == b.shape and a.stride() == b.stride() and a.dtype == b.dtype
 
 
 class ConvertPlan:
@@ -137,6 +138,7 @@ class ConvertPlan:
         offset = torch.repeat_interleave(pad_start - (torch.cumsum(pad_len, 0) - pad_len), pad_len, output_size=total_pad)
         self._padding = offset + torch.arange(total_pad)
         self.gather: Tensor | None = None   # built on the second network (see fill)
+        self._zero: Tensor | None = None
         self.uses = 0
 
     # ---- filling -----------------------------------------------------------------
@@ -172,11 +174,14 @@ class ConvertPlan:
     def fill(self, sources: dict[str, Tensor], others: dict[str, Tensor]) -> NetworkData:
         """Build the network's data from its :class:`StateEntries` ``sources`` and ``others``."""
         self.uses += 1
-        if self.uses == 2 and self._gathers():
-            self.gather = self._gather_index()     # a single network of an architecture never needs it
         tensors = list(sources.values())
-        if self.gather is not None and all(t.is_cpu for t in tensors):
-            flat = torch.cat([t.reshape(-1) for t in tensors] + [tensors[0].new_zeros(1)]).index_select(0, self.gather)
+        if self.uses == 2 and self._gathers() and all(t.is_cpu for t in tensors):
+            # the signature fixes every source's device, so this holds for every later network
+            self.gather = self._gather_index()     # a single network of an architecture never needs it
+            self._zero = tensors[0].new_zeros(1)   # the padding value the gather index points at
+        if self.gather is not None:
+            tensors.append(self._zero)
+            flat = flatten(tensors).index_select(0, self.gather)
             if flat.dtype != self.dtype:
                 flat = flat.to(self.dtype)
         else:
@@ -194,12 +199,17 @@ class ConvertPlan:
     def _assemble(self, flat: Tensor, others: dict[str, Tensor]) -> NetworkData:
         layout = self.layout
         skipped = {key: Skipped(skip_reason(value), value.detach().clone()) for key, value in others.items()}
-        attrs = dict(zip(self._index_names, self._index_pack.clone().split(self._index_sizes)))
+        attrs = dict(zip(self._index_names, torch.split_with_sizes(self._index_pack.clone(), self._index_sizes)))
         attrs.update(
             chunks=flat.view(-1, self.chunk_size), num_nodes=self.num_chunks,
             layout=NetworkLayout(keys=list(layout.keys), params=dict(layout.params), layers=list(layout.layers),
                                  aliases=dict(layout.aliases), skipped=skipped))
         return new_network_data(attrs)
+
+
+def flatten(tensors: list[Tensor]) -> Tensor:
+    """``torch.cat([t.reshape(-1) for t in tensors])`` in one C++ call (no Python view per tensor)."""
+    return torch._utils._flatten_dense_tensors(tensors)
 
 
 def new_network_data(attrs: dict[str, Any]) -> NetworkData:

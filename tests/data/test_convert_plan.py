@@ -95,6 +95,17 @@ def test_signature_tells_apart_what_changes_the_layout(fresh_plans):
     assert convert({"w": torch.randn(5, 3)}).layer_rows.tolist() == [5]
     assert len(fresh_plans) == 5
 
+def test_only_same_start_shape_stride_and_dtype_is_a_tie(fresh_plans):
+    w = torch.randn(4, 6)
+    state = {"a.weight": w, "b.weight": w[:2], "c.weight": w.t(), "d.weight": w[:2], "e.weight": w.view(6, 4)}
+    data = convert(state, chunk_size=8)
+    # b, c, e start where a starts but are other views (fewer rows, transposed, reshaped): encoded;
+    # d repeats b exactly: tied to b, not to the first entry at that address
+    assert data.layout.aliases == {"d.weight": "b.weight"}
+    assert data.num_params == 24 + 12 + 24 + 24
+    assert_state_dicts_identical(data.to_state_dict(), {k: v.clone() for k, v in state.items()})
+
+
 
 def test_module_types_are_part_of_the_signature(fresh_plans):
     attn = nn.MultiheadAttention(8, 2)
