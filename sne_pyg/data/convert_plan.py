@@ -11,6 +11,7 @@ rest), with no per-layer Python planning.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections import OrderedDict
 from collections.abc import Callable
@@ -104,39 +105,41 @@ class ConvertPlan:
         self.dtype = dtype or (torch.float64 if any(i.dtype == torch.float64 for i in layout.params.values())
                                else torch.float32)
         layers = layout.layers
-        numel = torch.tensor([layer.numel for layer in layers], dtype=torch.long)
-        num_chunks = (numel + c - 1) // c
-        self.starts = ((torch.cumsum(num_chunks, 0) - num_chunks) * c).tolist()
-        self.num_chunks = int(num_chunks.sum())
+        # per-layer metadata in Python (a network has few layers); per-chunk fields with tensor ops
+        numel = [layer.numel for layer in layers]
+        num_chunks = [-(-n // c) for n in numel]
+        self.starts = list(itertools.accumulate([n * c for n in num_chunks[:-1]], initial=0))[:len(layers)]
+        self.num_chunks = sum(num_chunks)
         self.chunk_size = c
 
+        counts = torch.tensor(num_chunks, dtype=torch.long)
         chunk_len = torch.full((self.num_chunks,), c, dtype=torch.long)
-        last = torch.cumsum(num_chunks, 0) - 1
-        has_chunks = num_chunks > 0
-        chunk_len[last[has_chunks]] = numel[has_chunks] - (num_chunks[has_chunks] - 1) * c
-
-        def meta(attr: str) -> Tensor:
-            return torch.tensor([getattr(layer, attr) for layer in layers], dtype=torch.long)
-        index_fields = {
-            "chunk_len": chunk_len,
-            "chunk2layer": torch.repeat_interleave(torch.arange(len(layers)), num_chunks),
-            "layer_type": torch.tensor([int(layer.type) for layer in layers], dtype=torch.long),
-            "layer_level": meta("level"), "layer_num_chunks": num_chunks, "layer_numel": numel,
-            "layer_rows": meta("rows"), "layer_cols": meta("cols"), "layer_fan_in": meta("fan_in"),
-            "layer_fan_out": meta("fan_out"), "layer2net": torch.zeros(len(layers), dtype=torch.long),
-            "net_num_layers": torch.tensor([len(layers)]), "net_num_chunks": torch.tensor([self.num_chunks]),
-        }
+        last_chunks = [start // c + k - 1 for start, k in zip(self.starts, num_chunks) if k]
+        chunk_len[last_chunks] = torch.tensor([n - (k - 1) * c for n, k in zip(numel, num_chunks) if k],
+                                              dtype=torch.long)
+        chunk_fields = {"chunk_len": chunk_len,
+                        "chunk2layer": torch.repeat_interleave(torch.arange(len(layers)), counts,
+                                                               output_size=self.num_chunks)}
+        meta = {"layer_type": [int(layer.type) for layer in layers], "layer_level": [layer.level for layer in layers],
+                "layer_num_chunks": num_chunks, "layer_numel": numel, "layer_rows": [layer.rows for layer in layers],
+                "layer_cols": [layer.cols for layer in layers], "layer_fan_in": [layer.fan_in for layer in layers],
+                "layer_fan_out": [layer.fan_out for layer in layers], "layer2net": [0] * len(layers),
+                "net_num_layers": [len(layers)], "net_num_chunks": [self.num_chunks]}
         # all index fields in one tensor: a fill clones it once and splits it into views
-        self._index_names = tuple(index_fields)
-        self._index_sizes = [t.numel() for t in index_fields.values()]
-        self._index_pack = torch.cat(list(index_fields.values()))
+        self._index_names = (*chunk_fields, *meta)
+        self._index_sizes = [self.num_chunks] * 2 + [len(values) for values in meta.values()]
+        self._index_pack = torch.cat([*chunk_fields.values(),
+                                      torch.tensor([v for values in meta.values() for v in values], dtype=torch.long)])
 
         # positions of the padding: the tail of each layer's last chunk
-        pad_len = num_chunks * c - numel
-        pad_start = torch.tensor(self.starts, dtype=torch.long) + numel
-        total_pad = int(pad_len.sum())
-        offset = torch.repeat_interleave(pad_start - (torch.cumsum(pad_len, 0) - pad_len), pad_len, output_size=total_pad)
-        self._padding = offset + torch.arange(total_pad)
+        padding = [(start + n, k * c - n) for start, n, k in zip(self.starts, numel, num_chunks) if k * c > n]
+        total_pad = sum(length for _, length in padding)
+        if padding:
+            first, length = (torch.tensor(column, dtype=torch.long) for column in zip(*padding))
+            offset = torch.repeat_interleave(first - (torch.cumsum(length, 0) - length), length, output_size=total_pad)
+            self._padding = offset + torch.arange(total_pad)
+        else:
+            self._padding = torch.zeros(0, dtype=torch.long)
         self.gather: Tensor | None = None   # built on the second network (see fill)
         self._zero: Tensor | None = None
         self.uses = 0
