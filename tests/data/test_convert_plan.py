@@ -54,6 +54,20 @@ def test_gather_and_copy_paths_agree_bit_exact(name, chunk_size, fresh_plans, mo
     assert_state_dicts_identical(copied.to_state_dict(), model.state_dict())
 
 
+def test_non_contiguous_and_mixed_dtype_sources_fill_alike_on_both_paths(fresh_plans):
+    g = torch.Generator().manual_seed(0)
+
+    def state():   # a transposed weight, a strided slice and a float16 entry
+        return {"a.weight": torch.randn(6, 5, generator=g).t(), "a.bias": torch.randn(5, generator=g).half(),
+                "b.weight": torch.randn(3, 9, generator=g)[:, ::2]}
+    for _ in range(3):                       # first: layer by layer; then the gather path
+        source = state()
+        data = convert(source, chunk_size=8)
+        assert data.chunks.dtype == torch.float32
+        assert_state_dicts_identical(data.to_state_dict(), {k: v.clone() for k, v in source.items()})
+    assert next(iter(fresh_plans._plans.values())).gather is not None
+
+
 @pytest.mark.parametrize("name", list(builders.ALL))
 def test_second_network_of_an_architecture_reuses_the_plan_and_matches_a_fresh_conversion(name, fresh_plans):
     first, second = builders.ALL[name](seed=0), builders.ALL[name](seed=1)
