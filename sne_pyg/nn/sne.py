@@ -45,6 +45,9 @@ from .mab import element_blocks
 # CPU: glibc hands blocks above its adaptive mmap threshold (<= 32 MB) back to the OS when freed, so
 # every pass page-faults them in again; measured in benchmarks/bench_throughput.py (1.3-1.5x).
 AUTO_BLOCK_BYTES = 12 * 2**20
+# On GPUs (no page-fault cost, far more bandwidth) blocks are much larger, but still bounded: all of GPT-2
+# small's 1.94M chunks at once would need ~24 GB per intermediate at hidden 16 (~95 GB at hidden 64).
+AUTO_BLOCK_BYTES_ACCELERATOR = 512 * 2**20
 
 
 def layer_rms(data: NetworkData, block: int = 8192) -> Tensor:
@@ -83,7 +86,7 @@ class SNE(Checkpointable, nn.Module):
         chunk_batch_size: encode at most this many chunks at once (bounds peak memory on
             huge networks); ``None`` encodes all chunks together; ``"auto"`` (default) keeps every
             per-element intermediate of a block near :data:`AUTO_BLOCK_BYTES` on CPU (256 chunks of
-            64 at hidden 64) and encodes all chunks together on other devices.
+            64 at hidden 64) and near :data:`AUTO_BLOCK_BYTES_ACCELERATOR` on other devices (10,922 chunks).
     """
 
     def __init__(self, hidden: int = 64, out_dim: int | None = 1, *, heads: int = 4, chunk_blocks: int = 2,
@@ -138,10 +141,9 @@ class SNE(Checkpointable, nn.Module):
         """How many of the ``[C, c]`` ``chunks`` the chunk encoder takes at once (see ``chunk_batch_size``)."""
         size = self.chunk_batch_size
         if size == "auto":
-            if chunks.device.type != "cpu":
-                return max(chunks.size(0), 1)
+            budget = AUTO_BLOCK_BYTES if chunks.device.type == "cpu" else AUTO_BLOCK_BYTES_ACCELERATOR
             row_bytes = max(3, self.config["ff_mult"]) * self.config["hidden"] * self.lift.lins[0].weight.element_size()
-            return max(1, AUTO_BLOCK_BYTES // (row_bytes * max(chunks.size(1), 1)))
+            return max(1, budget // (row_bytes * max(chunks.size(1), 1)))
         return size or max(chunks.size(0), 1)
 
     def lift_values(self, inputs: Tensor) -> Tensor:

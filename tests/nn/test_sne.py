@@ -94,6 +94,15 @@ def test_auto_chunk_blocks_are_sized_by_bytes_on_cpu(monkeypatch):
     assert torch.allclose(model(zoo), _sne(chunk_batch_size=None)(zoo), atol=1e-10)
 
 
+def test_auto_chunk_blocks_are_bounded_on_accelerators_too():
+    # a meta tensor stands for a GPU-resident batch: no data, only its device type is read
+    gpt2_sized = torch.empty(1_944_000, 64, device="meta")
+    per_block = SNE(hidden=64).chunks_per_block(gpt2_sized)
+    assert per_block == sne_module.AUTO_BLOCK_BYTES_ACCELERATOR // (3 * 64 * 4 * 64)
+    assert per_block > SNE(hidden=64).chunks_per_block(torch.zeros(10, 64))         # larger than on CPU
+    assert per_block < gpt2_sized.size(0)                                           # but not everything
+
+
 @pytest.mark.parametrize("bad", [0, -1, 2.5, "all", True])
 def test_bad_chunk_batch_size(bad):
     with pytest.raises(ValueError, match="chunk_batch_size"):
