@@ -60,3 +60,15 @@ def test_sne_gradients_match_the_cpu_with_a_chunk_budget():
     model.cuda()(batch.cuda()).sum().backward()
     for a, p in zip(cpu_grads, model.parameters()):
         assert torch.allclose(a, p.grad.cpu(), atol=1e-8)
+
+
+def test_convert_reads_a_model_on_the_gpu():
+    torch.manual_seed(0)
+    model = builders.ALL["cnn_bn"](seed=0)
+    expected = convert(model, chunk_size=8)
+    for _ in range(2):                       # first conversion (layer by layer), then the cached plan's gather
+        data = convert(model.cuda(), chunk_size=8)
+        assert data.chunks.device.type == "cpu" and torch.equal(data.chunks, expected.chunks)
+    back = data.to_state_dict()
+    for key, value in model.state_dict().items():
+        assert torch.equal(back[key].cpu(), value.cpu()), key

@@ -26,6 +26,9 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
     ``chunk_size`` and cut into chunks. Integer / bool buffers (``num_batches_tracked``)
     are skipped and listed in ``data.layout.skipped``.
 
+    Parameters on a GPU are read back: the converted network always lives on the CPU (move
+    batches with ``batch.to(device)``).
+
     Everything that depends only on the architecture (keys, shapes, dtypes, tied entries,
     module types) is planned once and cached (:mod:`sne_pyg.data.convert_plan`), so the
     networks of a zoo after the first are filled without planning (one gather, or one

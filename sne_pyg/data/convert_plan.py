@@ -142,6 +142,7 @@ class ConvertPlan:
             self._padding = torch.zeros(0, dtype=torch.long)
         self.gather: Tensor | None = None   # built on the second network (see fill)
         self._zero: Tensor | None = None
+        self._sources_on_cpu = True
         self.uses = 0
 
     # ---- filling -----------------------------------------------------------------
@@ -177,9 +178,12 @@ class ConvertPlan:
     def fill(self, sources: dict[str, Tensor], others: dict[str, Tensor]) -> NetworkData:
         """Build the network's data from its :class:`StateEntries` ``sources`` and ``others``."""
         self.uses += 1
+        if self.uses == 1:   # the signature fixes every source's device: one check per architecture
+            self._sources_on_cpu = all(t.is_cpu for t in sources.values())
+        if not self._sources_on_cpu:   # parameters on a GPU: the converted network lives on the CPU
+            sources = {key: t.detach().cpu() for key, t in sources.items()}
         tensors = list(sources.values())
-        if self.uses == 2 and self._gathers() and all(t.is_cpu for t in tensors):
-            # the signature fixes every source's device, so this holds for every later network
+        if self.uses == 2 and self._gathers():
             self.gather = self._gather_index()     # a single network of an architecture never needs it
             self._zero = tensors[0].new_zeros(1)   # the padding value the gather index points at
         if self.gather is not None:
