@@ -72,3 +72,13 @@ def test_convert_reads_a_model_on_the_gpu():
     back = data.to_state_dict()
     for key, value in model.state_dict().items():
         assert torch.equal(back[key].cpu(), value.cpu()), key
+
+
+def test_neural_graph_builds_its_view_for_an_unprepared_gpu_batch():
+    torch.manual_seed(0)
+    model = build_model("neural_graph", hidden=16, out_dim=1).double().eval()
+    nets = [convert(builders.ALL[n](seed=i), chunk_size=8, dtype=torch.float64) for i, n in enumerate(["mlp", "cnn_bn"])]
+    batch = next(iter(DataLoader(nets, batch_size=2)))          # no prepare_dataset: the model builds the view
+    with torch.no_grad():
+        cpu = model(batch)
+        assert torch.allclose(cpu, model.cuda()(batch.cuda()).cpu(), atol=1e-9)

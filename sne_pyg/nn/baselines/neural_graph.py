@@ -90,8 +90,13 @@ class NeuralGraph(Checkpointable, nn.Module):
         return data if "ng_x" in data else self.view(data.clone())
 
     def graph(self, data: NetworkData) -> NetworkData:
+        """``data`` with its neural-graph view, built on the CPU (like a dataset transform) and moved to
+        ``data``'s device."""
         if "ng_x" in data:
             return data
+        device = data.chunks.device
+        if device.type != "cpu":
+            return self.graph(data.cpu()).to(device)
         if data.num_networks == 1 and not isinstance(data.layout, list):
             return self.view(data.clone())
         examples = [self.view(data.get_example(i)) for i in range(data.num_networks)]
