@@ -82,3 +82,21 @@ def test_neural_graph_builds_its_view_for_an_unprepared_gpu_batch():
     with torch.no_grad():
         cpu = model(batch)
         assert torch.allclose(cpu, model.cuda()(batch.cuda()).cpu(), atol=1e-9)
+
+
+def _train_two_epochs(device: str) -> tuple[list[float], list[torch.Tensor]]:
+    from sne_pyg.train import TrainConfig, fit
+    zoo = [convert(builders.mlp(seed=i), chunk_size=8, dtype=torch.float64, y=[float(i)]) for i in range(6)]
+    torch.manual_seed(0)
+    model = SNE(hidden=16, out_dim=1).double()
+    config = TrainConfig(epochs=2, batch_size=3, li_weight=0.5, seed=0, device=device, progress=False)
+    result = fit(model, zoo[:4], zoo[4:], config)
+    return [row["train_loss"] for row in result.history], [p.detach().cpu() for p in model.parameters()]
+
+
+def test_training_with_logit_invariance_follows_the_cpu_run():
+    cpu_losses, cpu_params = _train_two_epochs("cpu")
+    gpu_losses, gpu_params = _train_two_epochs("cuda")
+    assert torch.allclose(torch.tensor(cpu_losses), torch.tensor(gpu_losses), rtol=1e-6)
+    for a, b in zip(cpu_params, gpu_params):
+        assert torch.allclose(a, b, atol=1e-6)

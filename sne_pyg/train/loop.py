@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 from ..nn.norm import local_statistics
 from ..symmetry.invariance import forward_with_invariance
 from . import distributed as dist_utils
+from .batches import NoSingletonBatches
 from .metrics import accuracy, kendall_tau, mse
 
 TASKS = ("regression", "classification")
@@ -120,7 +121,7 @@ def recalibrate_batchnorm(model: nn.Module, dataset, batch_size: int = 64, devic
     model.train()
     seen = 0
     with local_statistics(model):
-        for batch in DataLoader(dataset, batch_size=batch_size):
+        for batch in DataLoader(dataset, batch_sampler=NoSingletonBatches(range(len(dataset)), batch_size)):
             size = batch.num_graphs
             for m in norms:
                 m.momentum = size / (seen + size)
@@ -178,7 +179,8 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
     """Train ``model`` on ``train_set``; keeps the state that was best on ``val_set``.
 
     Seeded (``config.seed``), early stopping after ``config.patience`` epochs without a better
-    validation score, a progress bar, and exact BatchNorm statistics before each evaluation.
+    validation score, a progress bar, and exact BatchNorm statistics before each evaluation. A last
+    batch of a single network joins the batch before it (:class:`~sne_pyg.train.batches.NoSingletonBatches`).
     Launched by ``torchrun`` (after :func:`sne_pyg.train.distributed.init_from_environment`), the
     same call trains data-parallel: each of the N processes takes ``batch_size / N`` networks of
     every global batch, gradients are averaged by ``DistributedDataParallel``, the prediction
@@ -186,10 +188,18 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
     """
     if config.task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {config.task!r}")
+    if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()) and \
+            min(len(train_set), config.batch_size) < 2:
+        raise ValueError(f"the model's BatchNorm takes statistics over the networks of a batch: fit needs at least 2 "
+                         f"training networks and batch_size >= 2 (got {len(train_set)} and {config.batch_size})")
     seed_everything(config.seed)
     model.to(config.device)
     sampler = dist_utils.global_order_sampler(train_set, shuffle=True, seed=config.seed)
-    loader = DataLoader(train_set, batch_size=dist_utils.local_batch_size(config.batch_size), sampler=sampler)
+    local_batch = dist_utils.local_batch_size(config.batch_size)
+    if dist_utils.world_size() == 1:      # a last batch of one network joins the one before (BatchNorm needs 2)
+        loader = DataLoader(train_set, batch_sampler=NoSingletonBatches(sampler, local_batch))
+    else:                                 # padding leaves every global batch >= 2 networks; keep the
+        loader = DataLoader(train_set, batch_size=local_batch, sampler=sampler)   # one-process batch order
     materialize(model, train_set, config.batch_size, config.device)
     network = dist_utils.wrap(model)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)

@@ -1,3 +1,4 @@
+import math
 import pytest
 import torch
 from torch import nn
@@ -57,6 +58,32 @@ def test_recalibrated_batchnorm_holds_exact_dataset_statistics():
     feats = torch.cat([model.features(b) for b in DataLoader(zoo, batch_size=64)])
     assert torch.allclose(model.norm.running_mean, feats.mean(0), atol=1e-6)
     assert model.norm.momentum == 0.1      # restored
+
+
+def test_recalibration_counts_a_network_left_over_by_the_batch_size():
+    zoo = _zoo(6)                                     # batches of 5 leave one network: it joins the first batch
+    model = _Pooled()
+    recalibrate_batchnorm(model, zoo, batch_size=5)
+    feats = torch.cat([model.features(b) for b in DataLoader(zoo, batch_size=64)])
+    assert torch.allclose(model.norm.running_mean, feats.mean(0), atol=1e-6)
+    assert torch.allclose(model.norm.running_var, feats.var(0), atol=1e-6)    # one batch of 6: unbiased variance
+
+
+def test_fit_trains_on_a_set_that_leaves_one_network_over():
+    zoo = _zoo(9)
+    model = _Pooled()
+    result = fit(model, zoo[:7], zoo[7:], TrainConfig(epochs=3, lr=0.05, batch_size=3, progress=False))
+    assert len(result.history) == 3 and all(math.isfinite(row["train_loss"]) for row in result.history)
+    feats = torch.cat([model.features(b) for b in DataLoader(zoo[:7], batch_size=64)])
+    assert torch.allclose(model.norm.running_mean, feats.mean(0), atol=1e-6)   # recalibrated over all 7
+
+
+def test_fit_refuses_batchnorm_statistics_of_one_network():
+    zoo = _zoo(4)
+    with pytest.raises(ValueError, match="at least 2 training networks"):
+        fit(_Pooled(), zoo[:1], zoo[1:], TrainConfig(epochs=1, progress=False))
+    with pytest.raises(ValueError, match="batch_size >= 2"):
+        fit(_Pooled(), zoo[:3], zoo[3:], TrainConfig(epochs=1, batch_size=1, progress=False))
 
 
 def test_fit_learns_and_restores_the_best_state():
