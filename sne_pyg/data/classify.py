@@ -94,8 +94,6 @@ def _plan_by_module(module, parent, params, key, claim) -> None:
     elif isinstance(module, (nn.Embedding, nn.EmbeddingBag)) and has_weight:
         claim(LayerPlan("", LayerType.EMBEDDING, [Piece(key("weight"))], fan_in=params["weight"].shape[0]),
               ["weight"])
-    elif isinstance(module, nn.PReLU) and has_weight:   # activation slopes: not a norm's gain
-        claim(LayerPlan("", LayerType.OTHER, [Piece(key("weight"))]), ["weight"])
     elif type(module).__name__ == "Conv1D" and has_weight and params["weight"].dim() == 2:
         _plan_transposed_linear(params, key, claim, packed_qkv=_is_packed_qkv(key("weight")))
 

@@ -128,14 +128,6 @@ def test_unknown_parameters_convert_generically():
     assert_state_dicts_identical(data.to_state_dict(), model.state_dict())
 
 
-def test_prelu_slopes_are_not_mistaken_for_a_norm():
-    model = nn.Sequential(nn.Linear(4, 3), nn.PReLU(3), nn.Linear(3, 2), nn.PReLU())
-    data = convert(model, chunk_size=4)
-    assert data.layer_type.tolist() == [LayerType.LINEAR, LayerType.OTHER, LayerType.LINEAR, LayerType.OTHER]
-    assert data.layer_rows.tolist() == [3, 3, 2, 1]
-    assert_state_dicts_identical(data.to_state_dict(), model.state_dict())
-
-
 def test_tied_weights_are_encoded_once():
     emb = nn.Embedding(10, 4)
     head = nn.Linear(4, 10, bias=False)
