@@ -305,6 +305,14 @@ def _module(analysis: _Analysis, m: nn.Module, prefix: str, args, kwargs, spatia
         out = analysis.new_space(m.embedding_dim)
         analysis.ref(out, prefix, "weight", 1, CARRIER)
         return _Value(out, sources=frozenset({prefix}))
+    if isinstance(m, nn.PReLU):
+        if m.num_parameters != 1:   # one slope per channel (dim 1): it moves with its channel
+            if x.block != 1:
+                return _unknown(analysis, [x], f"per-channel PReLU on flattened features at {prefix}")
+            analysis.join(x.space, analysis.new_space(m.num_parameters), f"PReLU {prefix}")
+            analysis.ref(x.space, prefix, "weight", 0, CARRIER)
+        analysis.activation(x, "prelu")
+        return _Value(x.space, x.block, x.spatial, x.sources)
     if isinstance(m, tuple(_ACTIVATION_MODULES)):
         analysis.activation(x, _ACTIVATION_MODULES[type(m)])
         return _Value(x.space, x.block, x.spatial, x.sources)

@@ -22,7 +22,7 @@ from .derive import SymmetryError, derive_permutation_spec
 from .spec import CARRIER, CONSUMER, PRODUCER, AxisRef, Group, PermutationSpec, scale_axis
 
 ODD_ACTIVATIONS = {"tanh", "sin", "hardtanh", "softsign"}
-HOMOGENEOUS_ACTIVATIONS = {"relu", "leaky_relu"}
+HOMOGENEOUS_ACTIVATIONS = {"relu", "leaky_relu", "prelu"}   # f(a z) = a f(z) for a > 0
 
 
 def spec_from_layout(data: NetworkData) -> PermutationSpec:

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from sne_pyg.symmetry import SymmetryError, derive_permutation_spec
+from sne_pyg.symmetry import SymmetryError, derive_permutation_spec, positive_scaling
 from sne_pyg.symmetry.spec import CONSUMER, PermutationSpec
 from sne_pyg.zoos import SirenINR
 from tests import builders
@@ -32,6 +32,18 @@ def encoder_layer():
     return nn.TransformerEncoderLayer(16, 4, 32, batch_first=True, dropout=0.0)
 
 
+def prelu_net():
+    """Per-channel and shared PReLU slopes, all different (equal slopes would hide a slope left unpermuted)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(2, 6, 3), nn.PReLU(6), nn.Conv2d(6, 4, 3), nn.PReLU(), nn.Flatten(),
+                          nn.Linear(4 * 4 * 4, 5), nn.PReLU(5), nn.Linear(5, 2))
+    with torch.no_grad():
+        for m in model:
+            if isinstance(m, nn.PReLU):
+                m.weight.uniform_(-1, 1)
+    return model
+
+
 CASES = {
     "mlp": (builders.mlp, (5, 3)),
     "cnn_bn_flatten": (cnn_flatten, (2, 1, 8, 8)),
@@ -40,6 +52,7 @@ CASES = {
     "transformer_encoder": (builders.transformer_encoder, (2, 5, 16)),
     "siren": (SirenINR, (7, 1)),
     "gpt2_block": (builders.gpt2_block, (2, 5, 16)),
+    "prelu": (prelu_net, (3, 2, 8, 8)),
 }
 
 
@@ -69,7 +82,7 @@ def test_random_group_element_changes_weights_not_the_function(name):
         assert torch.allclose(model(x), permuted(x), atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["mlp", "cnn_bn_flatten", "residual", "transformer_layer"])
+@pytest.mark.parametrize("name", ["mlp", "cnn_bn_flatten", "residual", "transformer_layer", "prelu"])
 def test_a_wrong_permutation_changes_the_function(name):
     """Dropping the consumer side of a group (rows of W_l moved, columns of W_l+1 not) must be caught."""
     model, x, spec = _case(name)
@@ -107,6 +120,24 @@ def test_attention_groups_within_heads_and_across_heads():
     heads = next(g for g in spec.groups if g.name == "self_attn.heads")
     assert heads.size == 4 and {r.block for r in heads.refs} == {4}
     assert all(r.key != "norm1.weight" for g in spec.groups for r in g.refs)   # the input stream stays fixed
+
+
+def test_per_channel_prelu_slopes_move_with_their_channels():
+    model, x, spec = _case("prelu")
+    keys = {r.key for g in spec.groups for r in g.refs}
+    assert {"1.weight", "6.weight"} <= keys and "3.weight" not in keys     # the shared slope has no channel
+    assert "prelu" in next(g for g in spec.groups if any(r.key == "1.weight" for r in g.refs)).activations
+    without = copy.deepcopy(spec)
+    for g in without.groups:
+        g.refs = [r for r in g.refs if r.key not in ("1.weight", "6.weight")]
+    with torch.no_grad():
+        assert not torch.allclose(model(x), _permuted(model, without).eval()(x), atol=1e-4)
+    # PReLU is positively homogeneous: the neurons behind the shared slope can be rescaled (the per-channel
+    # groups carry slopes, which the generic scaling rule leaves alone)
+    scaled = positive_scaling(model, torch.Generator().manual_seed(0), spec=spec)
+    assert not torch.equal(scaled[2].weight, model[2].weight) and torch.equal(scaled[0].weight, model[0].weight)
+    with torch.no_grad():
+        assert torch.allclose(model(x), scaled(x), atol=1e-5)
 
 
 def test_unsupported_structures_raise():
