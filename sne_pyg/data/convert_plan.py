@@ -108,7 +108,7 @@ class ConvertPlan:
         # per-layer metadata in Python (a network has few layers); per-chunk fields with tensor ops
         numel = [layer.numel for layer in layers]
         num_chunks = [-(-n // c) for n in numel]
-        self.starts = list(itertools.accumulate([n * c for n in num_chunks[:-1]], initial=0))[:len(layers)]
+        self.starts = list(itertools.accumulate((k * c for k in num_chunks), initial=0))[:-1]
         self.num_chunks = sum(num_chunks)
         self.chunk_size = c
 

@@ -100,6 +100,11 @@ def materialize(model: nn.Module, dataset, batch_size: int = 32, device: str = "
     model.train(was_training)
 
 
+def batch_norms(model: nn.Module) -> list[nn.modules.batchnorm._BatchNorm]:
+    """Every BatchNorm of ``model`` (their statistics are taken over the networks of a batch)."""
+    return [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+
+
 @torch.no_grad()
 def recalibrate_batchnorm(model: nn.Module, dataset, batch_size: int = 64, device: str = "cpu") -> None:
     """Recompute every BatchNorm's running statistics from one pass over ``dataset``.
@@ -111,7 +116,7 @@ def recalibrate_batchnorm(model: nn.Module, dataset, batch_size: int = 64, devic
     variance the size-weighted mean of the batch variances. In distributed training every
     process makes the same full pass with local statistics, so all agree with a one-process run.
     """
-    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    norms = batch_norms(model)
     if not norms:
         return
     was_training = model.training
@@ -188,8 +193,7 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
     """
     if config.task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {config.task!r}")
-    if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules()) and \
-            min(len(train_set), config.batch_size) < 2:
+    if batch_norms(model) and min(len(train_set), config.batch_size) < 2:
         raise ValueError(f"the model's BatchNorm takes statistics over the networks of a batch: fit needs at least 2 "
                          f"training networks and batch_size >= 2 (got {len(train_set)} and {config.batch_size})")
     seed_everything(config.seed)
