@@ -309,6 +309,7 @@ def _module(analysis: _Analysis, m: nn.Module, prefix: str, args, kwargs, spatia
         if m.num_parameters != 1:   # one slope per channel (dim 1): it moves with its channel
             if x.block != 1:
                 return _unknown(analysis, [x], f"per-channel PReLU on flattened features at {prefix}")
+            # a space of the slope count joined to the channel space: a count mismatch raises
             analysis.join(x.space, analysis.new_space(m.num_parameters), f"PReLU {prefix}")
             analysis.ref(x.space, prefix, "weight", 0, CARRIER)
         analysis.activation(x, "prelu")
