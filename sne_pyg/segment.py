@@ -60,7 +60,13 @@ def use_backend(name: str) -> Iterator[None]:
 
 
 # ---- pointer / index conversions ---------------------------------------------------
+def element_blocks(num_elements: int, block: int) -> list[slice]:
+    """Consecutive slices of at most ``block`` elements covering ``range(num_elements)`` (one empty slice for 0)."""
+    return [slice(start, min(start + block, num_elements)) for start in range(0, num_elements, block)] or [slice(0, 0)]
+
+
 def ptr_from_sizes(sizes: Tensor) -> Tensor:
+    """CSR pointer ``[0, s_0, s_0 + s_1, ...]`` of segment sizes (length ``len(sizes) + 1``)."""
     ptr = sizes.new_zeros(sizes.numel() + 1)
     torch.cumsum(sizes, 0, out=ptr[1:])
     return ptr

@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
+from ..segment import ptr_from_sizes
 from .layout import LayerSpec, NetworkLayout
 
 # Pointers into another level: offset by the size of that level in each example when batching
@@ -70,12 +71,12 @@ class NetworkData(Data):
     @property
     def layer_ptr(self) -> Tensor:
         """CSR pointer ``[L + 1]`` of chunks per layer."""
-        return _ptr(self.layer_num_chunks)
+        return ptr_from_sizes(self.layer_num_chunks)
 
     @property
     def net_ptr(self) -> Tensor:
         """CSR pointer ``[B + 1]`` of layers per network."""
-        return _ptr(self.net_num_layers)
+        return ptr_from_sizes(self.net_num_layers)
 
     @property
     def layer_names(self) -> list[str]:
@@ -100,7 +101,7 @@ class NetworkData(Data):
         out like it, e.g. positions)."""
         flat = self.chunks.reshape(-1) if flat is None else flat
         layouts = self.layout if isinstance(self.layout, list) else [self.layout]
-        starts = (torch.cumsum(self.layer_num_chunks, 0) - self.layer_num_chunks) * self.chunk_size
+        starts = ptr_from_sizes(self.layer_num_chunks)[:-1] * self.chunk_size
         specs = ((net, spec) for net, layout in enumerate(layouts) for spec in layout.layers)
         for (net, spec), start in zip(specs, starts.tolist()):
             yield net, spec, flat[start:start + spec.numel].view(spec.rows, spec.cols)
@@ -142,8 +143,3 @@ class NetworkData(Data):
                 state[key] = out[key]
         return state
 
-
-def _ptr(sizes: Tensor) -> Tensor:
-    ptr = sizes.new_zeros(sizes.numel() + 1)
-    torch.cumsum(sizes, 0, out=ptr[1:])
-    return ptr

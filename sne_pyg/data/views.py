@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ..segment import ptr_from_sizes
 from .layer_types import LayerType
 from .network_data import NetworkData
 
@@ -34,9 +35,7 @@ def element_view(data: NetworkData) -> ElementView:
     net = data.layer2net.index_select(0, layer)
     per_net = torch.zeros(data.num_networks, dtype=torch.long, device=values.device)
     per_net.index_add_(0, data.layer2net, data.layer_numel)
-    net_ptr = per_net.new_zeros(per_net.numel() + 1)
-    torch.cumsum(per_net, 0, out=net_ptr[1:])
-    return ElementView(values, layer, net, net_ptr)
+    return ElementView(values, layer, net, ptr_from_sizes(per_net))
 
 
 def same_architecture(data: NetworkData, model: str) -> None:

@@ -1,11 +1,16 @@
-"""Neural modules: SNE, its set functions and structure encodings."""
+"""Neural modules: SNE, its set functions and structure encodings, and the baselines.
+
+Importing this package imports every model module, so each registers its name in
+:data:`~sne_pyg.nn.registry.MODELS` (SNE first, then the baselines in the order tables list them).
+"""
 from .aggr import SegmentISAB, SegmentPMA, SegmentSAB, SegmentSetTransformer
 from .chunk_encoder import ChunkEncoder
+from .encoder import NetworkEncoder
 from .encodings import StructureEncoding
-from .baselines import DeepSets, DWSNet, FlatMLP, NeuralGraph, StatNN
-from .registry import MODELS, build_model, parse_models, register_model
+from .registry import MODELS, build_model, parse_models, register_model, unregister_model
 from .sne import SNE
+from .baselines import DeepSets, DWSNet, FlatMLP, NeuralGraph, StatNN  # noqa: E402  (registers after SNE)
 
-__all__ = ["SNE", "NeuralGraph", "DWSNet", "DeepSets", "StatNN", "FlatMLP", "MODELS", "build_model",
-           "parse_models", "register_model", "ChunkEncoder", "StructureEncoding", "SegmentSAB", "SegmentISAB", "SegmentPMA",
-           "SegmentSetTransformer"]
+__all__ = ["SNE", "NeuralGraph", "DWSNet", "DeepSets", "StatNN", "FlatMLP", "NetworkEncoder", "MODELS", "build_model",
+           "parse_models", "register_model", "unregister_model", "ChunkEncoder", "StructureEncoding", "SegmentSAB",
+           "SegmentISAB", "SegmentPMA", "SegmentSetTransformer"]

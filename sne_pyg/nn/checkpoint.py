@@ -14,16 +14,19 @@ import json
 import os
 
 import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
 from torch import nn
+
+from .registry import MODELS, build_model
 
 FORMAT = "sne_pyg.model/1"
 
 
 def _registered_name(model: nn.Module) -> str:
-    from .registry import MODELS
-    for name, cls in MODELS.items():
-        if type(model) is cls:
-            return name
+    name = getattr(type(model), "registered_name", None)
+    if name is not None and MODELS.get(name) is type(model):
+        return name
     raise ValueError(f"{type(model).__name__} is not a registered model; register it with "
                      f"sne_pyg.nn.register_model(name) to save it")
 
@@ -34,7 +37,6 @@ def save_model(model: nn.Module, path: str, metadata: dict | None = None) -> Non
     The file is written to a temporary name and renamed, so an interrupted save never leaves a
     truncated checkpoint behind.
     """
-    from safetensors.torch import save_file
     if not hasattr(model, "config"):
         raise ValueError(f"{type(model).__name__} has no `config` dict; it cannot be rebuilt from a file")
     if any(isinstance(p, nn.parameter.UninitializedParameter) for p in model.parameters()):
@@ -51,7 +53,6 @@ def save_model(model: nn.Module, path: str, metadata: dict | None = None) -> Non
 
 def read_header(path: str) -> dict:
     """The decoded header of a saved model: ``model``, ``config``, ``lazy_state``, ``metadata``."""
-    from safetensors import safe_open
     with safe_open(path, framework="pt") as f:
         raw = f.metadata() or {}
     if raw.get("format") != FORMAT:
@@ -66,9 +67,6 @@ def load_model(path: str, map_location: str | torch.device = "cpu", expected: ty
 
     ``expected``: raise unless the file holds a model of this class.
     """
-    from safetensors.torch import load_file
-
-    from .registry import build_model
     header = read_header(path)
     config = dict(header["config"])
     model = build_model(header["model"], **config)
@@ -79,17 +77,3 @@ def load_model(path: str, map_location: str | torch.device = "cpu", expected: ty
     state = load_file(path, device=str(map_location))
     model.load_state_dict(state)
     return model.to(map_location).eval(), header["metadata"]
-
-
-class Checkpointable:
-    """Mixin giving a registered model ``model.save(path)`` and ``Model.load(path)``."""
-
-    def save(self, path: str, metadata: dict | None = None) -> None:
-        """Write weights + configuration to ``path`` (``.safetensors``); see :func:`save_model`."""
-        save_model(self, path, metadata)
-
-    @classmethod
-    def load(cls, path: str, map_location: str | torch.device = "cpu") -> nn.Module:
-        """Rebuild a model saved with :meth:`save` (eval mode); its outputs equal the saved model's."""
-        model, _ = load_model(path, map_location, expected=cls)
-        return model

@@ -1,7 +1,6 @@
 """The prediction head shared by SNE and every baseline, so comparisons differ only in the encoder."""
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 from torch_geometric.nn import MLP
 
@@ -27,11 +26,3 @@ class PredictionHead(nn.Module):
 
     def forward(self, embedding: Tensor) -> Tensor:
         return self.mlp(self.norm(embedding))
-
-
-def module_dtype(module: nn.Module) -> torch.dtype:
-    """Dtype of the first materialised floating parameter (lazy layers have none yet)."""
-    for p in module.parameters():
-        if not isinstance(p, nn.parameter.UninitializedParameter) and p.is_floating_point():
-            return p.dtype
-    return torch.get_default_dtype()

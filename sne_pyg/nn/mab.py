@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..segment import Segments, ptr_from_sizes, segment_sum
+from ..segment import Segments, element_blocks, ptr_from_sizes, segment_sum
 from .fused import fold_layer_norm, fused_inference, linear, normalise
 
 
@@ -196,11 +196,6 @@ def _pairwise_attention(q: Tensor, k: Tensor, v: Tensor, segments: Segments, hea
 
 
 ELEMENT_BLOCK = 8192   # elements per step where a per-element tensor grows with seeds x hidden
-
-
-def element_blocks(num_elements: int, block: int) -> list[slice]:
-    """Consecutive slices of at most ``block`` elements covering ``range(num_elements)`` (one empty slice for 0)."""
-    return [slice(start, min(start + block, num_elements)) for start in range(0, num_elements, block)] or [slice(0, 0)]
 
 
 def seed_segment_attention(mab: MAB, seeds: Tensor, x: Tensor, segments: Segments,

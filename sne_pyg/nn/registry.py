@@ -1,19 +1,15 @@
-"""Models by name, so scripts can take ``--models sne,neural_graph,dwsnet``."""
+"""Models by name, so scripts can take ``--models sne,neural_graph,dwsnet``.
+
+A leaf module: it holds the table and imports no model. Models enter it by subclassing
+:class:`~sne_pyg.nn.encoder.NetworkEncoder` with a name (``class SNE(NetworkEncoder, name="sne")``)
+or with the :func:`register_model` decorator; ``sne_pyg.nn`` imports every built-in model module,
+so the table is complete whenever ``sne_pyg.nn`` (or anything below it) is imported.
+"""
 from __future__ import annotations
 
 from torch import nn
 
-from .baselines import DeepSets, DWSNet, FlatMLP, NeuralGraph, StatNN
-from .sne import SNE
-
-MODELS: dict[str, type[nn.Module]] = {
-    "sne": SNE,
-    "neural_graph": NeuralGraph,
-    "dwsnet": DWSNet,
-    "deepsets": DeepSets,
-    "statnn": StatNN,
-    "flat_mlp": FlatMLP,
-}
+MODELS: dict[str, type[nn.Module]] = {}
 
 
 def register_model(name: str):
@@ -22,8 +18,16 @@ def register_model(name: str):
         if name in MODELS and MODELS[name] is not cls:
             raise ValueError(f"a model named {name!r} is already registered ({MODELS[name].__name__})")
         MODELS[name] = cls
+        cls.registered_name = name
         return cls
     return add
+
+
+def unregister_model(name: str) -> None:
+    """Remove ``name`` from :data:`MODELS` (models defined for a test or a notebook cell)."""
+    cls = MODELS.pop(name)
+    if cls.__dict__.get("registered_name") == name:
+        cls.registered_name = None
 
 
 def build_model(name: str, hidden: int = 64, out_dim: int | None = 1, **kwargs) -> nn.Module:

@@ -36,9 +36,8 @@ from .aggr import SegmentSetTransformer
 from .chunk_encoder import ChunkEncoder
 from .encodings import StructureEncoding
 from .fused import fused_inference, linear
-from .checkpoint import Checkpointable
-from .head import PredictionHead
-from .mab import element_blocks
+from .encoder import NetworkEncoder
+from .features import layer_rms, scaled_values
 
 
 # Per-element intermediates of one chunk block (q/k/v rows, feed-forward rows) stay near this size on
@@ -50,26 +49,7 @@ AUTO_BLOCK_BYTES = 12 * 2**20
 AUTO_BLOCK_BYTES_ACCELERATOR = 512 * 2**20
 
 
-def layer_rms(data: NetworkData, block: int = 8192) -> Tensor:
-    """``[L]`` root mean square of each layer's real values (padded slots are masked out); squares
-    are summed in float64, ``block`` chunks at a time (no float64 copy of a whole large network)."""
-    positions = torch.arange(data.chunk_size, device=data.chunks.device)
-    squares = torch.cat([data.chunks[part].double().pow(2).masked_fill(positions >= data.chunk_len[part, None], 0.0)
-                         .sum(1) for part in element_blocks(data.chunks.size(0), block)])
-    total = segment_sum(squares, data.layer_ptr)
-    return (total / data.layer_numel.clamp(min=1)).sqrt()
-
-
-def scaled_values(values: Tensor, rms: Tensor, eps: float = 1e-12) -> Tensor:
-    r"""Lift input ``[..., 2]`` (``rms`` broadcast over trailing dims of ``values``): each value relative to its layer's scale, and the scale itself,
-    :math:`(v / \mathrm{rms}_\ell,\ \log \mathrm{rms}_\ell)`. Layers of any magnitude
-    (SIREN hidden weights are ~0.01, norm gains ~1) then reach the set functions on one scale.
-    """
-    rms = rms.clamp_min(eps).view(*rms.shape, *([1] * (values.dim() - rms.dim())))
-    return torch.stack([values / rms, rms.log().expand_as(values)], dim=-1)
-
-
-class SNE(Checkpointable, nn.Module):
+class SNE(NetworkEncoder, name="sne"):
     """Set-based Neural Network Encoder: a batch of converted networks -> one row per network.
 
     Args:
@@ -96,10 +76,6 @@ class SNE(Checkpointable, nn.Module):
         super().__init__()
         if not (chunk_batch_size in (None, "auto") or (type(chunk_batch_size) is int and chunk_batch_size >= 1)):
             raise ValueError(f"chunk_batch_size must be an int >= 1, None or 'auto', got {chunk_batch_size!r}")
-        self.config = dict(hidden=hidden, out_dim=out_dim, heads=heads, chunk_blocks=chunk_blocks,
-                           layer_blocks=layer_blocks, network_blocks=network_blocks, layer_block=layer_block,
-                           network_block=network_block, num_inducing=num_inducing, ff_mult=ff_mult,
-                           chunk_batch_size=chunk_batch_size)
         self.chunk_batch_size = chunk_batch_size
         self.lift = MLP([2, hidden, hidden], norm=None, act='gelu')
         self.element_encoding = StructureEncoding(hidden)
@@ -109,12 +85,6 @@ class SNE(Checkpointable, nn.Module):
         self.layer_encoder = SegmentSetTransformer(hidden, heads, layer_blocks, layer_block, num_inducing, ff_mult)
         self.network_encoder = SegmentSetTransformer(hidden, heads, network_blocks, network_block,
                                                      num_inducing, ff_mult)
-        self.head = None if out_dim is None else PredictionHead(hidden, out_dim)
-
-    def reset_parameters(self) -> None:
-        for module in self.children():
-            if hasattr(module, "reset_parameters"):
-                module.reset_parameters()
 
     # ---- the three levels -------------------------------------------------------------
     def encode_chunks(self, data: NetworkData) -> Tensor:
@@ -166,11 +136,3 @@ class SNE(Checkpointable, nn.Module):
         layers_of_net = Segments(data.net_ptr, data.layer2net)
         return self.network_encoder(self.encode_layers(data), layers_of_net.index, layers_of_net.ptr)
 
-    def forward(self, data: NetworkData) -> Tensor:
-        embedding = self.encode(data)
-        return embedding if self.head is None else self.head(embedding)
-
-    def __repr__(self) -> str:
-        c = self.config
-        return (f"{self.__class__.__name__}(hidden={c['hidden']}, out_dim={c['out_dim']}, heads={c['heads']}, "
-                f"layer_block={c['layer_block']}, network_block={c['network_block']})")

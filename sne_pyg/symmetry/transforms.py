@@ -18,6 +18,7 @@ from torch_geometric.data import Batch
 
 from ..data.layer_types import CONV_TYPES, NORM_TYPES, LayerType
 from ..data.network_data import NetworkData
+from ..segment import ptr_from_sizes
 from .derive import SymmetryError, derive_permutation_spec
 from .spec import CARRIER, CONSUMER, PRODUCER, AxisRef, Group, PermutationSpec, scale_axis
 
@@ -108,7 +109,7 @@ def permute_batch(batch: Batch, generator: torch.Generator | None = None) -> Bat
     flat = batch.chunks.reshape(-1)
     index = torch.arange(flat.numel())
     c = batch.chunk_size
-    starts = torch.cumsum(batch.net_num_chunks, 0) - batch.net_num_chunks
+    starts = ptr_from_sizes(batch.net_num_chunks)[:-1]
     for i in range(batch.num_networks):
         example = batch.get_example(i)
         spec = spec_from_layout(example)

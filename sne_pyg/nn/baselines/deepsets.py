@@ -14,20 +14,17 @@ from ...data.network_data import NetworkData
 from ...data.views import element_view
 from ...segment import segment_mean
 from ..encodings import StructureEncoding
-from ..checkpoint import Checkpointable
-from ..head import PredictionHead
-from ..sne import layer_rms, scaled_values
+from ..encoder import NetworkEncoder
+from ..features import layer_rms, scaled_values
 
 
-class DeepSets(Checkpointable, nn.Module):
+class DeepSets(NetworkEncoder, name="deepsets"):
     def __init__(self, hidden: int = 64, out_dim: int | None = 1, layers: int = 2) -> None:
         super().__init__()
-        self.config = dict(hidden=hidden, out_dim=out_dim, layers=layers)
         self.lift = nn.Linear(2, hidden)
         self.encoding = StructureEncoding(hidden)
         self.phi = MLP([hidden] * (layers + 1), norm=None, act="gelu")
         self.rho = MLP([hidden] * (layers + 1), norm=None, act="gelu")
-        self.head = None if out_dim is None else PredictionHead(hidden, out_dim)
 
     def encode(self, data: NetworkData) -> Tensor:
         view = element_view(data)
@@ -37,9 +34,3 @@ class DeepSets(Checkpointable, nn.Module):
         x = x + self.encoding(data.layer_type, data.layer_level).index_select(0, view.layer)
         return self.rho(segment_mean(self.phi(x), view.net_ptr))
 
-    def forward(self, data: NetworkData) -> Tensor:
-        z = self.encode(data)
-        return z if self.head is None else self.head(z)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(hidden={self.config['hidden']}, out_dim={self.config['out_dim']})"

@@ -28,9 +28,8 @@ from torch_geometric.nn import MLP
 
 from ...data.network_data import NetworkData
 from ...data.views import weight_space_view
-from ..checkpoint import Checkpointable
-from ..head import PredictionHead, module_dtype
-from ..sne import scaled_values
+from ..encoder import NetworkEncoder
+from ..features import module_dtype, scaled_values
 
 
 def tensor_dims(num_layers: int) -> list[tuple[str, tuple[int, ...]]]:
@@ -116,7 +115,7 @@ class DWSLayer(nn.Module):
         return f"{self.__class__.__name__}(sizes={self.sizes}, terms={len(self.terms)})"
 
 
-class DWSNet(Checkpointable, nn.Module):
+class DWSNet(NetworkEncoder, name="dwsnet"):
     """Stacked :class:`DWSLayer` + ReLU, invariant mean-pooling of every tensor, MLP; MLP zoos of one shape.
 
     The input of every weight is its value relative to its tensor's RMS and the log RMS (the
@@ -126,11 +125,9 @@ class DWSNet(Checkpointable, nn.Module):
 
     def __init__(self, hidden: int = 64, out_dim: int | None = 1, layers: int = 3, features: int = 16) -> None:
         super().__init__()
-        self.config = dict(hidden=hidden, out_dim=out_dim, layers=layers, features=features)
         self.sizes: list[int] | None = None
         self.blocks = nn.ModuleList()
         self.readout: nn.Module | None = None
-        self.head = None if out_dim is None else PredictionHead(hidden, out_dim)
 
     def build(self, sizes: list[int], device=None, dtype=None) -> None:
         f, n = self.config["features"], self.config["layers"]
@@ -164,13 +161,8 @@ class DWSNet(Checkpointable, nn.Module):
         invariant = [x.mean(dim=list(range(1, x.dim() - 1))) if x.dim() > 2 else x for x in xs]
         return self.readout(torch.cat(invariant, dim=-1))
 
-    def forward(self, data: NetworkData) -> Tensor:
-        z = self.encode(data)
-        return z if self.head is None else self.head(z)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(hidden={self.config['hidden']}, layers={self.config['layers']}, " \
-               f"sizes={self.sizes})"
+    def extra_repr(self) -> str:
+        return f"sizes={self.sizes}"
 
 
 def _scale_features(weights: list[Tensor], biases: list[Tensor], dtype) -> tuple[list[Tensor], list[Tensor]]:

@@ -5,7 +5,7 @@ from ...data.views import flat_view
 from .vector import VectorBaseline
 
 
-class FlatMLP(VectorBaseline):
+class FlatMLP(VectorBaseline, name="flat_mlp"):
     """``MLP(flatten(theta))``: every parameter in layout order."""
 
     view = staticmethod(flat_view)

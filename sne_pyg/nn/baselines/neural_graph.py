@@ -26,8 +26,7 @@ from ...data.network_data import NetworkData
 from ...data.neural_graph import NODE_FEATURES, ROLE_HIDDEN, NeuralGraphView
 from ...segment import segment_max, segment_mean, ptr_from_sizes
 from ..encodings import sinusoidal
-from ..checkpoint import Checkpointable
-from ..head import PredictionHead
+from ..encoder import NetworkEncoder
 
 
 class NGLayer(MessagePassing):
@@ -64,7 +63,7 @@ class NGLayer(MessagePassing):
         return self.message_mlp(torch.cat([x_i, x_j], dim=-1)) * (1 + gamma) + beta
 
 
-class NeuralGraph(Checkpointable, nn.Module):
+class NeuralGraph(NetworkEncoder, name="neural_graph"):
     """NG-GNN: a batch of converted MLPs/CNNs -> one row per network.
 
     The neural-graph view is read from ``ng_*`` attributes when a dataset was built with
@@ -74,7 +73,6 @@ class NeuralGraph(Checkpointable, nn.Module):
 
     def __init__(self, hidden: int = 64, out_dim: int | None = 1, layers: int = 4, max_kernel: int = 9) -> None:
         super().__init__()
-        self.config = dict(hidden=hidden, out_dim=out_dim, layers=layers, max_kernel=max_kernel)
         self.view = NeuralGraphView(max_kernel)
         self.node_in = nn.Linear(NODE_FEATURES, hidden)
         self.edge_in = nn.Linear(max_kernel + 2, hidden)       # kernel values, log rms, direction
@@ -83,7 +81,6 @@ class NeuralGraph(Checkpointable, nn.Module):
         self.position = nn.Linear(32, hidden)
         self.convs = nn.ModuleList(NGLayer(hidden, update_edges=i < layers - 1) for i in range(layers))
         self.readout = MLP([2 * hidden, hidden, hidden], norm=None)
-        self.head = None if out_dim is None else PredictionHead(hidden, out_dim)
 
     def prepare(self, data: NetworkData) -> NetworkData:
         """Add the neural-graph view once (training loops call this on every network)."""
@@ -119,9 +116,3 @@ class NeuralGraph(Checkpointable, nn.Module):
         ptr = ptr_from_sizes(sizes)
         return self.readout(torch.cat([segment_mean(x, ptr), segment_max(x, ptr)], dim=-1))
 
-    def forward(self, data: NetworkData) -> Tensor:
-        z = self.encode(data)
-        return z if self.head is None else self.head(z)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(hidden={self.config['hidden']}, layers={self.config['layers']})"

@@ -5,7 +5,7 @@ from ...data.views import statistics_view
 from .vector import VectorBaseline
 
 
-class StatNN(VectorBaseline):
+class StatNN(VectorBaseline, name="statnn"):
     """Mean, variance and 0/25/50/75/100% quantiles of every weight and bias tensor -> MLP."""
 
     view = staticmethod(statistics_view)
