@@ -63,10 +63,11 @@ def neural_graph_task(name: str, size: float, hidden: int = 16, chunk_size: int 
     """Build the neuron graph (with residual edges) and run NeuralGraph once under no_grad."""
     from sne_pyg import convert
     from sne_pyg.data.neural_graph import largest_kernel
+    from sne_pyg.symmetry import derive_dataflow
     from sne_pyg.nn import build_model
     model = build(name, size)
     params = large_models.parameter_count(model)
-    data = convert(model, chunk_size, dataflow=name == "resnet50")
+    data = convert(model, chunk_size, dataflow=derive_dataflow(model) if name == "resnet50" else None)
     del model
     gc.collect()
     torch.manual_seed(0)

@@ -1,7 +1,7 @@
 """``convert``: any ``nn.Module`` or state_dict -> :class:`NetworkData`."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
@@ -17,7 +17,7 @@ PLANS = PlanCache()
 
 
 def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
-            dtype: torch.dtype | None = None, y: Any = None, dataflow: bool = False) -> NetworkData:
+            dtype: torch.dtype | None = None, y: Any = None, dataflow: Mapping[str, Sequence[str]] | None = None) -> NetworkData:
     """Convert a network into hierarchical set data.
 
     Every float entry of the state_dict is kept exactly: the entries of one module form
@@ -41,8 +41,9 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
         dtype: storage dtype of ``chunks``; default float64 if any entry is float64,
             else float32 (which holds float16 / bfloat16 values exactly).
         y: optional target(s) of the network, stored as a ``[1, k]`` float tensor.
-        dataflow: also record which layers feed which (traced with torch.fx; modules only), so the
-            neural-graph view can add residual edges. Off by default: tracing costs time.
+        dataflow: which layers feed which, ``{layer: (source layers...)}``, recorded in the layout so
+            the neural-graph view can add residual edges; trace it with
+            ``convert(model, dataflow=sne_pyg.symmetry.derive_dataflow(model))`` (torch.fx; modules only).
 
     Raises:
         TypeError: ``model`` is neither, or an entry is not a tensor (the key is named).
@@ -55,14 +56,18 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
     plan = PLANS.get((entries.signature, chunk_size, dtype),
                      lambda: ConvertPlan(_build_layout(list(state), entries, modules), chunk_size, dtype))
     data = plan.fill(entries.sources, entries.others)
-    if dataflow:
-        if not isinstance(model, nn.Module):
-            raise TypeError("dataflow=True needs an nn.Module (a state_dict has no dataflow)")
-        from ..symmetry.derive import derive_dataflow   # local: symmetry imports data
-        data.layout.dataflow = derive_dataflow(model)
+    if dataflow is not None:
+        data.layout.dataflow = _checked_dataflow(dataflow)
     if y is not None:
         data.y = torch.as_tensor(y, dtype=torch.float32).reshape(1, -1)
     return data
+
+
+def _checked_dataflow(dataflow) -> dict[str, tuple[str, ...]]:
+    if not isinstance(dataflow, Mapping):
+        raise TypeError(f"dataflow must map layer names to their source layers (trace it with "
+                        f"sne_pyg.symmetry.derive_dataflow(model)), got {type(dataflow).__name__}")
+    return {layer: tuple(sources) for layer, sources in dataflow.items()}
 
 
 def _state_and_modules(model) -> tuple[dict[str, Any], dict[str, nn.Module]]:

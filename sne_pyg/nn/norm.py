@@ -19,7 +19,10 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 import torch
+import torch.distributed as dist
 from torch import Tensor, nn
+
+from ..process_group import is_distributed
 
 
 class SumAcrossProcesses(torch.autograd.Function):
@@ -27,14 +30,12 @@ class SumAcrossProcesses(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, tensor: Tensor) -> Tensor:
-        import torch.distributed as dist
         out = tensor.clone()
         dist.all_reduce(out)
         return out
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
-        import torch.distributed as dist
         grad = grad.clone()
         dist.all_reduce(grad)
         return grad
@@ -46,7 +47,6 @@ class GlobalBatchNorm1d(nn.BatchNorm1d):
     synchronise: bool = True
 
     def forward(self, x: Tensor) -> Tensor:
-        from ..train.distributed import is_distributed
         if not (self.training and self.synchronise and is_distributed()):
             return super().forward(x)
         count = x.new_full((1,), x.size(0))

@@ -16,22 +16,11 @@ import torch.distributed as dist
 from torch import Tensor, nn
 from torch.utils.data import DistributedSampler
 
+from ..process_group import is_distributed, is_main_process, rank, world_size
 
-def is_distributed() -> bool:
-    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
-
-
-def world_size() -> int:
-    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
-
-
-def rank() -> int:
-    return dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
-
-
-def is_main_process() -> bool:
-    """True on the process that writes files and prints (rank 0, or the only process)."""
-    return rank() == 0
+__all__ = ["is_distributed", "world_size", "rank", "is_main_process", "init_from_environment", "local_device",
+           "shutdown", "global_order_sampler", "local_batch_size", "wrap", "unwrap", "model_device",
+           "all_reduce_sum", "gather_by_index"]
 
 
 def init_from_environment(device: str = "cpu") -> bool:

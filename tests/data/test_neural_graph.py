@@ -4,6 +4,7 @@ from torch import nn
 from torch_geometric.loader import DataLoader
 
 from sne_pyg import convert
+from sne_pyg.symmetry import derive_dataflow
 from sne_pyg.data.neural_graph import ROLE_HIDDEN, ROLE_INPUT, ROLE_OUTPUT, NeuralGraphView
 from tests import builders
 
@@ -84,7 +85,7 @@ def test_residual_connections_become_identity_edges():
     from tests.symmetry.test_derive import ResidualMLP
     torch.manual_seed(0)
     model = ResidualMLP()                      # h = inp(x); h = h + b(relu(a(h))); out(relu(h))
-    g = NeuralGraphView()(convert(model, chunk_size=8, dataflow=True))
+    g = NeuralGraphView()(convert(model, chunk_size=8, dataflow=derive_dataflow(model)))
     # nodes: 4 inputs, inp 8 (4..11), a 6 (12..17), b 8 (18..25), out 2 (26..27)
     src, dst = g.ng_edge_index
     skip = g.ng_edge_attr[:, 0] == 1.0
@@ -100,15 +101,17 @@ def test_residual_connections_become_identity_edges():
 
 def test_dataflow_view_equals_chain_view_without_skips():
     model = builders.cnn_bn()
-    with_flow = NeuralGraphView()(convert(model, chunk_size=8, dataflow=True))
+    with_flow = NeuralGraphView()(convert(model, chunk_size=8, dataflow=derive_dataflow(model)))
     chain = NeuralGraphView()(convert(model, chunk_size=8))
     for key in ("ng_x", "ng_edge_index", "ng_edge_attr", "ng_node_role", "ng_node_layer"):
         assert torch.equal(with_flow[key], chain[key]), key
 
 
-def test_dataflow_needs_a_module():
-    with pytest.raises(TypeError, match="dataflow"):
+def test_dataflow_must_be_a_mapping_of_sources():
+    with pytest.raises(TypeError, match="derive_dataflow"):
         convert(builders.mlp().state_dict(), dataflow=True)
+    data = convert(builders.mlp(), dataflow={"2": ["0"]})
+    assert data.layout.dataflow == {"2": ("0",)}
 
 
 def test_largest_kernel_is_the_smallest_max_kernel_that_reads_every_network():

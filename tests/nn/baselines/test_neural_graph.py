@@ -2,6 +2,7 @@ import torch
 from torch_geometric.loader import DataLoader
 
 from sne_pyg import SNE, convert
+from sne_pyg.symmetry import derive_dataflow
 from sne_pyg.data.neural_graph import NeuralGraphView
 from sne_pyg.nn.baselines import DeepSets, NeuralGraph
 from tests import builders
@@ -60,7 +61,7 @@ def test_invariant_to_derived_permutations_of_a_residual_network():
     wrong = copy.deepcopy(model)
     perm = torch.randperm(broken.size, generator=torch.Generator().manual_seed(1))
     wrong.load_state_dict(PermutationSpec([broken]).apply(model.state_dict(), [perm]))
-    zoo = [convert(m, chunk_size=8, dataflow=True) for m in (model, permuted, wrong)]
+    zoo = [convert(m, chunk_size=8, dataflow=derive_dataflow(m)) for m in (model, permuted, wrong)]
     net = NeuralGraph(hidden=16).double().eval()
     out = net(_batch(zoo))
     assert torch.allclose(out[0], out[1], atol=1e-5)
