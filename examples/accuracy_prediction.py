@@ -20,9 +20,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from sne_pyg.cli.runs import select_target  # noqa: E402
-from sne_pyg.cli.sources import zoo_split  # noqa: E402
-from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
+from sne_pyg.data.dataset import select_target  # noqa: E402
+from sne_pyg.data.sources import zoo_split  # noqa: E402
+from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo  # noqa: E402
 
 # DWSNet reads MLP weight spaces only; the others read any architecture

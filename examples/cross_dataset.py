@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick, name_list
-from sne_pyg.train.transfer import transfer_experiment
+from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, name_list, transfer_experiment
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
 from sne_pyg.zoos.kinds import cached_splits

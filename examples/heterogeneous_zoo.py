@@ -24,9 +24,9 @@ import os
 import numpy as np
 import torch
 
-from sne_pyg.cli.runs import embed
+from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, name_list, tau_over_seeds
 from sne_pyg.plots import plot_embedding_panels
-from sne_pyg.train.experiment import add_zoo_experiment_arguments, apply_quick, name_list, tau_over_seeds
+from sne_pyg.train import embed
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
 from sne_pyg.zoos.kinds import cached_splits

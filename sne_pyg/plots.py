@@ -1,10 +1,13 @@
 """PNG plots of runs (matplotlib, headless)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 from torch import Tensor  # noqa: E402
 
 
@@ -94,3 +97,32 @@ def plot_embedding_panels(embeddings: Tensor, path: str, colourings: dict[str, l
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return points
+
+
+def plot_transfer_matrix(cells: dict[tuple[str, str], dict[str, float]], models: Sequence[str], path: str,
+                         title: str = "") -> None:
+    """One heat map per model of ``cells[(source, target)][model]`` (a mean tau), rows = source, columns = target."""
+    pairs = list(cells)
+    sources = list(dict.fromkeys(s for s, _ in pairs))
+    targets = list(dict.fromkeys(t for _, t in pairs))
+    fig, axes = plt.subplots(1, len(models), figsize=(1.2 + 0.9 * len(targets) * len(models), 1.4 + 0.7 * len(sources)),
+                             squeeze=False)
+    for ax, model in zip(axes[0], models):
+        grid = np.full((len(sources), len(targets)), np.nan)
+        for (s, t), entry in cells.items():
+            if model in entry:
+                grid[sources.index(s), targets.index(t)] = entry[model]
+        ax.imshow(grid, vmin=-1, vmax=1, cmap="RdBu")
+        for (i, j), value in np.ndenumerate(grid):
+            if not np.isnan(value):
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=8)
+        ax.set_xticks(range(len(targets)), targets, rotation=45, ha="right", fontsize=8)
+        ax.set_yticks(range(len(sources)), sources, fontsize=8)
+        ax.set_title(model, fontsize=9)
+        ax.set_xlabel("test zoo", fontsize=8)
+    axes[0][0].set_ylabel("train zoo", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

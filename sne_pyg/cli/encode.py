@@ -16,8 +16,8 @@ import numpy as np
 
 from ..nn.checkpoint import load_model
 from .config import add_config_argument
-from .runs import embed
-from .sources import load_networks
+from ..data.sources import load_networks
+from ..train import embed
 
 FORMATS = (".npz", ".csv", ".safetensors")
 

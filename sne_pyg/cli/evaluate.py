@@ -7,8 +7,9 @@ import os
 from ..nn.checkpoint import load_model
 from ..train import TargetScaler
 from .config import add_config_argument
-from .runs import assess, plot_zoo_embeddings, select_target, write_report
-from .sources import zoo_split
+from ..data.dataset import select_target
+from ..data.sources import zoo_split
+from .runs import assess, plot_zoo_embeddings, write_report
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

@@ -1,27 +1,16 @@
-"""What ``train`` and ``evaluate`` share: targets, embeddings, metrics, plots and the text report."""
+"""What ``train`` and ``evaluate`` share: metrics, plots and the text report."""
 from __future__ import annotations
 
 import json
 import os
 
 import torch
-from torch import Tensor, nn
-from torch_geometric.loader import DataLoader
+from torch import nn
 
 from ..data import NetworkData
-from ..data.dataset import select_target  # noqa: F401  (re-exported for the CLI commands)
 from ..plots import plot_embeddings, plot_predictions
-from ..train import TargetScaler, metrics_of, predict, prepare_dataset
+from ..train import TargetScaler, embed, metrics_of, predict, prepare_dataset
 from ..train.distributed import unwrap
-
-
-@torch.no_grad()
-def embed(model: nn.Module, networks: list[NetworkData], batch_size: int = 64, device: str = "cpu") -> Tensor:
-    """``[N, hidden]``: the encoder's embedding of every network (no head)."""
-    model = unwrap(model).eval()
-    rows = [model.encode(batch.to(device)).cpu()
-            for batch in DataLoader(prepare_dataset(model, networks), batch_size=batch_size)]
-    return torch.cat(rows)
 
 
 def assess(model: nn.Module, networks: list[NetworkData], task: str, scaler: TargetScaler | None, out: str,

@@ -20,8 +20,9 @@ from ..plots import plot_training_curve
 from ..train import TASKS, TargetScaler, TrainConfig, fit, prepare_dataset, seed_everything, targets_of
 from ..train import distributed as dist_utils
 from .config import add_config_argument
-from .runs import assess, plot_zoo_embeddings, select_target, write_report
-from .sources import zoo_split
+from ..data.dataset import select_target
+from ..data.sources import zoo_split
+from .runs import assess, plot_zoo_embeddings, write_report
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 

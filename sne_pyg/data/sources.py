@@ -5,9 +5,10 @@ import os
 
 from tqdm.auto import tqdm
 
-from ..data import NetworkData, ZooFolder, convert
-from ..data.checkpoints import CHECKPOINT_SUFFIXES, load_state_dict
-from ..data.dataset import SPLITS
+from .checkpoints import CHECKPOINT_SUFFIXES, load_state_dict
+from .convert import convert
+from .dataset import SPLITS, ZooFolder
+from .network_data import NetworkData
 
 
 def is_zoo_folder(path: str) -> bool:

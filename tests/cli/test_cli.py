@@ -7,7 +7,7 @@ import torch
 from safetensors.torch import save_file
 
 from sne_pyg.cli import COMMANDS, main
-from sne_pyg.cli.sources import zoo_split
+from sne_pyg.data.sources import zoo_split
 from sne_pyg.data import ZooFolder
 from sne_pyg.nn.checkpoint import load_model
 from sne_pyg.train import TargetScaler, evaluate

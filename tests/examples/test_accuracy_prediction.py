@@ -3,10 +3,10 @@ import statistics
 
 import pytest
 
-from sne_pyg.cli.runs import select_target
-from sne_pyg.cli.sources import zoo_split
+from sne_pyg.data.dataset import select_target
+from sne_pyg.data.sources import zoo_split
 from sne_pyg.train import kendall_tau
-from sne_pyg.train.experiment import tau_over_seeds
+from sne_pyg.experiments import tau_over_seeds
 from sne_pyg.zoos.kinds import cached_zoo
 from tests.builders import load_script
 

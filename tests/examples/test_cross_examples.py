@@ -5,7 +5,7 @@ import statistics
 
 import pytest
 
-from sne_pyg.train.transfer import average_tau
+from sne_pyg.experiments import average_tau
 from tests.builders import load_script
 
 

@@ -4,7 +4,7 @@ import statistics
 import pytest
 
 from sne_pyg import convert
-from sne_pyg.train.experiment import tau_over_seeds
+from sne_pyg.experiments import tau_over_seeds
 from tests import builders
 
 

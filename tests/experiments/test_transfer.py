@@ -5,9 +5,8 @@ import pytest
 import torch
 
 from sne_pyg.data import convert
-from sne_pyg.train.experiment import tau_over_seeds
-from sne_pyg.train.transfer import (average_tau, format_transfer_table, held_out_tests, model_options_for, pair_key,
-                                    split_key, transfer_results)
+from sne_pyg.experiments import (average_tau, format_transfer_table, held_out_tests, model_options_for, pair_key,
+                                 split_key, tau_over_seeds, transfer_results)
 from tests import builders
 
 

@@ -1,0 +1,49 @@
+"""Command-line options the example experiments share (argparse types and defaults)."""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from ..nn import parse_models
+
+
+def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = 100, size_help: str = "per zoo",
+                                 epochs: int = 15) -> None:
+    """The options every zoo experiment (the examples) shares: target, models, seeds, zoo size and
+    training length, cache folder, output folder, ``--quick`` and ``--no-progress``."""
+    parser.add_argument("--target", type=int, default=0, help="0 test accuracy, 1 train accuracy, 2 gap")
+    parser.add_argument("--models", default=models, type=_model_list, help="comma-separated registered models")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--size", type=int, default=size, help=f"training runs {size_help} (two checkpoints each)")
+    parser.add_argument("--zoo-epochs", type=int, default=10, help="epochs each classifier trains")
+    parser.add_argument("--hidden", type=int, default=32)
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--root", default="data_cache", help="where generated zoos are cached")
+    parser.add_argument("--out", default=out)
+    parser.add_argument("--quick", action="store_true", help="tiny zoos and training (CI)")
+    parser.add_argument("--no-progress", action="store_true")
+
+
+def _model_list(text: str) -> list[str]:
+    try:
+        return parse_models(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def name_list(choices, minimum: int = 1) -> Callable[[str], list[str]]:
+    """An argparse ``type``: ``"a,b"`` -> ``["a", "b"]``, each one of ``choices``, at least ``minimum``."""
+    def parse(text: str) -> list[str]:
+        names = [n for n in text.split(",") if n]
+        unknown = sorted(set(names) - set(choices))
+        if unknown or len(names) < minimum:
+            raise argparse.ArgumentTypeError(f"needs at least {minimum} of {sorted(choices)}, comma-separated; "
+                                             f"got {names}" + (f" (unknown: {unknown})" if unknown else ""))
+        return names
+    return parse
+
+
+def apply_quick(args, size: int) -> None:
+    """``--quick``: ``size`` runs per zoo trained 2 epochs, models of hidden 8 trained 2 epochs."""
+    if args.quick:
+        args.size, args.zoo_epochs, args.epochs, args.hidden = size, 2, 2, 8

@@ -1,0 +1,31 @@
+"""Result files of the experiments: JSON next to a printed table and a heat map."""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+
+from ..plots import plot_transfer_matrix
+from .tables import average_tau, format_transfer_table, split_key
+
+
+def write_transfer_report(results: dict[str, dict[str, dict]], models: Sequence[str], out: str, title: str,
+                          unsupported: dict[str, dict[str, str]] | None = None) -> None:
+    """``out/results.json``, ``out/average.json`` (both averages per model), ``out/transfer.png`` and,
+    when some pairs could not be read, ``out/unsupported.json``; prints the table."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    averages = {m: {"average": average_tau(results, m), "average_transfer": average_tau(results, m, True)}
+                for m in models}
+    with open(os.path.join(out, "average.json"), "w") as f:
+        json.dump(averages, f, indent=2)
+    cells = {split_key(key): {m: v["tau_mean"] for m, v in entry.items()} for key, entry in results.items()}
+    plot_transfer_matrix(cells, models, os.path.join(out, "transfer.png"), title)
+    print("\n" + format_transfer_table(results, models, title))
+    if unsupported:
+        with open(os.path.join(out, "unsupported.json"), "w") as f:
+            json.dump(unsupported, f, indent=2)
+        for key, reasons in unsupported.items():
+            for model, reason in reasons.items():
+                print(f"n/a: {model} on {key}: {reason}")
