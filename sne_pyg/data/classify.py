@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from torch import Tensor, nn
 
+from .layer_kinds import kind_of
 from .layer_types import CONV_TYPES, LayerType
 from .layout import Piece
 
@@ -72,30 +73,19 @@ def _weight_bias(params: dict[str, Tensor], key) -> tuple[list[Piece], list[str]
 
 
 def _plan_by_module(module, parent, params, key, claim) -> None:
-    has_weight = "weight" in params
-    if isinstance(module, nn.MultiheadAttention):
-        _plan_attention(params, key, claim)
-    elif isinstance(module, nn.Linear) and isinstance(parent, nn.MultiheadAttention):
-        pieces, names = _weight_bias(params, key)
-        claim(LayerPlan("", LayerType.ATTN_OUT, pieces), names)
-    elif isinstance(module, nn.Linear) and has_weight:
-        pieces, names = _weight_bias(params, key)
-        claim(LayerPlan("", LayerType.LINEAR, pieces), names)
-    elif isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)) and has_weight:
-        pieces, names = _weight_bias(params, key)
-        w = params["weight"]
-        claim(LayerPlan("", CONV_TYPES[w.dim() - 2], pieces, fan_in=w.shape[1]), names)
-    elif isinstance(module, (nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm)):
-        _plan_norm(LayerType.BATCHNORM, params, key, claim)
-    elif isinstance(module, nn.GroupNorm):
-        _plan_norm(LayerType.GROUPNORM, params, key, claim)
-    elif isinstance(module, (nn.LayerNorm, getattr(nn, "RMSNorm", nn.LayerNorm))):
-        _plan_norm(LayerType.LAYERNORM, params, key, claim)
-    elif isinstance(module, (nn.Embedding, nn.EmbeddingBag)) and has_weight:
-        claim(LayerPlan("", LayerType.EMBEDDING, [Piece(key("weight"))], fan_in=params["weight"].shape[0]),
-              ["weight"])
-    elif type(module).__name__ == "Conv1D" and has_weight and params["weight"].dim() == 2:
-        _plan_transposed_linear(params, key, claim, packed_qkv=_is_packed_qkv(key("weight")))
+    """The layer(s) the :mod:`~sne_pyg.data.layer_kinds` entry of ``module`` describes (nothing if none does)."""
+    kind = kind_of(module, parent)
+    if kind is None or kind.planner == "submodules":     # containers own no parameters of their own
+        return
+    if kind.planner is not None:
+        _PLANNERS[kind.planner](params, key, claim)
+        return
+    names = [n for n in kind.parameters if n in params]
+    if not names or any(r not in params for r in kind.required):
+        return
+    fan_in = (None if kind.fan_in == "cols" else _rows(params[names[0]]) if kind.fan_in == "rows"
+              else params["weight"].shape[1])
+    claim(LayerPlan("", kind.type_of(module), [Piece(key(n)) for n in names], fan_in=fan_in), names)
 
 
 def _plan_by_names(prefix: str, params: dict[str, Tensor], key, claim) -> None:
@@ -185,3 +175,11 @@ def _plan_attention(params, key, claim) -> None:
             pieces.append(Piece(key("in_proj_bias"), "row_slice", start, start + w.shape[0]))
         start += w.shape[0]
         claim(LayerPlan(f".{role}", kind, pieces), [f"{role}_proj_weight", "in_proj_bias"])
+
+
+def _plan_gpt2_conv1d(params, key, claim) -> None:
+    _plan_transposed_linear(params, key, claim, packed_qkv=_is_packed_qkv(key("weight")))
+
+
+# planners of the layer kinds that are not one weight and the parameters following its rows
+_PLANNERS = {"attention": _plan_attention, "transposed_linear": _plan_gpt2_conv1d}

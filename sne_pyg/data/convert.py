@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from .classify import plan_group
 from .convert_plan import ConvertPlan, PlanCache, StateEntries, read_state
+from .layer_kinds import table_version
 from .layout import LayerSpec, NetworkLayout, ParamInfo
 from .network_data import NetworkData
 
@@ -53,7 +54,7 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
         raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
     state, modules = _state_and_modules(model)
     entries = read_state(state, modules)
-    plan = PLANS.get((entries.signature, chunk_size, dtype),
+    plan = PLANS.get((entries.signature, chunk_size, dtype, table_version()),
                      lambda: ConvertPlan(_build_layout(list(state), entries, modules), chunk_size, dtype))
     data = plan.fill(entries.sources, entries.others)
     if dataflow is not None:

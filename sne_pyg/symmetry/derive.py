@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import fx, nn
 from torch.fx.passes.shape_prop import ShapeProp
 
+from ..data.layer_kinds import kind_of
 from .spec import CARRIER, CONSUMER, PRODUCER, AxisRef, Group, PermutationSpec
 
 
@@ -44,8 +45,7 @@ _NEUTRAL_FUNCTIONS = (F.dropout, torch.dropout)
 _POOL_MODULES = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d, nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d,
                  nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d, nn.AdaptiveMaxPool1d,
                  nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)
-_CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
-_LEAVES = (nn.TransformerEncoderLayer, nn.TransformerEncoder, nn.MultiheadAttention)
+_BLOCK_RULES = ("attention", "transformer_layer", "transformer")   # known blocks read as a whole
 
 
 _OPAQUE = frozenset({"<opaque>"})   # computed by something a neuron graph cannot show (attention, a product, ...)
@@ -62,15 +62,12 @@ class _Value:
     sources: frozenset = frozenset({"<input>"})   # layers whose outputs (summed) this tensor is
 
 
-def _is_gpt2_conv1d(m: nn.Module) -> bool:
-    """HuggingFace GPT-2's linear layer: ``y = x W + b`` with ``W`` stored ``in x out``."""
-    weight = m._parameters.get("weight")    # not m.weight: fx turns attribute access into proxies
-    return type(m).__name__ == "Conv1D" and weight is not None and weight.dim() == 2
-
-
 class _Tracer(fx.Tracer):
+    """Modules of a layer kind marked ``leaf`` are one node of the graph (not traced into)."""
+
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        return isinstance(m, _LEAVES) or _is_gpt2_conv1d(m) or super().is_leaf_module(m, qualname)
+        kind = kind_of(m)
+        return (kind is not None and kind.leaf) or super().is_leaf_module(m, qualname)
 
 
 class _Analysis:
@@ -158,7 +155,8 @@ def derive_dataflow(model: nn.Module, example_input: torch.Tensor | None = None)
 
 def _analyse(model: nn.Module, example_input: torch.Tensor | None) -> _Analysis:
     analysis = _Analysis(model)
-    if isinstance(model, _LEAVES):   # a known block as the whole model: its input and output are fixed
+    kind = kind_of(model)
+    if kind is not None and kind.permutation in _BLOCK_RULES:   # a known block as the whole model: its input and output are fixed
         out = _module(analysis, model, "", [_Value(analysis.new_space(None, "network input"))], {}, None)
         analysis.fix((out[0] if isinstance(out, tuple) else out).space, "network output")
         return analysis
@@ -283,37 +281,15 @@ def _flatten(analysis: _Analysis, x: _Value, where: str) -> _Value:
 # ---- modules -----------------------------------------------------------------------------
 def _module(analysis: _Analysis, m: nn.Module, prefix: str, args, kwargs, spatial: int | None) -> object:
     x = args[0] if args and isinstance(args[0], _Value) else None
-    if isinstance(m, nn.Linear):
-        return _linear(analysis, m, prefix, x, m.in_features, m.out_features)
-    if _is_gpt2_conv1d(m):
-        return _linear(analysis, m, prefix, x, m.weight.shape[0], m.weight.shape[1], transposed=True)
-    if isinstance(m, _CONVS):
-        if m.groups != 1:
-            return _unknown(analysis, [x], f"grouped convolution {prefix}")
-        out = _linear(analysis, m, prefix, x, m.in_channels, m.out_channels)
-        out.spatial = spatial
-        return out
-    if isinstance(m, (nn.modules.batchnorm._BatchNorm, nn.modules.instancenorm._InstanceNorm)) or \
-            (isinstance(m, nn.LayerNorm) and len(m.normalized_shape) == 1) or \
-            (isinstance(m, nn.GroupNorm) and m.num_groups in (1, m.num_channels)):
-        for name in ("weight", "bias", "running_mean", "running_var"):
-            analysis.ref(x.space, prefix, name, 0, CARRIER)
-        analysis.activation(x, "norm")
-        analysis.dataflow[prefix] = x.sources
-        return _Value(x.space, x.block, spatial if spatial is not None else x.spatial, x.sources)
-    if isinstance(m, nn.Embedding):
-        out = analysis.new_space(m.embedding_dim)
-        analysis.ref(out, prefix, "weight", 1, CARRIER)
-        return _Value(out, sources=frozenset({prefix}))
-    if isinstance(m, nn.PReLU):
-        if m.num_parameters != 1:   # one slope per channel (dim 1): it moves with its channel
-            if x.block != 1:
-                return _unknown(analysis, [x], f"per-channel PReLU on flattened features at {prefix}")
-            # a space of the slope count joined to the channel space: a count mismatch raises
-            analysis.join(x.space, analysis.new_space(m.num_parameters), f"PReLU {prefix}")
-            analysis.ref(x.space, prefix, "weight", 0, CARRIER)
-        analysis.activation(x, "prelu")
-        return _Value(x.space, x.block, x.spatial, x.sources)
+    kind = kind_of(m)
+    if kind is not None:
+        if kind.permutation is None or (kind.permutes is not None and not kind.permutes(m)):
+            if not any(True for _ in m.parameters()):
+                return _unknown(analysis, [v for v in args if isinstance(v, _Value)],
+                                f"unsupported module {type(m).__name__} at {prefix}")
+            raise SymmetryError(f"module {prefix!r} ({type(m).__name__}, layer kind {kind.name!r}) has parameters "
+                                "whose permutation symmetry is not known; no permutation is derived for this model")
+        return _RULES[kind.permutation](analysis, m, kind, prefix, x, args, kwargs, spatial)
     if isinstance(m, tuple(_ACTIVATION_MODULES)):
         analysis.activation(x, _ACTIVATION_MODULES[type(m)])
         return _Value(x.space, x.block, x.spatial, x.sources)
@@ -327,31 +303,88 @@ def _module(analysis: _Analysis, m: nn.Module, prefix: str, args, kwargs, spatia
         if m.start_dim != 1:
             return _unknown(analysis, [x], f"flatten from dim {m.start_dim} at {prefix}")
         return _flatten(analysis, x, prefix)
-    if isinstance(m, nn.MultiheadAttention):
-        inputs = [v for v in list(args[:3]) + [kwargs.get(k) for k in ("query", "key", "value")]
-                  if isinstance(v, _Value)]
-        out = _attention(analysis, m, prefix, inputs)
-        return (_Value(out, sources=_OPAQUE), None)
-    if isinstance(m, nn.TransformerEncoderLayer):
-        _encoder_layer(analysis, m, prefix, x)
-        return _Value(x.space, sources=_OPAQUE)
-    if isinstance(m, nn.TransformerEncoder):
-        for i, layer in enumerate(m.layers):
-            _encoder_layer(analysis, layer, f"{prefix}.layers.{i}" if prefix else f"layers.{i}", x)
-        if m.norm is not None:
-            for name in ("weight", "bias"):
-                analysis.ref(x.space, f"{prefix}.norm" if prefix else "norm", name, 0, CARRIER)
-        return _Value(x.space, sources=_OPAQUE)
-    if any(True for _ in m.parameters(recurse=False)) or any(True for _ in m.parameters()):
+    if any(True for _ in m.parameters()):
         raise SymmetryError(f"module {prefix!r} ({type(m).__name__}) has parameters whose permutation symmetry "
                             "is not known; no permutation is derived for this model")
     inputs = [v for v in args if isinstance(v, _Value)]
     return _unknown(analysis, inputs, f"unsupported module {type(m).__name__} at {prefix}")
 
 
+# ---- the permutation rules of sne_pyg.data.layer_kinds ---------------------------------------
+def _dense_rule(analysis, m, kind, prefix, x, args, kwargs, spatial, transposed: bool = False) -> _Value:
+    weight = m.weight.shape
+    fan_in, fan_out = (weight[0], weight[1]) if transposed else (weight[1], weight[0])
+    followers = tuple(p for p in kind.parameters if p != "weight")
+    return _linear(analysis, m, prefix, x, fan_in, fan_out, transposed, followers)
+
+
+def _dense_transposed_rule(analysis, m, kind, prefix, x, args, kwargs, spatial) -> _Value:
+    return _dense_rule(analysis, m, kind, prefix, x, args, kwargs, spatial, transposed=True)
+
+
+def _conv_rule(analysis, m, kind, prefix, x, args, kwargs, spatial) -> _Value:
+    if m.groups != 1:
+        return _unknown(analysis, [x], f"grouped convolution {prefix}")
+    out = _dense_rule(analysis, m, kind, prefix, x, args, kwargs, spatial)
+    out.spatial = spatial
+    return out
+
+
+def _channel_rule(analysis, m, kind, prefix, x, args, kwargs, spatial) -> _Value:
+    for name in kind.parameters:
+        analysis.ref(x.space, prefix, name, 0, CARRIER)
+    analysis.activation(x, "norm")
+    analysis.dataflow[prefix] = x.sources
+    return _Value(x.space, x.block, spatial if spatial is not None else x.spatial, x.sources)
+
+
+def _embedding_rule(analysis, m, kind, prefix, x, args, kwargs, spatial) -> _Value:
+    out = analysis.new_space(m.weight.shape[1])
+    analysis.ref(out, prefix, "weight", 1, CARRIER)
+    return _Value(out, sources=frozenset({prefix}))
+
+
+def _prelu_rule(analysis, m, kind, prefix, x, args, kwargs, spatial) -> _Value:
+    if m.num_parameters != 1:   # one slope per channel (dim 1): it moves with its channel
+        if x.block != 1:
+            return _unknown(analysis, [x], f"per-channel PReLU on flattened features at {prefix}")
+        # a space of the slope count joined to the channel space: a count mismatch raises
+        analysis.join(x.space, analysis.new_space(m.num_parameters), f"PReLU {prefix}")
+        analysis.ref(x.space, prefix, "weight", 0, CARRIER)
+    analysis.activation(x, "prelu")
+    return _Value(x.space, x.block, x.spatial, x.sources)
+
+
+def _attention_rule(analysis, m, kind, prefix, x, args, kwargs, spatial) -> tuple:
+    inputs = [v for v in list(args[:3]) + [kwargs.get(k) for k in ("query", "key", "value")] if isinstance(v, _Value)]
+    out = _attention(analysis, m, prefix, inputs)
+    return (_Value(out, sources=_OPAQUE), None)
+
+
+def _transformer_layer_rule(analysis, m, kind, prefix, x, args, kwargs, spatial) -> _Value:
+    _encoder_layer(analysis, m, prefix, x)
+    return _Value(x.space, sources=_OPAQUE)
+
+
+def _transformer_rule(analysis, m, kind, prefix, x, args, kwargs, spatial) -> _Value:
+    for i, layer in enumerate(m.layers):
+        _encoder_layer(analysis, layer, f"{prefix}.layers.{i}" if prefix else f"layers.{i}", x)
+    if m.norm is not None:
+        for name in ("weight", "bias"):
+            analysis.ref(x.space, f"{prefix}.norm" if prefix else "norm", name, 0, CARRIER)
+    return _Value(x.space, sources=_OPAQUE)
+
+
+_RULES = {"dense": _dense_rule, "dense_transposed": _dense_transposed_rule, "conv": _conv_rule,
+          "channel": _channel_rule, "embedding": _embedding_rule, "prelu": _prelu_rule,
+          "attention": _attention_rule, "transformer_layer": _transformer_layer_rule,
+          "transformer": _transformer_rule}
+
+
 def _linear(analysis: _Analysis, m: nn.Module, prefix: str, x: _Value, fan_in: int, fan_out: int,
-            transposed: bool = False) -> _Value:
-    """A layer reading ``x`` on its weight's input axis and producing a new space (weight rows, bias)."""
+            transposed: bool = False, followers: tuple[str, ...] = ("bias",)) -> _Value:
+    """A layer reading ``x`` on its weight's input axis and producing a new space (weight rows and the
+    ``followers``, e.g. the bias)."""
     in_axis, out_axis = (0, 1) if transposed else (1, 0)
     size = analysis.spaces.nodes[x.space]["size"]
     if size is not None and size * x.block != fan_in:
@@ -362,7 +395,8 @@ def _linear(analysis: _Analysis, m: nn.Module, prefix: str, x: _Value, fan_in: i
     analysis.dataflow[prefix] = x.sources
     out = analysis.new_space(fan_out)
     analysis.ref(out, prefix, "weight", out_axis, PRODUCER)
-    analysis.ref(out, prefix, "bias", 0, PRODUCER)
+    for name in followers:
+        analysis.ref(out, prefix, name, 0, PRODUCER)
     return _Value(out, sources=frozenset({prefix}))
 
 
