@@ -62,9 +62,7 @@ def run(quick: bool = False, out: str | None = None, cap_gb: float = 16.0) -> di
 
 
 def plot(rows: list[dict], slopes: dict, path: str) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from sne_pyg.plots import plt, save_figure
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for ax, key, label in ((axes[0], "encode_s", "encode time (s)"), (axes[1], "peak_above_baseline_gb", "peak memory above baseline (GB)")):
         for model in ("sne", "neural_graph"):
@@ -76,9 +74,7 @@ def plot(rows: list[dict], slopes: dict, path: str) -> None:
         ax.set_ylabel(label)
         ax.legend()
         ax.grid(True, which="both", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 if __name__ == "__main__":

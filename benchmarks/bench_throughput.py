@@ -156,11 +156,10 @@ def run(quick: bool = False, out: str | None = None, hidden: int = 64) -> list[d
 
 def plot(rows: list[dict], path: str) -> None:
     """One panel per zoo: networks/s of every model (log scale), one bar per allocator setting."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    zoo_names = list(dict.fromkeys(r["zoo"] for r in rows))
     from matplotlib.ticker import NullFormatter
+
+    from sne_pyg.plots import plt, save_figure
+    zoo_names = list(dict.fromkeys(r["zoo"] for r in rows))
     fig, axes = plt.subplots(1, len(zoo_names), figsize=(4.5 * len(zoo_names), 3.6), squeeze=False)
     top = 2 * max(r["networks_per_s"] for r in rows)
     for ax, zoo_name in zip(axes[0], zoo_names):
@@ -175,9 +174,7 @@ def plot(rows: list[dict], path: str) -> None:
         ax.set_xlabel("networks / s (inference)")
         ax.set_title(zoo_name)
     fig.legend(*axes[0][0].get_legend_handles_labels(), loc="lower center", ncol=2, fontsize=8)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, rect=(0, 0.07, 1, 1))
 
 
 if __name__ == "__main__":

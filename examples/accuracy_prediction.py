@@ -15,14 +15,10 @@ import argparse
 import json
 import os
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
 from sne_pyg.data.dataset import select_target  # noqa: E402
 from sne_pyg.data.sources import zoo_split  # noqa: E402
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
+from sne_pyg.plots import plt, save_figure  # noqa: E402  (pyplot on the headless backend)
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo  # noqa: E402
 
 # DWSNet reads MLP weight spaces only; the others read any architecture
@@ -66,9 +62,7 @@ def plot(results: dict, path: str, title: str) -> None:
     ax.bar(names, [results[n]["tau_mean"] for n in names], yerr=[results[n]["tau_std"] for n in names], capsize=4)
     ax.set_ylabel("Kendall tau (test)")
     ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 if __name__ == "__main__":

@@ -16,12 +16,8 @@ import os
 import statistics
 import time
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
 from sne_pyg.nn import build_model, parse_models  # noqa: E402
+from sne_pyg.plots import plt, save_figure  # noqa: E402  (pyplot on the headless backend)
 from sne_pyg.train import (TargetScaler, TrainConfig, evaluate, fit, mse, prepare_dataset,  # noqa: E402
                            seed_everything, targets_of)
 from sne_pyg.zoos import SineINRZoo  # noqa: E402
@@ -102,9 +98,7 @@ def plot(results: dict, baseline: float, path: str) -> None:
     ax.set_ylabel("test MSE (log scale)")
     ax.set_title("Sine INR frequency regression")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 if __name__ == "__main__":

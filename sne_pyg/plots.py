@@ -11,6 +11,13 @@ import numpy as np  # noqa: E402
 from torch import Tensor  # noqa: E402
 
 
+def save_figure(fig, path: str, **layout) -> None:
+    """Lay out ``fig`` (``tight_layout(**layout)``), write it to ``path`` at 120 dpi and free it."""
+    fig.tight_layout(**layout)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def plot_predictions(true: Tensor, pred: Tensor, path: str, title: str = "", label: str = "target") -> None:
     """Scatter of predicted vs true values with the identity line."""
     t, p = true.flatten().tolist(), pred.flatten().tolist()
@@ -22,9 +29,7 @@ def plot_predictions(true: Tensor, pred: Tensor, path: str, title: str = "", lab
     ax.set_ylabel(f"predicted {label}")
     ax.set_title(title, fontsize=9)
     ax.legend(loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_training_curve(history: list[dict], path: str) -> None:
@@ -40,9 +45,7 @@ def plot_training_curve(history: list[dict], path: str) -> None:
     ax2.plot(epochs, [h[key] for h in history], color="tab:orange")
     ax2.set_ylabel("validation " + ("MSE" if key == "val_mse" else "loss"), color="tab:orange")
     ax2.set_yscale("log")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def project_2d(embeddings: Tensor, method: str = "pca", seed: int = 0) -> Tensor:
@@ -93,9 +96,7 @@ def plot_embedding_panels(embeddings: Tensor, path: str, colourings: dict[str, l
         ax.set_xlabel(f"{method.upper()} 1")
         ax.set_ylabel(f"{method.upper()} 2")
         ax.set_title(f"{title} ({label})" if title and len(colourings) > 1 and label else title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
     return points
 
 
@@ -123,6 +124,4 @@ def plot_transfer_matrix(cells: dict[tuple[str, str], dict[str, float]], models:
     axes[0][0].set_ylabel("train zoo", fontsize=8)
     if title:
         fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)

@@ -34,3 +34,10 @@ def apply_config(parser: argparse.ArgumentParser, path: str) -> None:
 def add_config_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default=None, metavar="FILE",
                         help="TOML/JSON file of settings (keys = flag names); flags override it")
+
+
+def add_subcommand(sub, name: str, help: str, doc: str, defaults_in_help: bool = True) -> argparse.ArgumentParser:
+    """The parser of one ``sne-pyg`` subcommand: ``help`` in the command list, ``doc``'s first paragraph
+    as its description, and (``defaults_in_help``) every flag's default shown in ``--help``."""
+    extra = {"formatter_class": argparse.ArgumentDefaultsHelpFormatter} if defaults_in_help else {}
+    return sub.add_parser(name, help=help, description=doc.split("\n\n")[0], **extra)

@@ -4,11 +4,12 @@ from __future__ import annotations
 import argparse
 
 from ..converters import CONVERTERS
+from .config import add_subcommand
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
-    parser = sub.add_parser("convert", help="convert checkpoints or a public zoo format into a zoo folder",
-                            description=__doc__.split("\n\n")[0])
+    parser = add_subcommand(sub, "convert", "convert checkpoints or a public zoo format into a zoo folder", __doc__,
+                            defaults_in_help=False)
     formats = parser.add_subparsers(dest="format", required=True, metavar="FORMAT")
     for name, module in CONVERTERS.items():
         module.add_arguments(formats.add_parser(name, help=module.DESCRIPTION, description=module.DESCRIPTION,

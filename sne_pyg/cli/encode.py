@@ -15,7 +15,7 @@ import os
 import numpy as np
 
 from ..nn.checkpoint import load_model
-from .config import add_config_argument
+from .config import add_config_argument, add_subcommand
 from ..data.sources import load_networks
 from ..train import embed
 
@@ -23,9 +23,7 @@ FORMATS = (".npz", ".csv", ".safetensors")
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
-    parser = sub.add_parser("encode", help="write one embedding per network to a file",
-                            description=__doc__.split("\n\n")[0],
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = add_subcommand(sub, "encode", "write one embedding per network to a file", __doc__)
     parser.add_argument("--model", required=True, help="a trained model (model.safetensors)")
     parser.add_argument("--data", required=True, help="zoo folder, checkpoint folder or one checkpoint file")
     parser.add_argument("--out", required=True, help="output file: .npz, .csv or .safetensors")

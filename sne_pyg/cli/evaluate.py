@@ -6,16 +6,14 @@ import os
 
 from ..nn.checkpoint import load_model
 from ..train import TargetScaler
-from .config import add_config_argument
+from .config import add_config_argument, add_subcommand
 from ..data.dataset import select_target
 from ..data.sources import zoo_split
 from .runs import assess, plot_zoo_embeddings, write_report
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
-    parser = sub.add_parser("evaluate", help="evaluate a trained model on a zoo split",
-                            description=__doc__.split("\n\n")[0],
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = add_subcommand(sub, "evaluate", "evaluate a trained model on a zoo split", __doc__)
     parser.add_argument("--model", required=True, help="model.safetensors written by `sne-pyg train`")
     parser.add_argument("--data", required=True, help="zoo folder")
     parser.add_argument("--split", default="test", choices=("train", "val", "test"))

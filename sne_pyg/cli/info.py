@@ -5,12 +5,11 @@ import argparse
 
 from ..data import NetworkData, convert
 from ..data.checkpoints import load_state_dict
+from .config import add_subcommand
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
-    parser = sub.add_parser("info", help="print a checkpoint's layers, types, parameter and chunk counts",
-                            description=__doc__.split("\n\n")[0],
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = add_subcommand(sub, "info", "print a checkpoint's layers, types, parameter and chunk counts", __doc__)
     parser.add_argument("path", help="a .pt/.pth/.bin state_dict or a .safetensors file")
     parser.add_argument("--chunk-size", type=int, default=64, help="chunk size c of the conversion")
     return parser

@@ -19,7 +19,7 @@ from ..nn.checkpoint import save_model
 from ..plots import plot_training_curve
 from ..train import TASKS, TargetScaler, TrainConfig, fit, prepare_dataset, seed_everything, targets_of
 from ..train import distributed as dist_utils
-from .config import add_config_argument
+from .config import add_config_argument, add_subcommand
 from ..data.dataset import select_target
 from ..data.sources import zoo_split
 from .runs import assess, plot_zoo_embeddings, write_report
@@ -28,8 +28,7 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
-    parser = sub.add_parser("train", help="train a model on a zoo folder", description=__doc__.split("\n\n")[0],
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = add_subcommand(sub, "train", "train a model on a zoo folder", __doc__)
     parser.add_argument("--data", required=True, help="zoo folder (train.pt, val.pt, test.pt)")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--model", default="sne", choices=sorted(MODELS), help="model to train")

@@ -6,12 +6,11 @@ import json
 import os
 
 from ..zoos.kinds import ZOO_KINDS, write_zoo_folder
-from .config import add_config_argument
+from .config import add_config_argument, add_subcommand
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
-    parser = sub.add_parser("zoo", help="generate a zoo of a named kind", description=__doc__.split("\n\n")[0],
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser = add_subcommand(sub, "zoo", "generate a zoo of a named kind", __doc__)
     parser.add_argument("kind", choices=sorted(ZOO_KINDS), help="what networks to train")
     parser.add_argument("--out", required=True, help="output zoo folder")
     parser.add_argument("--size", type=int, default=200, help="networks in the zoo")

@@ -32,7 +32,7 @@ class ChunkEncoder(nn.Module):
     def forward(self, x: Tensor, mask: Tensor) -> Tensor:
         for block in self.blocks:
             x = dense_masked_attention(block, x, x, mask)
-        if self.pool.norm_first and fused_inference(x):
+        if fused_inference(x):
             return folded_seed_pooling(self.pool, self.seed[0], x, mask).squeeze(1)
         seeds = self.seed.expand(x.size(0), -1, -1)
         return dense_masked_attention(self.pool, seeds, x, mask).squeeze(1)

@@ -32,6 +32,13 @@ from .head import PredictionHead
 from .registry import register_model
 
 
+def reset_children(module: nn.Module) -> None:
+    """``reset_parameters()`` of every direct child that has one (as PyG modules reset)."""
+    for child in module.children():
+        if hasattr(child, "reset_parameters"):
+            child.reset_parameters()
+
+
 class _EncoderMeta(type):
     """Runs :meth:`NetworkEncoder._finish` once the outermost ``__init__`` has returned."""
 
@@ -80,9 +87,7 @@ class NetworkEncoder(nn.Module, metaclass=_EncoderMeta):
         return embedding if self.head is None else self.head(embedding)
 
     def reset_parameters(self) -> None:
-        for module in self.children():
-            if hasattr(module, "reset_parameters"):
-                module.reset_parameters()
+        reset_children(self)
 
     def save(self, path: str, metadata: dict | None = None) -> None:
         """Write weights + configuration to ``path`` (``.safetensors``); see :func:`save_model`."""

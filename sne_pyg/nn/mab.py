@@ -22,11 +22,11 @@ from .fused import fold_layer_norm, fused_inference, linear, normalise
 
 
 class MAB(nn.Module):
-    """Projections, residuals, LayerNorms and row-wise feed-forward of one attention block."""
+    """Projections, residuals, LayerNorms and row-wise feed-forward of one pre-LayerNorm attention block:
+    :math:`h = x + W_o\,\mathrm{Att}(\mathrm{LN}_q x, \mathrm{LN}_{kv} y)`, :math:`h + \mathrm{FF}(\mathrm{LN}_2 h)`."""
 
-    def __init__(self, hidden: int, heads: int = 4, ff_mult: int = 2, norm_first: bool = True) -> None:
+    def __init__(self, hidden: int, heads: int = 4, ff_mult: int = 2) -> None:
         super().__init__()
-        self.norm_first = norm_first
         if hidden % heads:
             raise ValueError(f"hidden ({hidden}) must be divisible by heads ({heads})")
         self.hidden, self.heads, self.head_dim = hidden, heads, hidden // heads
@@ -34,9 +34,8 @@ class MAB(nn.Module):
         self.k_proj = nn.Linear(hidden, hidden)
         self.v_proj = nn.Linear(hidden, hidden)
         self.o_proj = nn.Linear(hidden, hidden)
-        self.norm_q = nn.LayerNorm(hidden) if norm_first else nn.Identity()
-        self.norm_kv = nn.LayerNorm(hidden) if norm_first else nn.Identity()
-        self.norm1 = nn.Identity() if norm_first else nn.LayerNorm(hidden)
+        self.norm_q = nn.LayerNorm(hidden)
+        self.norm_kv = nn.LayerNorm(hidden)
         self.norm2 = nn.LayerNorm(hidden)
         self.ff = nn.Sequential(nn.Linear(hidden, ff_mult * hidden), nn.GELU(), nn.Linear(ff_mult * hidden, hidden))
         self.reset_parameters()
@@ -59,10 +58,8 @@ class MAB(nn.Module):
 
     def combine(self, x: Tensor, attended: Tensor) -> Tensor:
         """Residual + feed-forward given the queries' input ``x`` and ``[..., heads, head_dim]``."""
-        h = self.norm1(x + self.o_proj(attended.flatten(-2)))
-        if self.norm_first:
-            return h + self.ff(self.norm2(h))
-        return self.norm2(h + self.ff(h))
+        h = x + self.o_proj(attended.flatten(-2))
+        return h + self.ff(self.norm2(h))
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(hidden={self.hidden}, heads={self.heads})"
@@ -75,7 +72,7 @@ def dense_masked_attention(mab: MAB, x: Tensor, y: Tensor, key_mask: Tensor) -> 
     Shapes: ``x [B, n, h]``, ``y [B, m, h]``, ``key_mask [B, m]``; returns ``[B, n, h]``. Every set
     must have at least one valid key. CPU inference runs :func:`folded_dense_attention`.
     """
-    if mab.norm_first and fused_inference(x):
+    if fused_inference(x):
         return folded_dense_attention(mab, x, y, key_mask)
     q = mab.query(x).transpose(1, 2)                        # [B, H, n, d]
     k, v = (t.transpose(1, 2) for t in mab.key_value(y))   # [B, H, m, d]

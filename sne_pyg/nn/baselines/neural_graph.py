@@ -26,7 +26,7 @@ from ...data.network_data import NetworkData
 from ...data.neural_graph import NODE_FEATURES, ROLE_HIDDEN, NeuralGraphView
 from ...segment import segment_max, segment_mean, ptr_from_sizes
 from ..encodings import sinusoidal
-from ..encoder import NetworkEncoder
+from ..encoder import NetworkEncoder, reset_children
 
 
 class NGLayer(MessagePassing):
@@ -44,9 +44,7 @@ class NGLayer(MessagePassing):
             self.edge_norm = nn.LayerNorm(hidden)
 
     def reset_parameters(self) -> None:
-        for module in self.children():
-            if hasattr(module, "reset_parameters"):
-                module.reset_parameters()
+        reset_children(self)
 
     def forward(self, x: Tensor, edge_index: Tensor, edge_attr: Tensor) -> tuple[Tensor, Tensor]:
         agg = self.propagate(edge_index, x=x, edge_attr=edge_attr)
