@@ -22,7 +22,7 @@ from .fused import fold_layer_norm, fused_inference, linear, normalise
 
 
 class MAB(nn.Module):
-    """Projections, residuals, LayerNorms and row-wise feed-forward of one pre-LayerNorm attention block:
+    r"""Projections, residuals, LayerNorms and row-wise feed-forward of one pre-LayerNorm attention block:
     :math:`h = x + W_o\,\mathrm{Att}(\mathrm{LN}_q x, \mathrm{LN}_{kv} y)`, :math:`h + \mathrm{FF}(\mathrm{LN}_2 h)`."""
 
     def __init__(self, hidden: int, heads: int = 4, ff_mult: int = 2) -> None:
