@@ -5,6 +5,9 @@ import hashlib
 import json
 import os
 import os.path as osp
+import pickle
+import re
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -18,9 +21,75 @@ SPLITS = ("train", "val", "test")
 
 # Our files hold these classes; allowlisting them keeps every load at weights_only=True.
 torch.serialization.add_safe_globals([NetworkData, NetworkLayout, LayerSpec, Piece, ParamInfo, Skipped, LayerType])
+SETTINGS_FILE = "settings.json"
 
 
-class NetworkZoo(InMemoryDataset):
+def read_collated(path: str) -> tuple[dict, dict | None]:
+    """``(data dict, slices)`` (slices ``None`` for a single network) of a file written by :func:`write_networks`, read with ``weights_only=True``.
+
+    Never falls back to full unpickling (PyG's ``InMemoryDataset.load`` does when the safe load fails,
+    which runs any code planted in the file): anything but tensors, plain containers and the
+    allowlisted sne_pyg classes is refused with an error naming the file.
+    """
+    try:
+        out = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        found = re.search(r"GLOBAL (\S+)", str(error))
+        what = f"it asks for {found.group(1)}" if found else str(error).strip().splitlines()[0]
+        raise ValueError(f"{path}: refused to load: it holds objects other than tensors and sne_pyg's network "
+                         f"classes, which could run code ({what})") from None
+    except (RuntimeError, EOFError, OSError, ValueError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise ValueError(f"{path}: not a readable network file (truncated or corrupt?): {error}") from None
+    if not (isinstance(out, tuple) and len(out) == 3 and isinstance(out[0], dict) and (out[1] is None or isinstance(out[1], dict))
+            and out[2] is NetworkData):
+        raise ValueError(f"{path}: not a file of converted networks (expected what sne_pyg's write_networks saves)")
+    return out[0], out[1]
+
+
+class SafeLoad:
+    """``InMemoryDataset.load`` through :func:`read_collated`: no fallback to full unpickling."""
+
+    def load(self, path: str, data_cls=NetworkData) -> None:
+        data, self.slices = read_collated(path)
+        self.data = NetworkData.from_dict(data)
+
+
+def file_digest(path: str) -> str:
+    """SHA-256 of a file's bytes (hex)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def recorded_digests(folder: str) -> dict[str, str]:
+    """``{split: sha256}`` that :func:`write_splits` recorded in ``folder/settings.json`` (empty for older folders)."""
+    path = osp.join(folder, SETTINGS_FILE)
+    if not osp.exists(path):
+        return {}
+    try:
+        with open(path) as f:
+            settings = json.load(f)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: not valid JSON ({error})") from None
+    digests = settings.get("split_sha256", {}) if isinstance(settings, dict) else {}
+    return digests if isinstance(digests, dict) else {}
+
+
+def check_split_file(folder: str, split: str) -> None:
+    """Raise unless ``folder/{split}.pt`` has the content hash recorded when the zoo was written."""
+    expected = recorded_digests(folder).get(split)
+    path = osp.join(folder, f"{split}.pt")
+    if expected is not None and file_digest(path) != expected:
+        raise ValueError(f"{path}: its content does not match the hash recorded in {SETTINGS_FILE} when the zoo "
+                         f"was written (a file from another zoo, truncated, or changed since); regenerate or "
+                         f"re-convert the zoo")
+
+
+class NetworkZoo(SafeLoad, InMemoryDataset):
     """A cached zoo: ``generate()`` runs once, the result is split and saved per split.
 
     Subclasses implement :meth:`generate` (returning converted networks with targets ``y``)
@@ -42,6 +111,12 @@ class NetworkZoo(InMemoryDataset):
         self.fractions = tuple(float(f) for f in fractions)
         self.split_seed = split_seed
         super().__init__(root, transform, pre_transform, force_reload=force_reload)
+        try:
+            check_split_file(self.processed_dir, split)
+        except ValueError as error:       # a cached split that changed on disk: generate the zoo again
+            warnings.warn(f"{error}; regenerating the cached zoo", stacklevel=2)
+            self.process()
+            check_split_file(self.processed_dir, split)
         self.load(self.processed_paths[SPLITS.index(split)], NetworkData)
 
     # ---- subclass interface --------------------------------------------------------
@@ -121,17 +196,19 @@ def save_splits(networks: Sequence[NetworkData], folder: str, fractions: Sequenc
 
 def write_splits(parts: dict[str, Sequence[NetworkData]], folder: str, settings: dict | None = None) -> dict[str, int]:
     """Save networks already split (``{"train": [...], "val": [...], "test": [...]}``) as ``folder/{split}.pt``,
-    each file atomically (temporary name, then rename), and ``settings`` as ``settings.json``."""
+    each file atomically (temporary name, then rename), and ``settings`` as ``settings.json`` with the
+    SHA-256 of every split file (``split_sha256``), which readers check."""
     missing = [split for split in SPLITS if not parts.get(split)]
     if missing or set(parts) - set(SPLITS):
         raise ValueError(f"need networks in each of {SPLITS}; empty or missing: {missing}, "
                          f"unknown: {sorted(set(parts) - set(SPLITS))}")
     os.makedirs(folder, exist_ok=True)
-    if settings is not None:
-        with open(osp.join(folder, "settings.json"), "w") as f:
-            json.dump(settings, f, indent=2)
     for split in SPLITS:
         write_networks(parts[split], osp.join(folder, f"{split}.pt"))
+    recorded = dict(settings or {}, split_sha256={s: file_digest(osp.join(folder, f"{s}.pt")) for s in SPLITS})
+    with open(osp.join(folder, f"{SETTINGS_FILE}.tmp"), "w") as f:
+        json.dump(recorded, f, indent=2)
+    os.replace(osp.join(folder, f"{SETTINGS_FILE}.tmp"), osp.join(folder, SETTINGS_FILE))
     return {split: len(parts[split]) for split in SPLITS}
 
 
@@ -141,14 +218,18 @@ def write_networks(networks: Sequence[NetworkData], path: str) -> None:
     os.replace(f"{path}.tmp", path)
 
 
+class _Networks(SafeLoad, InMemoryDataset):
+    pass
+
+
 def read_networks(path: str) -> list[NetworkData]:
-    """The networks written by :func:`write_networks` (loaded with ``weights_only=True``)."""
-    dataset = InMemoryDataset(None)
-    dataset.load(path, NetworkData)
+    """The networks written by :func:`write_networks` (loaded with ``weights_only=True``, see :func:`read_collated`)."""
+    dataset = _Networks(None)
+    dataset.load(path)
     return [dataset[i] for i in range(len(dataset))]
 
 
-class ZooFolder(InMemoryDataset):
+class ZooFolder(SafeLoad, InMemoryDataset):
     """One split of a zoo folder written by :func:`save_splits` (e.g. by a converter)."""
 
     def __init__(self, folder: str, split: str = "train", transform=None) -> None:
@@ -158,5 +239,6 @@ class ZooFolder(InMemoryDataset):
         if not osp.exists(path):
             raise FileNotFoundError(f"no {split!r} split in {folder!r} (expected {path})")
         self.folder = folder
+        check_split_file(folder, split)
         super().__init__(None, transform)
         self.load(path, NetworkData)
