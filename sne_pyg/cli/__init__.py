@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from . import convert, encode, evaluate, info, train, zoo
+from .config import apply_config
 
 COMMANDS = {"zoo": zoo, "convert": convert, "train": train, "evaluate": evaluate, "encode": encode, "info": info}
 
@@ -22,7 +23,6 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .config import apply_config
     parser, parsers = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     # a config file must set defaults before the full parse (it may hold required settings)
@@ -31,7 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     early.add_argument("--config")
     first, _ = early.parse_known_args(argv)
     if first.config and first.command in parsers:
-        apply_config(parsers[first.command], first.config)
+        try:
+            apply_config(parsers[first.command], first.config)
+        except (ValueError, FileNotFoundError) as error:
+            print(f"sne-pyg {first.command}: error: {error}", file=sys.stderr)
+            return 2
     args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command].run(args) or 0

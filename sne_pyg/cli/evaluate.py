@@ -4,12 +4,15 @@ from __future__ import annotations
 import argparse
 import os
 
+from ..data.dataset import select_target
+from ..data.sources import zoo_split
 from ..nn.checkpoint import load_model
 from ..train import TargetScaler
 from .config import add_config_argument, add_subcommand
-from ..data.dataset import select_target
-from ..data.sources import zoo_split
+from .outputs import add_overwrite_argument, check_run_folder
 from .runs import assess, plot_zoo_embeddings, write_report
+
+RUN_FILES = ("results.json", "report.txt", "pred_vs_true.png", "embeddings.png")
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -20,17 +23,20 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, help="output folder (results.json, report.txt, plots)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--embedding-plot", default="pca", choices=("pca", "tsne"))
+    add_overwrite_argument(parser)
     add_config_argument(parser)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
+    check_run_folder(args.out, RUN_FILES, args.overwrite, remove=False)
     model, meta = load_model(args.model, args.device)
     if "task" not in meta:
         raise ValueError(f"{args.model} holds no training metadata (task, target); save it with `sne-pyg train`")
     networks = select_target(zoo_split(args.data, args.split), meta["target"])
     scaler = TargetScaler.from_state(meta["scaler"]) if meta.get("scaler") else None
     name = type(model).__name__
+    check_run_folder(args.out, RUN_FILES, args.overwrite)
     os.makedirs(args.out, exist_ok=True)
     metrics = assess(model, networks, meta["task"], scaler, args.out, name, args.device)
     plot_zoo_embeddings(model, networks, meta["task"], os.path.join(args.out, "embeddings.png"), args.embedding_plot,

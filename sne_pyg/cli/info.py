@@ -6,12 +6,13 @@ import argparse
 from ..data import NetworkData, convert
 from ..data.checkpoints import load_state_dict
 from .config import add_subcommand
+from ..argtypes import positive_int
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     parser = add_subcommand(sub, "info", "print a checkpoint's layers, types, parameter and chunk counts", __doc__)
     parser.add_argument("path", help="a .pt/.pth/.bin state_dict or a .safetensors file")
-    parser.add_argument("--chunk-size", type=int, default=64, help="chunk size c of the conversion")
+    parser.add_argument("--chunk-size", type=positive_int, default=64, help="chunk size c of the conversion")
     return parser
 
 

@@ -14,15 +14,21 @@ import time
 
 import torch
 
+from ..argtypes import positive_int
+from ..data.dataset import select_target
+from ..data.sources import zoo_split
 from ..nn import MODELS, build_model
 from ..nn.checkpoint import save_model
 from ..plots import plot_training_curve
 from ..train import TASKS, TargetScaler, TrainConfig, fit, prepare_dataset, seed_everything, targets_of
 from ..train import distributed as dist_utils
 from .config import add_config_argument, add_subcommand
-from ..data.dataset import select_target
-from ..data.sources import zoo_split
+from .outputs import add_overwrite_argument, check_run_folder
 from .runs import assess, plot_zoo_embeddings, write_report
+
+# the files a training run writes into --out
+RUN_FILES = ("model.safetensors", "results.json", "report.txt", "training_curve.png", "pred_vs_true.png",
+             "embeddings.png")
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
@@ -34,33 +40,42 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser.add_argument("--model", default="sne", choices=sorted(MODELS), help="model to train")
     parser.add_argument("--task", default="regression", choices=TASKS)
     parser.add_argument("--target", default="0", help="column of y to predict, or 'all'")
-    parser.add_argument("--hidden", type=int, default=64, help="model width")
+    parser.add_argument("--hidden", type=positive_int, default=64, help="model width")
     defaults = TrainConfig()
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size,
+    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs)
+    parser.add_argument("--batch-size", type=positive_int, default=defaults.batch_size,
                         help="global batch size (split across processes under torchrun)")
     parser.add_argument("--lr", type=float, default=defaults.lr)
     parser.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
-    parser.add_argument("--patience", type=int, default=defaults.patience)
+    parser.add_argument("--patience", type=positive_int, default=defaults.patience)
     parser.add_argument("--li-weight", type=float, default=defaults.li_weight, help="Logit Invariance weight")
-    parser.add_argument("--li-samples", type=int, default=defaults.li_samples)
+    parser.add_argument("--li-samples", type=positive_int, default=defaults.li_samples)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--dtype", default="float32", choices=sorted(DTYPES))
     parser.add_argument("--embedding-plot", default="pca", choices=("pca", "tsne"))
     parser.add_argument("--no-progress", action="store_true")
+    add_overwrite_argument(parser)
     add_config_argument(parser)
     return parser
 
 
 def output_size(train, task: str) -> int:
+    """Outputs of the head: one per target column, or one per class (labels ``0..K-1``)."""
     if task == "classification":
-        return int(targets_of(train).max()) + 1
+        labels = targets_of(train)
+        if labels.size(-1) != 1 or not bool(((labels == labels.round()) & (labels >= 0)).all()):
+            bad = labels[(labels != labels.round()) | (labels < 0)]
+            raise ValueError(f"--task classification needs one column of integer class labels >= 0 "
+                             f"(got {labels.size(-1)} column(s), e.g. {bad[:3].tolist()}); "
+                             f"pick a column with --target or use --task regression")
+        return int(labels.max()) + 1
     return train[0].y.size(-1)
 
 
 def run(args: argparse.Namespace) -> int:
     start = time.time()
+    check_run_folder(args.out, RUN_FILES, args.overwrite, remove=False)   # before any work
     dist_utils.init_from_environment(args.device)
     world = dist_utils.world_size()
     device = dist_utils.local_device(args.device)
@@ -79,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     dist_utils.shutdown()          # evaluation and files: rank 0 alone, on every network
     if not main_process:
         return 0
+    check_run_folder(args.out, RUN_FILES, args.overwrite)     # clears the old run's files (--overwrite)
     os.makedirs(args.out, exist_ok=True)
     metadata = {"task": args.task, "target": args.target, "data": os.path.abspath(args.data), "out_dim": out_dim,
                 "scaler": scaler.state() if scaler is not None else None}

@@ -7,15 +7,16 @@ import os
 
 from ..zoos.kinds import ZOO_KINDS, write_zoo_folder
 from .config import add_config_argument, add_subcommand
+from ..argtypes import positive_int
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
     parser = add_subcommand(sub, "zoo", "generate a zoo of a named kind", __doc__)
     parser.add_argument("kind", choices=sorted(ZOO_KINDS), help="what networks to train")
     parser.add_argument("--out", required=True, help="output zoo folder")
-    parser.add_argument("--size", type=int, default=200, help="networks in the zoo")
-    parser.add_argument("--steps", type=int, default=None, help="sine_inr: Adam steps per INR; classifiers: epochs (kind default)")
-    parser.add_argument("--chunk-size", type=int, default=64)
+    parser.add_argument("--size", type=positive_int, default=200, help="networks in the zoo")
+    parser.add_argument("--steps", type=positive_int, default=None, help="sine_inr: Adam steps per INR; classifiers: epochs (kind default)")
+    parser.add_argument("--chunk-size", type=positive_int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fractions", default="0.8,0.1,0.1", help="train,val,test fractions")
     parser.add_argument("--no-progress", action="store_true")

@@ -29,6 +29,7 @@ from ..data import convert
 from ..data.checkpoints import CHECKPOINT_SUFFIXES, load_state_dict
 from ..data.dataset import SPLITS, write_splits
 from .common import add_output_arguments, fractions_of, make_main, write_zoo
+from ..argtypes import positive_int
 
 DESCRIPTION = "Convert a DWSNet/NFN-style folder of INR checkpoints (labels in the paths, or a splits JSON) into a zoo folder."
 DEFAULT_LABEL_PATTERN = r"_(\d+)_\d+[/\\]"
@@ -41,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="regex over each path relative to ROOT; group 1 is the class")
     parser.add_argument("--val-fraction", type=float, default=0.1,
                         help="share of the training INRs kept for validation (folder mode)")
-    parser.add_argument("--limit", type=int, default=None, help="convert only the first N INRs per split")
+    parser.add_argument("--limit", type=positive_int, default=None, help="convert only the first N INRs per split")
     add_output_arguments(parser)
 
 

@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 from ..data import convert
 from ..zoos.architectures import ARCHITECTURES, build_classifier
 from .common import add_output_arguments, make_main, write_zoo
+from ..argtypes import positive_int
 
 DESCRIPTION = "Convert the Unterthiner et al. Small CNN Zoo (weights.npy, metrics.csv.gz, layout.csv) into a zoo folder."
 
@@ -71,7 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="torch module whose parameters the variables fill, in order")
     parser.add_argument("--steps", default=None, help="keep only these training steps (comma-separated)")
     parser.add_argument("--run-column", default="modeldir", help="metrics column naming a run (if present)")
-    parser.add_argument("--limit", type=int, default=None, help="convert at most this many networks")
+    parser.add_argument("--limit", type=positive_int, default=None, help="convert at most this many networks")
     add_output_arguments(parser)
 
 

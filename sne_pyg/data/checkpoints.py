@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Mapping
 
 import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file
 from torch import Tensor
 
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors")
@@ -22,12 +25,26 @@ def load_state_dict(path: str) -> dict[str, Tensor]:
         ValueError: unknown suffix, or the file holds no mapping of tensors (the path is named).
     """
     suffix = os.path.splitext(path)[1].lower()
+    if os.path.isdir(path):
+        raise ValueError(f"{path}: is a folder, not a checkpoint file")
     if suffix == ".safetensors":
-        from safetensors.torch import load_file
-        return load_file(path, device="cpu")
+        try:
+            return load_file(path, device="cpu")
+        except (SafetensorError, OSError, ValueError) as error:
+            if isinstance(error, FileNotFoundError):
+                raise
+            raise ValueError(f"{path}: not a readable .safetensors file (truncated or corrupt?): {error}") from None
     if suffix not in CHECKPOINT_SUFFIXES:
         raise ValueError(f"{path}: unknown checkpoint type {suffix!r}; expected one of {CHECKPOINT_SUFFIXES}")
-    obj = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise ValueError(f"{path}: refused to load: it holds objects other than tensors, which could run code "
+                         f"({str(error).strip().splitlines()[0][:200]})") from None
+    except (RuntimeError, EOFError, OSError, ValueError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise ValueError(f"{path}: not a readable checkpoint (truncated or corrupt?): {error}") from None
     if isinstance(obj, Mapping):
         for key in _WRAPPER_KEYS:
             if isinstance(obj.get(key), Mapping):

@@ -203,12 +203,18 @@ def write_splits(parts: dict[str, Sequence[NetworkData]], folder: str, settings:
         raise ValueError(f"need networks in each of {SPLITS}; empty or missing: {missing}, "
                          f"unknown: {sorted(set(parts) - set(SPLITS))}")
     os.makedirs(folder, exist_ok=True)
+    # the set is published together: every file is written under a temporary name first, then all are
+    # renamed, settings.json (with the hashes) first; an interruption between renames leaves files whose
+    # hashes do not match the recorded ones, which readers refuse, never a silent mix of two zoos
+    staged = {split: osp.join(folder, f"{split}.pt.partial") for split in SPLITS}
     for split in SPLITS:
-        write_networks(parts[split], osp.join(folder, f"{split}.pt"))
-    recorded = dict(settings or {}, split_sha256={s: file_digest(osp.join(folder, f"{s}.pt")) for s in SPLITS})
-    with open(osp.join(folder, f"{SETTINGS_FILE}.tmp"), "w") as f:
+        InMemoryDataset.save(list(parts[split]), staged[split])
+    recorded = dict(settings or {}, split_sha256={s: file_digest(staged[s]) for s in SPLITS})
+    with open(osp.join(folder, f"{SETTINGS_FILE}.partial"), "w") as f:
         json.dump(recorded, f, indent=2)
-    os.replace(osp.join(folder, f"{SETTINGS_FILE}.tmp"), osp.join(folder, SETTINGS_FILE))
+    os.replace(osp.join(folder, f"{SETTINGS_FILE}.partial"), osp.join(folder, SETTINGS_FILE))
+    for split in SPLITS:
+        os.replace(staged[split], osp.join(folder, f"{split}.pt"))
     return {split: len(parts[split]) for split in SPLITS}
 
 

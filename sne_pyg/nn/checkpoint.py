@@ -14,7 +14,7 @@ import json
 import os
 
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -52,13 +52,33 @@ def save_model(model: nn.Module, path: str, metadata: dict | None = None) -> Non
 
 
 def read_header(path: str) -> dict:
-    """The decoded header of a saved model: ``model``, ``config``, ``lazy_state``, ``metadata``."""
-    with safe_open(path, framework="pt") as f:
-        raw = f.metadata() or {}
+    """The decoded header of a saved model: ``model``, ``config``, ``lazy_state``, ``metadata``, and the
+    stored tensors' ``shapes`` (read from the header alone, nothing is loaded)."""
+    if os.path.isdir(path):
+        raise ValueError(f"{path}: is a folder; expected a model file (model.safetensors written by `sne-pyg train`)")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such model file")
+    try:
+        with safe_open(path, framework="pt") as f:
+            raw = f.metadata() or {}
+            shapes = {key: tuple(f.get_slice(key).get_shape()) for key in f.keys()}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise ValueError(f"{path}: not an sne_pyg model file (a .safetensors file written by `sne-pyg train` or "
+                         f"model.save; {error})") from None
     if raw.get("format") != FORMAT:
         raise ValueError(f"{path}: not an sne_pyg model file (format {raw.get('format')!r}, expected {FORMAT!r})")
-    return {"model": raw["model"], "config": json.loads(raw["config"]), "lazy_state": json.loads(raw["lazy_state"]),
-            "metadata": json.loads(raw["metadata"])}
+    try:
+        return {"model": raw["model"], "config": json.loads(raw["config"]), "lazy_state": json.loads(raw["lazy_state"]),
+                "metadata": json.loads(raw["metadata"]), "shapes": shapes}
+    except (KeyError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: damaged sne_pyg model header ({type(error).__name__}: {error})") from None
+
+
+def _build(header: dict) -> nn.Module:
+    model = build_model(header["model"], **dict(header["config"]))
+    if header["lazy_state"]:
+        model.restore_lazy_state(header["lazy_state"])
+    return model
 
 
 def load_model(path: str, map_location: str | torch.device = "cpu", expected: type | None = None
@@ -68,12 +88,19 @@ def load_model(path: str, map_location: str | torch.device = "cpu", expected: ty
     ``expected``: raise unless the file holds a model of this class.
     """
     header = read_header(path)
-    config = dict(header["config"])
-    model = build_model(header["model"], **config)
-    if expected is not None and not isinstance(model, expected):
-        raise ValueError(f"{path} holds a {type(model).__name__} ({header['model']!r}), not a {expected.__name__}")
-    if header["lazy_state"]:
-        model.restore_lazy_state(header["lazy_state"])
+    with torch.device("meta"):      # the header's sizes are checked against the stored tensors before allocating
+        skeleton = _build(header)
+    if expected is not None and not isinstance(skeleton, expected):
+        raise ValueError(f"{path} holds a {type(skeleton).__name__} ({header['model']!r}), not a {expected.__name__}")
+    # lazily built layers take their shapes from the stored tensors themselves: they allocate what the file holds
+    wanted = {key: header["shapes"].get(key) if isinstance(value, nn.parameter.UninitializedTensorMixin)
+              else tuple(value.shape) for key, value in skeleton.state_dict().items()}
+    if wanted != header["shapes"]:
+        differ = sorted(k for k in set(wanted) | set(header["shapes"]) if wanted.get(k) != header["shapes"].get(k))
+        raise ValueError(f"{path}: the header's configuration does not match the stored tensors (e.g. {differ[:3]}); "
+                         f"the file is damaged or was edited")
+    del skeleton
+    model = _build(header)
     state = load_file(path, device=str(map_location))
     model.load_state_dict(state)
     return model.to(map_location).eval(), header["metadata"]

@@ -124,3 +124,23 @@ def test_a_cached_zoo_whose_split_changed_is_generated_again(tmp_path):
         again = TinyZoo(str(tmp_path), "train")
     assert TinyZoo.generated == 2 and not marker.exists()
     assert [float(d.y) for d in again] == [float(d.y) for d in first]
+
+
+def test_a_zoo_rewritten_halfway_is_refused_not_mixed(zoo, monkeypatch):
+    """An interruption after the new settings and train split landed leaves old val/test: caught by hash."""
+    renamed = []
+    real_replace = os.replace
+
+    def interrupted(src, dst):
+        if len(renamed) == 2:                  # settings.json and train.pt are in place, then the power goes
+            raise KeyboardInterrupt
+        renamed.append(dst)
+        real_replace(src, dst)
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_splits(networks(12)[::-1], str(zoo), (0.5, 0.25, 0.25))
+    monkeypatch.undo()
+    assert [os.path.basename(p) for p in renamed] == ["settings.json", "train.pt"]
+    assert len(ZooFolder(str(zoo), "train")) == 6
+    with pytest.raises(ValueError, match="val.pt: its content does not match"):
+        ZooFolder(str(zoo), "val")
