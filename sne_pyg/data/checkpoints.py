@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 from collections.abc import Mapping
 
 import torch
@@ -13,6 +14,13 @@ from torch import Tensor
 CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors")
 # common wrappers around a state_dict inside a checkpoint file
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "weights")
+
+
+def refused_pickle(path: str, error: pickle.UnpicklingError, holds: str = "tensors") -> ValueError:
+    """The error for a file whose safe (``weights_only=True``) load met something that is not data."""
+    found = re.search(r"GLOBAL (\S+)", str(error))
+    what = f"it asks for {found.group(1)}" if found else "not plain data"
+    return ValueError(f"{path}: refused to load: it holds objects other than {holds}, which could run code ({what})")
 
 
 def load_state_dict(path: str) -> dict[str, Tensor]:
@@ -39,8 +47,7 @@ def load_state_dict(path: str) -> dict[str, Tensor]:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        raise ValueError(f"{path}: refused to load: it holds objects other than tensors, which could run code "
-                         f"({str(error).strip().splitlines()[0][:200]})") from None
+        raise refused_pickle(path, error) from None
     except (RuntimeError, EOFError, OSError, ValueError) as error:
         if isinstance(error, FileNotFoundError):
             raise

@@ -6,13 +6,13 @@ import json
 import os
 import os.path as osp
 import pickle
-import re
 import warnings
 from collections.abc import Sequence
 
 import torch
 from torch_geometric.data import InMemoryDataset
 
+from .checkpoints import refused_pickle
 from .layer_types import LayerType
 from .layout import LayerSpec, NetworkLayout, ParamInfo, Piece, Skipped
 from .network_data import NetworkData
@@ -34,10 +34,7 @@ def read_collated(path: str) -> tuple[dict, dict | None]:
     try:
         out = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        found = re.search(r"GLOBAL (\S+)", str(error))
-        what = f"it asks for {found.group(1)}" if found else str(error).strip().splitlines()[0]
-        raise ValueError(f"{path}: refused to load: it holds objects other than tensors and sne_pyg's network "
-                         f"classes, which could run code ({what})") from None
+        raise refused_pickle(path, error, "tensors and sne_pyg's network classes") from None
     except (RuntimeError, EOFError, OSError, ValueError) as error:
         if isinstance(error, FileNotFoundError):
             raise

@@ -27,10 +27,10 @@ class _Evil:
 def test_refuses_pickled_code_and_whole_modules(tmp_path):
     with open(tmp_path / "evil.pt", "wb") as f:
         pickle.dump({"weight": _Evil()}, f, protocol=2)
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(ValueError, match=r"evil.pt: refused to load.*\(it asks for print\)"):
         load_state_dict(str(tmp_path / "evil.pt"))
     torch.save(builders.mlp(), tmp_path / "module.pt")       # a whole nn.Module needs unsafe loading
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(ValueError, match=r"module.pt: refused to load.*torch.nn.modules.container.Sequential"):
         load_state_dict(str(tmp_path / "module.pt"))
 
 
