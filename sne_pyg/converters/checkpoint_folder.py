@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import os
 
 from tqdm.auto import tqdm
@@ -20,7 +21,12 @@ DESCRIPTION = "Convert a folder of .pt/.safetensors checkpoints with a CSV of la
 
 
 def read_labels(path: str, targets: list[str] | None) -> tuple[list[str], list[list[float]], list[str]]:
-    with open(path, newline="") as f:
+    """``(files, targets per file, target columns)`` of a labels CSV; a UTF-8 byte-order mark is accepted.
+
+    Refused, naming the line: a short row, a target that is not a finite number (NaN, Inf, text), and a
+    file listed twice (two labels for one network).
+    """
+    with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         if reader.fieldnames is None or "file" not in reader.fieldnames:
             raise ValueError(f"{path}: needs a 'file' column, has {reader.fieldnames}")
@@ -28,12 +34,25 @@ def read_labels(path: str, targets: list[str] | None) -> tuple[list[str], list[l
         missing = [c for c in columns if c not in reader.fieldnames]
         if missing:
             raise ValueError(f"{path}: no column(s) {missing}; columns are {reader.fieldnames}")
-        files, values = [], []
-        for line, row in enumerate(reader, start=2):
+        files, values, first_line = [], [], {}
+        for row in reader:
+            line = reader.line_num
+            short = [c for c in ["file"] + columns if row.get(c) in (None, "")]
+            if short:
+                raise ValueError(f"{path}, line {line}: no value for {short} (the row has "
+                                 f"{len([v for v in row.values() if v not in (None, '')])} of {len(reader.fieldnames)} fields)")
             try:
-                values.append([float(row[c]) for c in columns])
+                numbers = [float(row[c]) for c in columns]
             except ValueError as error:
                 raise ValueError(f"{path}, line {line}: a target is not a number ({error})") from None
+            bad = [c for c, v in zip(columns, numbers) if not math.isfinite(v)]
+            if bad:
+                raise ValueError(f"{path}, line {line}: target(s) {bad} are not finite ({[row[c] for c in bad]})")
+            if row["file"] in first_line:
+                raise ValueError(f"{path}, line {line}: {row['file']!r} is listed again (first on line "
+                                 f"{first_line[row['file']]})")
+            first_line[row["file"]] = line
+            values.append(numbers)
             files.append(row["file"])
     return files, values, columns
 

@@ -7,7 +7,6 @@ import re
 from collections.abc import Mapping
 
 import torch
-from safetensors import SafetensorError
 from safetensors.torch import load_file
 from torch import Tensor
 
@@ -16,11 +15,33 @@ CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".safetensors")
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "weights")
 
 
-def refused_pickle(path: str, error: pickle.UnpicklingError, holds: str = "tensors") -> ValueError:
-    """The error for a file whose safe (``weights_only=True``) load met something that is not data."""
-    found = re.search(r"GLOBAL (\S+)", str(error))
-    what = f"it asks for {found.group(1)}" if found else "not plain data"
-    return ValueError(f"{path}: refused to load: it holds objects other than {holds}, which could run code ({what})")
+# raised for a file that is missing or unreadable as a file, as opposed to damaged content
+_FILE_ERRORS = (FileNotFoundError, IsADirectoryError, PermissionError)
+
+
+def unreadable(path: str, error: BaseException, what: str = "file") -> ValueError:
+    """The error for damaged bytes: whatever a parser of untrusted input raised, one message naming the file."""
+    return ValueError(f"{path}: not a readable {what} (truncated or corrupt?): {type(error).__name__}: {error}")
+
+
+def safe_torch_load(path: str, holds: str = "tensors"):
+    """``torch.load(path, weights_only=True)`` on the CPU, every failure a ``ValueError`` naming ``path``.
+
+    A pickle that asks for code (a global outside the allowlist) is refused as such; any other failure
+    of the parser on damaged bytes is reported as an unreadable file. Nothing is ever unpickled in full.
+    """
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except _FILE_ERRORS:
+        raise
+    except pickle.UnpicklingError as error:
+        found = re.search(r"GLOBAL (\S+)", str(error))
+        if found is None:
+            raise unreadable(path, error) from None
+        raise ValueError(f"{path}: refused to load: it holds objects other than {holds}, which could run code "
+                         f"(it asks for {found.group(1)})") from None
+    except Exception as error:  # noqa: BLE001 - any parse failure of untrusted bytes is a damaged file
+        raise unreadable(path, error) from None
 
 
 def load_state_dict(path: str) -> dict[str, Tensor]:
@@ -38,20 +59,13 @@ def load_state_dict(path: str) -> dict[str, Tensor]:
     if suffix == ".safetensors":
         try:
             return load_file(path, device="cpu")
-        except (SafetensorError, OSError, ValueError) as error:
-            if isinstance(error, FileNotFoundError):
-                raise
-            raise ValueError(f"{path}: not a readable .safetensors file (truncated or corrupt?): {error}") from None
+        except _FILE_ERRORS:
+            raise
+        except Exception as error:  # noqa: BLE001 - SafetensorError and whatever else damaged bytes raise
+            raise unreadable(path, error, ".safetensors file") from None
     if suffix not in CHECKPOINT_SUFFIXES:
         raise ValueError(f"{path}: unknown checkpoint type {suffix!r}; expected one of {CHECKPOINT_SUFFIXES}")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        raise refused_pickle(path, error) from None
-    except (RuntimeError, EOFError, OSError, ValueError) as error:
-        if isinstance(error, FileNotFoundError):
-            raise
-        raise ValueError(f"{path}: not a readable checkpoint (truncated or corrupt?): {error}") from None
+    obj = safe_torch_load(path)
     if isinstance(obj, Mapping):
         for key in _WRAPPER_KEYS:
             if isinstance(obj.get(key), Mapping):

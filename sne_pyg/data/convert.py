@@ -38,9 +38,11 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
     Args:
         model: an ``nn.Module`` (layer types from its modules) or a state_dict mapping
             (layer types from names and shapes).
-        chunk_size: scalars per chunk, an int >= 1.
-        dtype: storage dtype of ``chunks``; default float64 if any entry is float64,
-            else float32 (which holds float16 / bfloat16 values exactly).
+        chunk_size: scalars per chunk, an int from 1 to the network's largest layer size rounded up to a
+            power of two (at least 1024 is always allowed; larger chunks would be mostly padding).
+        dtype: storage dtype of ``chunks``, a floating-point dtype; default float64 if any entry is
+            float64, else float32 (which holds float16 / bfloat16 values exactly). A value that overflows
+            it is an error.
         y: optional target(s) of the network, stored as a ``[1, k]`` float tensor.
         dataflow: which layers feed which, ``{layer: (source layers...)}``, recorded in the layout so
             the neural-graph view can add residual edges; trace it with
@@ -48,7 +50,8 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
 
     Raises:
         TypeError: ``model`` is neither, or an entry is not a tensor (the key is named).
-        ValueError: bad ``chunk_size``, no float parameters, or a NaN / Inf value (key named).
+        ValueError: bad ``chunk_size`` or ``dtype``, no float parameters, a NaN / Inf value or one that
+            overflows ``dtype`` (key named).
     """
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")

@@ -82,7 +82,19 @@ def read_state(state: dict[str, Any], modules: dict[str, Any]) -> StateEntries:
 
 
 def skip_reason(value: Tensor) -> str:
+    if value.is_complex():
+        return f"{value.dtype} tensor: complex values are not encoded (only real floating-point tensors are)"
     return f"{value.dtype} values are not parameters (only float tensors are encoded)"
+
+
+def max_chunk_size(layout: NetworkLayout) -> int:
+    """The largest chunk size ``convert`` accepts for ``layout``: the largest layer's size rounded up to a
+    power of two, and at least :data:`MIN_CHUNK_BOUND` (beyond it a chunk is mostly padding)."""
+    largest = max((layer.numel for layer in layout.layers), default=1)
+    return max(MIN_CHUNK_BOUND, 1 << max(largest - 1, 0).bit_length())
+
+
+MIN_CHUNK_BOUND = 1024
 
 
 def same_parameter(a: Tensor, b: Tensor) -> bool:
@@ -101,6 +113,13 @@ class ConvertPlan:
 
     def __init__(self, layout: NetworkLayout, chunk_size: int, dtype: torch.dtype | None) -> None:
         c = chunk_size
+        if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+            raise ValueError(f"dtype must be a floating-point torch.dtype, got {dtype!r}: chunks hold real parameter "
+                             f"values, which an integer or complex dtype would change")
+        if c > max_chunk_size(layout):
+            raise ValueError(f"chunk_size {c} is larger than this network needs (at most {max_chunk_size(layout)}: "
+                             f"its largest layer, rounded up to a power of two, or {MIN_CHUNK_BOUND}); every chunk "
+                             f"would be mostly padding")
         self.layout = layout
         self.dtype = dtype or (torch.float64 if any(i.dtype == torch.float64 for i in layout.params.values())
                                else torch.float32)
@@ -201,6 +220,11 @@ class ConvertPlan:
             bad = [key for key, t in sources.items() if not bool(torch.isfinite(t).all())]
             if bad:
                 raise ValueError(f"non-finite (NaN or Inf) values in {bad}")
+            if not bool(torch.isfinite(flat).all()):      # finite sources, infinite after the dtype conversion
+                top = torch.finfo(self.dtype).max
+                over = [key for key, t in sources.items() if bool((t.abs() > top).any())]
+                raise ValueError(f"values of {over} overflow {self.dtype} (largest finite {top:.3g}); convert with "
+                                 f"a wider dtype")
         return self._assemble(flat, others)
 
     def _assemble(self, flat: Tensor, others: dict[str, Tensor]) -> NetworkData:

@@ -5,14 +5,13 @@ import hashlib
 import json
 import os
 import os.path as osp
-import pickle
 import warnings
 from collections.abc import Sequence
 
 import torch
 from torch_geometric.data import InMemoryDataset
 
-from .checkpoints import refused_pickle
+from .checkpoints import safe_torch_load, unreadable
 from .layer_types import LayerType
 from .layout import LayerSpec, NetworkLayout, ParamInfo, Piece, Skipped
 from .network_data import NetworkData
@@ -31,14 +30,7 @@ def read_collated(path: str) -> tuple[dict, dict | None]:
     which runs any code planted in the file): anything but tensors, plain containers and the
     allowlisted sne_pyg classes is refused with an error naming the file.
     """
-    try:
-        out = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        raise refused_pickle(path, error, "tensors and sne_pyg's network classes") from None
-    except (RuntimeError, EOFError, OSError, ValueError) as error:
-        if isinstance(error, FileNotFoundError):
-            raise
-        raise ValueError(f"{path}: not a readable network file (truncated or corrupt?): {error}") from None
+    out = safe_torch_load(path, "tensors and sne_pyg's network classes")
     if not (isinstance(out, tuple) and len(out) == 3 and isinstance(out[0], dict) and (out[1] is None or isinstance(out[1], dict))
             and out[2] is NetworkData):
         raise ValueError(f"{path}: not a file of converted networks (expected what sne_pyg's write_networks saves)")
@@ -50,7 +42,10 @@ class SafeLoad:
 
     def load(self, path: str, data_cls=NetworkData) -> None:
         data, self.slices = read_collated(path)
-        self.data = NetworkData.from_dict(data)
+        try:
+            self.data = NetworkData.from_dict(data)
+        except Exception as error:  # noqa: BLE001 - a damaged file's content, whatever it breaks
+            raise unreadable(path, error, "network file") from None
 
 
 def file_digest(path: str) -> str:
@@ -229,7 +224,10 @@ def read_networks(path: str) -> list[NetworkData]:
     """The networks written by :func:`write_networks` (loaded with ``weights_only=True``, see :func:`read_collated`)."""
     dataset = _Networks(None)
     dataset.load(path)
-    return [dataset[i] for i in range(len(dataset))]
+    try:
+        return [dataset[i] for i in range(len(dataset))]
+    except Exception as error:  # noqa: BLE001 - sizes and slices of a damaged file disagree
+        raise unreadable(path, error, "network file") from None
 
 
 class ZooFolder(SafeLoad, InMemoryDataset):

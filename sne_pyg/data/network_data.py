@@ -1,6 +1,7 @@
 """``NetworkData``: one network as hierarchical sets (chunk -> layer -> network)."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,8 @@ _PARENT_OF = {"chunk2layer": "layer_type", "layer2net": None,
               # neural-graph view (sne_pyg.data.neural_graph): its own node set
               "ng_edge_index": "ng_x", "ng_node2net": None}
 _CAT_DIM = {"ng_edge_index": 1}
+# chunk size of the first network of the collation running in this thread (see NetworkData.__inc__)
+_collation = threading.local()
 
 
 class NetworkData(Data):
@@ -35,12 +38,24 @@ class NetworkData(Data):
     """
 
     def __inc__(self, key: str, value: Any, *args, **kwargs) -> Any:
+        if key == "chunks":
+            # PyG's collate asks the first network for the cat dim of ``chunks``, then every network for its
+            # increment, before concatenating: networks of another chunk size are named here instead of
+            # failing in torch.cat with a size mismatch
+            expected = getattr(_collation, "chunk_size", None)
+            if expected is not None and value.size(-1) != expected:
+                raise ValueError(f"cannot batch networks converted with different chunk sizes ({expected} and "
+                                 f"{value.size(-1)}); convert every network of a batch with one chunk_size")
+            return 0
         if key in _PARENT_OF:
             parent = _PARENT_OF[key]
             return 1 if parent is None else self[parent].size(0)
         return super().__inc__(key, value, *args, **kwargs)
 
     def __cat_dim__(self, key: str, value: Any, *args, **kwargs) -> Any:
+        if key == "chunks":
+            _collation.chunk_size = value.size(-1)
+            return 0
         if key in _PARENT_OF:
             return _CAT_DIM.get(key, 0)
         return super().__cat_dim__(key, value, *args, **kwargs)

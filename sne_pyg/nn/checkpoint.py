@@ -14,7 +14,7 @@ import json
 import os
 
 import torch
-from safetensors import SafetensorError, safe_open
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -62,7 +62,7 @@ def read_header(path: str) -> dict:
         with safe_open(path, framework="pt") as f:
             raw = f.metadata() or {}
             shapes = {key: tuple(f.get_slice(key).get_shape()) for key in f.keys()}
-    except (SafetensorError, OSError, ValueError) as error:
+    except Exception as error:  # noqa: BLE001 - SafetensorError and whatever else damaged bytes raise
         raise ValueError(f"{path}: not an sne_pyg model file (a .safetensors file written by `sne-pyg train` or "
                          f"model.save; {error})") from None
     if raw.get("format") != FORMAT:
@@ -88,8 +88,12 @@ def load_model(path: str, map_location: str | torch.device = "cpu", expected: ty
     ``expected``: raise unless the file holds a model of this class.
     """
     header = read_header(path)
-    with torch.device("meta"):      # the header's sizes are checked against the stored tensors before allocating
-        skeleton = _build(header)
+    try:
+        with torch.device("meta"):  # the header's sizes are checked against the stored tensors before allocating
+            skeleton = _build(header)
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(f"{path}: its header does not describe a model this version builds "
+                         f"({type(error).__name__}: {error})") from None
     if expected is not None and not isinstance(skeleton, expected):
         raise ValueError(f"{path} holds a {type(skeleton).__name__} ({header['model']!r}), not a {expected.__name__}")
     # lazily built layers take their shapes from the stored tensors themselves: they allocate what the file holds
@@ -101,6 +105,9 @@ def load_model(path: str, map_location: str | torch.device = "cpu", expected: ty
                          f"the file is damaged or was edited")
     del skeleton
     model = _build(header)
-    state = load_file(path, device=str(map_location))
+    try:
+        state = load_file(path, device=str(map_location))
+    except Exception as error:  # noqa: BLE001 - a header that reads but a damaged tensor section
+        raise ValueError(f"{path}: not a readable model file (truncated or corrupt?): {error}") from None
     model.load_state_dict(state)
     return model.to(map_location).eval(), header["metadata"]

@@ -132,8 +132,10 @@ def _order(model: nn.Module, key: str) -> int:
 def derive_permutation_spec(model: nn.Module, example_input: torch.Tensor | None = None) -> PermutationSpec:
     """The permutation groups of ``model``'s hidden neurons (inputs and outputs stay fixed).
 
-    ``example_input`` is needed only when a flatten follows a convolution whose spatial size
-    is not known statically (e.g. no global pooling before the flatten).
+    A flatten of channels whose spatial size is not known statically (no global pooling before it)
+    is sized by the layer that reads it: its ``in_features`` divided by the channel count.
+    ``example_input`` is needed only when that is ambiguous (the channel count is unknown, or does
+    not divide the features); the error says so.
 
     Raises:
         SymmetryError: the module cannot be traced and is not an ``nn.Sequential``, or it has a
@@ -272,10 +274,24 @@ def _reduces_spatial(node: fx.Node) -> bool:
 def _flatten(analysis: _Analysis, x: _Value, where: str) -> _Value:
     if x.spatial is None and x.sources == _Value.sources:   # the network input: its features stay fixed
         return _Value(analysis.new_space(None, "flattened network input"))
-    if x.spatial is None:
-        raise SymmetryError(f"{where}: flatten after a layer of unknown spatial size; pass example_input= so "
-                            "the channel blocks of the flattened features can be sized")
+    if x.spatial is None or x.block is None:   # sized by the first layer that reads the features (_block_of)
+        return _Value(x.space, None, 1, x.sources)
     return _Value(x.space, x.block * x.spatial, 1, x.sources)
+
+
+def _block_of(analysis: _Analysis, x: _Value, features: int, where: str) -> int:
+    """Features per channel of ``x``: known, or (flattened from an unknown spatial size) the ``features``
+    of the layer reading ``x`` divided by its channel count."""
+    if x.block is not None:
+        return x.block
+    channels = analysis.spaces.nodes[x.space]["size"]
+    if channels is None:
+        raise SymmetryError(f"{where}: reads flattened features whose channel count is not known, so the "
+                            "channel blocks cannot be sized from the modules; pass example_input=")
+    if features % channels:
+        raise SymmetryError(f"{where}: reads {features} features flattened from {channels} channels, not a whole "
+                            "number per channel; pass example_input= to size the flatten")
+    return features // channels
 
 
 # ---- modules -----------------------------------------------------------------------------
@@ -331,11 +347,13 @@ def _conv_rule(analysis, m, kind, prefix, x, args, kwargs, spatial) -> _Value:
 
 
 def _channel_rule(analysis, m, kind, prefix, x, args, kwargs, spatial) -> _Value:
-    for name in kind.parameters:
-        analysis.ref(x.space, prefix, name, 0, CARRIER)
+    present = [t for t in (getattr(m, name, None) for name in kind.parameters) if isinstance(t, torch.Tensor)]
+    block = _block_of(analysis, x, present[0].numel(), prefix) if present else x.block
+    for name in kind.parameters:     # a norm over flattened features moves each channel's block of them
+        analysis.ref(x.space, prefix, name, 0, CARRIER, block=block or 1)
     analysis.activation(x, "norm")
     analysis.dataflow[prefix] = x.sources
-    return _Value(x.space, x.block, spatial if spatial is not None else x.spatial, x.sources)
+    return _Value(x.space, block, spatial if spatial is not None else x.spatial, x.sources)
 
 
 def _embedding_rule(analysis, m, kind, prefix, x, args, kwargs, spatial) -> _Value:
@@ -387,11 +405,12 @@ def _linear(analysis: _Analysis, m: nn.Module, prefix: str, x: _Value, fan_in: i
     ``followers``, e.g. the bias)."""
     in_axis, out_axis = (0, 1) if transposed else (1, 0)
     size = analysis.spaces.nodes[x.space]["size"]
-    if size is not None and size * x.block != fan_in:
-        raise SymmetryError(f"{prefix}: reads {fan_in} inputs, the incoming tensor has {size} x {x.block}")
-    if size is None and x.block == 1:
+    block = _block_of(analysis, x, fan_in, prefix)
+    if size is not None and size * block != fan_in:
+        raise SymmetryError(f"{prefix}: reads {fan_in} inputs, the incoming tensor has {size} x {block}")
+    if size is None and block == 1:
         analysis.spaces.nodes[x.space]["size"] = fan_in
-    analysis.ref(x.space, prefix, "weight", in_axis, CONSUMER, block=x.block)
+    analysis.ref(x.space, prefix, "weight", in_axis, CONSUMER, block=block)
     analysis.dataflow[prefix] = x.sources
     out = analysis.new_space(fan_out)
     analysis.ref(out, prefix, "weight", out_axis, PRODUCER)

@@ -61,3 +61,22 @@ def test_labels_errors_name_the_problem(tmp_path):
 def test_zoo_folder_missing_split(tmp_path):
     with pytest.raises(FileNotFoundError, match="train"):
         ZooFolder(str(tmp_path), "train")
+
+
+@pytest.mark.parametrize("text, match", [
+    ("file,acc\nx.pt,0.5\ny.pt,nan\n", r"line 3: target\(s\) \['acc'\] are not finite \(\['nan'\]\)"),
+    ("file,acc\nx.pt,inf\n", r"line 2: target\(s\) \['acc'\] are not finite"),
+    ("file,acc\nx.pt,0.5\ny.pt,0.4\nx.pt,0.5\n", r"line 4: 'x.pt' is listed again \(first on line 2\)"),
+    ("file,acc,gap\nx.pt,0.5,0.1\ny.pt,0.4\n", r"line 3: no value for \['gap'\]"),
+])
+def test_bad_label_rows_are_refused_naming_the_line(tmp_path, text, match):
+    from sne_pyg.converters import checkpoint_folder as converter
+    (tmp_path / "labels.csv").write_text(text)
+    with pytest.raises(ValueError, match=match):
+        converter.read_labels(str(tmp_path / "labels.csv"), None)
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    from sne_pyg.converters import checkpoint_folder as converter
+    (tmp_path / "labels.csv").write_bytes("\ufefffile,acc\nx.pt,0.5\n".encode("utf-8"))
+    assert converter.read_labels(str(tmp_path / "labels.csv"), None) == (["x.pt"], [[0.5]], ["acc"])

@@ -182,3 +182,32 @@ def test_huge_finite_values_whose_sum_overflows_still_convert():
     assert not torch.isfinite(state["w"].sum())
     data = convert(state, chunk_size=4)
     assert_state_dicts_identical(data.to_state_dict(), state)
+
+
+def test_storage_dtype_must_hold_the_values():
+    big = {"w": torch.tensor([[1e300, 1.0]], dtype=torch.float64), "b": torch.ones(1, dtype=torch.float64)}
+    with pytest.raises(ValueError, match=r"values of \['w'\] overflow torch.float32"):
+        convert(big, 4, dtype=torch.float32)
+    assert convert(big, 4).chunks.dtype == torch.float64                    # the default keeps them
+    with pytest.raises(ValueError, match="floating-point"):
+        convert({"w": torch.tensor([[0.5, 1.5]])}, 4, dtype=torch.int64)     # would truncate 0.5 -> 0
+    half = convert({"w": torch.tensor([[60000.0, 1.0]])}, 4, dtype=torch.float16)
+    assert half.chunks[0, 0].item() == 60000.0
+    with pytest.raises(ValueError, match="overflow torch.float16"):
+        convert({"w": torch.tensor([[70000.0, 1.0]])}, 4, dtype=torch.float16)
+
+
+def test_complex_entries_are_skipped_as_complex():
+    data = convert({"w": torch.ones(2, 2), "z": torch.ones(2, dtype=torch.complex64)}, 4)
+    assert "complex values are not encoded" in data.layout.skipped["z"].reason
+    assert torch.equal(data.to_state_dict()["z"], torch.ones(2, dtype=torch.complex64))
+
+
+def test_chunk_size_is_bounded_by_the_largest_layer():
+    state = {"w": torch.ones(40, 50)}                       # 2,000 values: bound 2,048
+    assert convert(state, 2048).chunks.shape == (1, 2048)
+    with pytest.raises(ValueError, match="chunk_size 2049 is larger than this network needs \\(at most 2048"):
+        convert(state, 2049)
+    assert convert({"w": torch.ones(2, 2)}, 1024).num_chunks == 1   # small networks may always use up to 1,024
+    with pytest.raises(ValueError, match="at most 1024"):
+        convert({"w": torch.ones(2, 2)}, 10**9)

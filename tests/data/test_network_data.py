@@ -66,3 +66,13 @@ def test_targets_batch_as_rows():
     batch = next(iter(DataLoader(zoo, batch_size=4)))
     assert batch.y.shape == (4, 1)
     assert batch.y.flatten().tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_a_batch_of_two_chunk_sizes_says_so():
+    a, b = convert(builders.mlp(), 8), convert(builders.mlp(), 16)
+    with pytest.raises(ValueError, match=r"different chunk sizes \(8 and 16\)"):
+        next(iter(DataLoader([a, b], batch_size=2)))
+    with pytest.raises(ValueError, match=r"different chunk sizes \(16 and 8\)"):
+        next(iter(DataLoader([b, b, a], batch_size=3)))
+    batch = next(iter(DataLoader([a, convert(builders.mlp(seed=1), 8)], batch_size=2)))   # one size is fine
+    assert batch.num_networks == 2 and batch.chunk_size == 8

@@ -109,8 +109,31 @@ def test_flatten_makes_a_block_permutation():
     spec = derive_permutation_spec(model, example_input=torch.randn(1, 1, 8, 8))
     ref = next(r for g in spec.groups for r in g.refs if r.key == "6.weight" and r.axis == 1)
     assert ref.block == 16          # 4 x 4 spatial positions per channel
-    with pytest.raises(SymmetryError, match="example_input"):
-        derive_permutation_spec(model)
+    derived = derive_permutation_spec(model)     # from the modules alone: in_features / channels
+    assert [sorted(map(repr, g.refs)) for g in derived.groups] == [sorted(map(repr, g.refs)) for g in spec.groups]
+    x = torch.randn(3, 1, 8, 8)
+    with torch.no_grad():
+        assert torch.allclose(_permuted(model.eval(), derived).eval()(x), model(x), atol=1e-5)
+
+
+def test_a_flatten_the_modules_cannot_size_asks_for_an_example_input():
+    odd = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.Flatten(), nn.Linear(20, 4), nn.ReLU(), nn.Linear(4, 2))
+    with pytest.raises(SymmetryError, match="20 features flattened from 3 channels.*example_input"):
+        derive_permutation_spec(odd)
+
+
+def test_a_norm_over_flattened_channels_moves_their_blocks():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.Flatten(), nn.BatchNorm1d(3 * 36), nn.Linear(3 * 36, 4),
+                          nn.ReLU(), nn.Linear(4, 2)).eval()
+    with torch.no_grad():
+        model[3].running_mean.normal_()
+        model[3].weight.uniform_(0.5, 2)
+    spec = derive_permutation_spec(model)
+    assert {r.block for g in spec.groups for r in g.refs if r.key.startswith("3.")} == {36}
+    x = torch.randn(5, 1, 8, 8)
+    with torch.no_grad():
+        assert torch.allclose(_permuted(model, spec).eval()(x), model(x), atol=1e-5)
 
 
 def test_attention_groups_within_heads_and_across_heads():
