@@ -24,7 +24,7 @@ def unreadable(path: str, error: BaseException, what: str = "file") -> ValueErro
     return ValueError(f"{path}: not a readable {what} (truncated or corrupt?): {type(error).__name__}: {error}")
 
 
-def safe_torch_load(path: str, holds: str = "tensors"):
+def safe_torch_load(path: str, holds: str = "tensors", what: str = "file"):
     """``torch.load(path, weights_only=True)`` on the CPU, every failure a ``ValueError`` naming ``path``.
 
     A pickle that asks for code (a global outside the allowlist) is refused as such; any other failure
@@ -37,11 +37,11 @@ def safe_torch_load(path: str, holds: str = "tensors"):
     except pickle.UnpicklingError as error:
         found = re.search(r"GLOBAL (\S+)", str(error))
         if found is None:
-            raise unreadable(path, error) from None
+            raise unreadable(path, error, what) from None
         raise ValueError(f"{path}: refused to load: it holds objects other than {holds}, which could run code "
                          f"(it asks for {found.group(1)})") from None
     except Exception as error:  # noqa: BLE001 - any parse failure of untrusted bytes is a damaged file
-        raise unreadable(path, error) from None
+        raise unreadable(path, error, what) from None
 
 
 def load_state_dict(path: str) -> dict[str, Tensor]:

@@ -30,7 +30,7 @@ def read_collated(path: str) -> tuple[dict, dict | None]:
     which runs any code planted in the file): anything but tensors, plain containers and the
     allowlisted sne_pyg classes is refused with an error naming the file.
     """
-    out = safe_torch_load(path, "tensors and sne_pyg's network classes")
+    out = safe_torch_load(path, "tensors and sne_pyg's network classes", "network file")
     if not (isinstance(out, tuple) and len(out) == 3 and isinstance(out[0], dict) and (out[1] is None or isinstance(out[1], dict))
             and out[2] is NetworkData):
         raise ValueError(f"{path}: not a file of converted networks (expected what sne_pyg's write_networks saves)")

@@ -32,13 +32,13 @@ def test_corrupt_and_truncated_checkpoints_are_named(tmp_path, checkpoint, train
     fails(capsys, ["info", str(tmp_path / "rand.safetensors")], "rand.safetensors", "not a readable .safetensors")
     blob = checkpoint.read_bytes()
     (tmp_path / "half.pt").write_bytes(blob[: len(blob) // 2])
-    fails(capsys, ["info", str(tmp_path / "half.pt")], "half.pt", "not a readable checkpoint")
+    fails(capsys, ["info", str(tmp_path / "half.pt")], "half.pt", "not a readable file")
     folder = tmp_path / "folder"
     folder.mkdir()
     (folder / "a.pt").write_bytes(blob)
     (folder / "b.pt").write_bytes(blob[:100])                      # one bad file inside a checkpoint folder
     fails(capsys, ["encode", "--model", str(trained_run / "model.safetensors"), "--data", str(folder),
-                   "--out", str(tmp_path / "e.npz"), "--no-progress"], "b.pt", "not a readable checkpoint")
+                   "--out", str(tmp_path / "e.npz"), "--no-progress"], "b.pt", "not a readable file")
 
 
 def test_a_folder_or_a_state_dict_where_a_model_file_belongs(tmp_path, checkpoint, trained_run, tiny_zoo, capsys):

@@ -65,3 +65,29 @@ def test_save_refuses_unbuilt_lazy_models_and_unregistered_classes(tmp_path):
     with pytest.raises(ValueError, match="not a registered model"):
         save_model(Mine(hidden=8), str(tmp_path / "y.safetensors"))
     assert not (tmp_path / "y.safetensors").exists()
+
+
+def test_a_header_asking_for_absurd_sizes_is_refused_before_allocating(tmp_path):
+    """DWSNet rebuilt for widths [10**6] * 3 would allocate terabytes; the stored tensors say otherwise."""
+    import json
+
+    from safetensors.torch import save_file
+    model = build_model("dwsnet", hidden=8, out_dim=1, layers=2, features=4)
+    data = prepare_dataset(model, _networks())
+    materialize(model, data)
+    path = str(tmp_path / "dws.safetensors")
+    save_model(model, path)
+    header = {k: v for k, v in read_header(path).items() if k != "shapes"}
+    tensors = {k: v.contiguous() for k, v in model.state_dict().items()}
+    forged = {"format": "sne_pyg.model/1", "model": "dwsnet", "config": json.dumps(header["config"]),
+              "lazy_state": json.dumps({"sizes": [10**6] * 3}), "metadata": "{}"}
+    save_file(tensors, str(tmp_path / "forged.safetensors"), metadata=forged)
+    with pytest.raises(ValueError, match="forged.safetensors: the header's configuration does not match the stored"):
+        load_model(str(tmp_path / "forged.safetensors"))
+    huge = dict(forged, lazy_state=json.dumps(header["lazy_state"]),
+                config=json.dumps(dict(header["config"], hidden=10**7)))
+    save_file(tensors, str(tmp_path / "wide.safetensors"), metadata=huge)
+    with pytest.raises(ValueError, match="does not match the stored tensors"):
+        load_model(str(tmp_path / "wide.safetensors"))
+    key = "readout.lins.0.weight"
+    assert torch.equal(load_model(path)[0].state_dict()[key], model.state_dict()[key])
