@@ -1,0 +1,186 @@
+r"""Self-supervised training of an encoder on a zoo: two augmented views per network, no labels.
+
+.. math:: L = \beta\, L_c\big(g(z_a), g(z_b)\big) + (1 - \beta)\, \tfrac12\big(\|\hat\theta_a - \theta^*_a\|^2 + \|\hat\theta_b - \theta^*_b\|^2\big)
+
+with :math:`z = \mathrm{encode}(\cdot)` of the two views, :math:`g` the projection head,
+:math:`L_c` NT-Xent (``loss="ntxent"``, the paper's Ec / EcD) or the positive-pair loss
+(``"positive"``, Ec+D), and the reconstruction term for models with a decoder (HyperRep). The
+reconstruction target :math:`\theta^*` is each augmented view (``target="view"``, as the reference
+code) or the clean network (``"clean"``). :math:`\beta = 1` is contrastive only (Ec), :math:`\beta = 0`
+reconstruction only (ED). Models without a ``project`` method (SNE, any encoder) get a projection
+head of Linear + BatchNorm + ReLU layers from :func:`fit_ssl`; models without ``decode`` use the
+contrastive term alone.
+
+The loop is seeded, shows a progress bar, keeps the state with the best validation loss (views of
+the validation networks are drawn with a fixed seed, so the score is comparable across epochs) and
+stops after ``patience`` epochs without improvement.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch_geometric.data import Batch
+from torch_geometric.transforms import Compose
+from tqdm.auto import tqdm
+
+from ..data.network_data import NetworkData
+from ..train.loop import materialize, seed_everything
+from .augment import GaussianNoise, PermuteNeurons, RandomErasing
+from .losses import nt_xent, positive_pair_loss
+
+LOSSES = ("ntxent", "positive")
+TARGETS = ("view", "clean")
+
+
+@dataclass
+class SSLConfig:
+    """Settings of :func:`fit_ssl` (defaults: the paper's recipe, a shorter schedule)."""
+
+    epochs: int = 50
+    batch_size: int = 64
+    lr: float = 1e-4
+    weight_decay: float = 1e-9
+    beta: float = 0.5              # weight of the contrastive term (1: Ec, 0: ED)
+    loss: str = "ntxent"           # or "positive" (Ec+D)
+    temperature: float = 0.1
+    target: str = "view"           # reconstruction target: the augmented view or "clean"
+    permute: bool = True
+    erase: float = 0.5             # probability of erasing one block (0: off)
+    noise: float = 0.0             # sigma of Gaussian noise
+    patience: int = 10
+    seed: int = 0
+    device: str = "cpu"
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
+        if self.target not in TARGETS:
+            raise ValueError(f"target must be one of {TARGETS}, got {self.target!r}")
+        if not 0.0 <= self.beta <= 1.0:
+            raise ValueError(f"beta must lie in [0, 1], got {self.beta}")
+
+
+@dataclass
+class SSLResult:
+    best_epoch: int
+    best_val: float
+    history: list[dict] = field(default_factory=list)
+
+
+def augmentations(config: SSLConfig, seed: int) -> Callable[[NetworkData], NetworkData]:
+    """The composed view transform of ``config`` (permutation, erasing, noise), seeded by ``seed``."""
+    steps = ([PermuteNeurons(seed=seed)] if config.permute else []) + \
+            ([RandomErasing(p=config.erase, seed=seed + 1)] if config.erase > 0 else []) + \
+            ([GaussianNoise(config.noise, seed=seed + 2)] if config.noise > 0 else [])
+    return Compose(steps) if steps else (lambda data: data)
+
+
+def projection_head(width: int, out: int | None = None) -> nn.Module:
+    """Linear + BatchNorm + ReLU, Linear: the projection used only by the contrastive loss."""
+    return nn.Sequential(nn.Linear(width, width), nn.BatchNorm1d(width), nn.ReLU(), nn.Linear(width, out or width))
+
+
+class SSLObjective(nn.Module):
+    """The loss of the module doc for one encoder (and the projection head it needs)."""
+
+    def __init__(self, encoder: nn.Module, config: SSLConfig) -> None:
+        super().__init__()
+        self.encoder, self.config = encoder, config
+        self.projector = None if hasattr(encoder, "project") else projection_head(encoder.config["hidden"])
+
+    def project(self, z: Tensor) -> Tensor:
+        return self.encoder.project(z) if self.projector is None else self.projector(z)
+
+    def forward(self, view_a: NetworkData, view_b: NetworkData, clean: NetworkData | None = None) -> dict[str, Tensor]:
+        cfg = self.config
+        z_a, z_b = self.encoder.encode(view_a), self.encoder.encode(view_b)
+        parts: dict[str, Tensor] = {}
+        if cfg.beta > 0:
+            p_a, p_b = self.project(z_a), self.project(z_b)
+            parts["contrastive"] = nt_xent(p_a, p_b, cfg.temperature) if cfg.loss == "ntxent" \
+                else positive_pair_loss(p_a, p_b)
+        if cfg.beta < 1 and hasattr(self.encoder, "decode"):
+            targets = (clean, clean) if cfg.target == "clean" else (view_a, view_b)
+            parts["reconstruction"] = 0.5 * sum(F.mse_loss(self.encoder.decode(z), self.encoder.targets(t))
+                                                for z, t in zip((z_a, z_b), targets))
+        if not parts:
+            raise ValueError("beta = 0 needs a model with a decoder (HyperRep): nothing to train otherwise")
+        weights = {"contrastive": cfg.beta, "reconstruction": 1 - cfg.beta}
+        parts["loss"] = sum(weights[k] * v for k, v in parts.items()) if len(parts) > 1 else next(iter(parts.values()))
+        return parts
+
+
+def _views(networks: Sequence[NetworkData], augment) -> tuple[Batch, Batch, Batch]:
+    a = [augment(d) for d in networks]
+    b = [augment(d) for d in networks]
+    return Batch.from_data_list(a), Batch.from_data_list(b), Batch.from_data_list(list(networks))
+
+
+def ssl_loss(objective: SSLObjective, networks: Sequence[NetworkData], config: SSLConfig, seed: int) -> dict[str, float]:
+    """Mean loss parts over ``networks`` with views drawn from ``seed`` (no gradient): the validation score."""
+    objective.eval()
+    augment = augmentations(config, seed)
+    totals: dict[str, float] = {}
+    with torch.no_grad():
+        for start in range(0, len(networks), config.batch_size):
+            part = networks[start:start + config.batch_size]
+            if len(part) < 2:           # a contrastive pair needs another network as its negative
+                continue
+            views = [v.to(config.device) for v in _views(part, augment)]
+            for key, value in objective(*views).items():
+                totals[key] = totals.get(key, 0.0) + float(value) * len(part)
+    count = sum(len(networks[s:s + config.batch_size]) for s in range(0, len(networks), config.batch_size)
+                if len(networks[s:s + config.batch_size]) >= 2)
+    return {k: v / max(count, 1) for k, v in totals.items()}
+
+
+def fit_ssl(encoder: nn.Module, train: Sequence[NetworkData], val: Sequence[NetworkData],
+            config: SSLConfig = SSLConfig()) -> tuple[SSLObjective, SSLResult]:
+    """Train ``encoder`` self-supervised on ``train``; keep the state with the best validation loss.
+
+    Returns the objective (the encoder and the projection head it used) and the history.
+    """
+    if len(train) < 2 or len(val) < 2:
+        raise ValueError(f"self-supervised training needs >= 2 training and >= 2 validation networks "
+                         f"(got {len(train)} and {len(val)})")
+    seed_everything(config.seed)
+    encoder.to(config.device)
+    materialize(encoder, list(train), min(config.batch_size, len(train)), config.device)
+    objective = SSLObjective(encoder, config).to(config.device)
+    optimizer = torch.optim.Adam(objective.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    order = torch.Generator().manual_seed(config.seed)
+    augment = augmentations(config, config.seed + 1000)
+    best_val, best_epoch, best_state, history = math.inf, -1, None, []
+    bar = tqdm(range(config.epochs), desc=f"self-supervised {type(encoder).__name__}", disable=not config.progress)
+    for epoch in bar:
+        objective.train()
+        perm = torch.randperm(len(train), generator=order).tolist()
+        batches = [perm[s:s + config.batch_size] for s in range(0, len(perm), config.batch_size)]
+        if len(batches) > 1 and len(batches[-1]) < 2:            # BatchNorm and NT-Xent need two networks
+            batches[-2] += batches.pop()
+        total = 0.0
+        for index in batches:
+            views = [v.to(config.device) for v in _views([train[i] for i in index], augment)]
+            loss = objective(*views)["loss"]
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(index)
+        scores = ssl_loss(objective, list(val), config, seed=config.seed + 7)
+        history.append({"epoch": epoch, "train_loss": total / len(train), **{f"val_{k}": v for k, v in scores.items()}})
+        if scores["loss"] < best_val:
+            best_val, best_epoch, best_state = scores["loss"], epoch, copy.deepcopy(objective.state_dict())
+        bar.set_postfix(train=f"{total / len(train):.4f}", val=f"{scores['loss']:.4f}")
+        if epoch - best_epoch >= config.patience:
+            break
+    if best_state is not None:
+        objective.load_state_dict(best_state)
+    objective.eval()
+    return objective, SSLResult(best_epoch, best_val, history)
