@@ -8,10 +8,10 @@ from ..data import NetworkData, save_splits
 from ..argtypes import positive_int
 
 
-def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+def add_output_arguments(parser: argparse.ArgumentParser, fractions: str = "0.8,0.1,0.1") -> None:
     parser.add_argument("--out", required=True, help="output zoo folder (train.pt, val.pt, test.pt)")
     parser.add_argument("--chunk-size", type=positive_int, default=64, help="chunk size of the conversion")
-    parser.add_argument("--fractions", default="0.8,0.1,0.1", help="train,val,test fractions")
+    parser.add_argument("--fractions", default=fractions, help="train,val,test fractions")
     parser.add_argument("--split-seed", type=int, default=0, help="seed of the random split")
 
 
