@@ -1,0 +1,257 @@
+"""Hyper-representations (Schürholt et al. 2021) beside SNE: linear probes of learned and simple embeddings.
+
+    python examples/hyper_representations.py [--zoo arch1-digits] [--size 100] [--seeds 3] [--ablations]
+
+One classifier zoo, split by training run (every checkpoint of a run in one split). Every method
+embeds every network, and one protocol (:func:`sne_pyg.probe.linear_probe`: ridge with the
+regularisation chosen on validation R^2, logistic regression for categorical properties) scores the
+embedding on the test split for each property of the zoo:
+
+* ``W`` raw weights, ``s(W)`` layer-wise statistics (mean, var, quantiles), ``PCA(W)`` (fitted on train);
+* ``hyperrep``: HyperRep trained self-supervised (EcD: NT-Xent + reconstruction, beta 0.5) with
+  permutation and erasing augmentations;
+* ``sne_ssl``: SNE trained self-supervised with the same augmentations and contrastive loss (Ec);
+* ``sne_supervised``: SNE trained on test accuracy (the usual regression), its embedding probed.
+
+``--ablations`` adds HyperRep's loss ablation (ED, Ec, EcD, Ec+D; with the mean probe score and the
+test reconstruction R^2) and augmentation ablation (none, P, E, N, P+E, P+E+N; reconstruction R^2).
+
+Every (method, seed, setting) result is cached in ``OUT/cache/``, so an interrupted run resumes;
+``OUT/results.json`` holds every number and ``OUT/table.md`` the printed tables.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+import numpy as np
+import torch
+from sklearn.decomposition import PCA
+from torch_geometric.loader import DataLoader
+
+from sne_pyg.data.sources import zoo_split
+from sne_pyg.data.views import flat_view, statistics_view
+from sne_pyg.experiments import apply_quick
+from sne_pyg.nn import SNE, HyperRep
+from sne_pyg.probe import linear_probe
+from sne_pyg.ssl.train import SSLConfig, fit_ssl
+from sne_pyg.train import TargetScaler, TrainConfig, embed, fit, seed_everything, targets_of
+from sne_pyg.zoos.classifier_zoo import HPARAM_NAMES, TARGET_NAMES
+from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo
+
+# property -> (where it is stored, column, task)
+PROPERTIES = {"test_accuracy": ("y", 0, "regression"), "generalization_gap": ("y", 2, "regression"),
+              "epoch": ("hparams", HPARAM_NAMES.index("epoch"), "regression"),
+              "log10_lr": ("hparams", 0, "regression"), "log10_l2": ("hparams", 1, "regression"),
+              "dropout": ("hparams", 2, "regression"), "train_fraction": ("hparams", 3, "regression"),
+              "activation": ("hparams", HPARAM_NAMES.index("activation"), "classification"),
+              "init": ("hparams", HPARAM_NAMES.index("init"), "classification"),
+              "optimizer": ("hparams", HPARAM_NAMES.index("optimizer"), "classification")}
+SIMPLE = ("W", "s(W)", "PCA(W)")
+LEARNED = ("hyperrep", "sne_ssl", "sne_supervised")
+LOSS_ABLATION = {"ED": dict(beta=0.0), "Ec": dict(beta=1.0), "EcD": dict(beta=0.5),
+                 "Ec+D": dict(beta=0.5, loss="positive")}
+AUGMENT_ABLATION = {"none": dict(permute=False, erase=0.0), "P": dict(permute=True, erase=0.0),
+                    "E": dict(permute=False, erase=0.5), "N": dict(permute=False, erase=0.0, noise=0.05),
+                    "P+E": dict(permute=True, erase=0.5), "P+E+N": dict(permute=True, erase=0.5, noise=0.05)}
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--zoo", default="arch1-digits", choices=sorted(k for k in ZOO_KINDS if k != "sine_inr"))
+    parser.add_argument("--size", type=int, default=100, help="training runs in the zoo (two checkpoints each)")
+    parser.add_argument("--zoo-epochs", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--latent", type=int, default=32, help="embedding size of every learned method and of PCA")
+    parser.add_argument("--ssl-epochs", type=int, default=60)
+    parser.add_argument("--epochs", type=int, default=30, help="epochs of supervised SNE")
+    parser.add_argument("--ablations", action="store_true", help="HyperRep loss and augmentation ablations")
+    parser.add_argument("--root", default="data_cache")
+    parser.add_argument("--out", default="runs/hyper_representations")
+    parser.add_argument("--quick", action="store_true", help="tiny zoo and training (CI)")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    apply_quick(args, size=16)
+    if args.quick:
+        args.ssl_epochs, args.latent, args.seeds = 3, 8, min(args.seeds, 2)
+    return args
+
+
+def properties_of(networks) -> dict[str, np.ndarray]:
+    return {name: np.array([float(getattr(d, where)[0, col]) for d in networks])
+            for name, (where, col, _) in PROPERTIES.items()}
+
+
+def view(fn, networks) -> np.ndarray:
+    return torch.cat([fn(b) for b in DataLoader(networks, batch_size=64)]).double().numpy()
+
+
+def probe_all(embeddings: dict[str, np.ndarray], labels: dict[str, dict[str, np.ndarray]]) -> dict[str, dict]:
+    out = {}
+    for name, (_, _, task) in PROPERTIES.items():
+        splits = [(embeddings[s], labels[s][name]) for s in ("train", "val", "test")]
+        if task == "classification" and len(set(labels["train"][name].tolist())) < 2:
+            continue                                    # a property the zoo does not vary
+        out[name] = linear_probe(*splits, task=task)
+    return out
+
+
+def cached(out: str, key: str, compute):
+    """The JSON result stored under ``key`` in ``out/cache``, computed and written once."""
+    path = os.path.join(out, "cache", f"{key}.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            return json.load(f)
+    value = compute()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(f"{path}.partial", "w") as f:
+        json.dump(value, f, indent=1)
+    os.replace(f"{path}.partial", path)
+    return value
+
+
+def hyperrep(args, seed: int, **settings) -> HyperRep:
+    seed_everything(seed)
+    return HyperRep(hidden=args.latent, out_dim=None, d_model=64, blocks=2, heads=4, ff=128, dropout=0.1)
+
+
+def ssl_config(args, seed: int, **settings) -> SSLConfig:
+    return SSLConfig(**{**dict(epochs=args.ssl_epochs, batch_size=64, lr=1e-3, beta=0.5, patience=15, seed=seed,
+                               progress=not args.no_progress), **settings})
+
+
+def reconstruction_r2(model: HyperRep, networks) -> float:
+    with torch.no_grad():
+        batch = next(iter(DataLoader(networks, batch_size=len(networks))))
+        target = model.targets(batch)
+        pred = model.decode(model.encode(batch))
+    return float(1 - ((pred - target) ** 2).sum() / ((target - target.mean(0)) ** 2).sum())
+
+
+def learned_embedding(args, method: str, seed: int, splits, settings: dict | None = None):
+    """Embeddings of every split by ``method`` trained with ``seed``, and its reconstruction R^2 (HyperRep)."""
+    settings = settings or {}
+    extra = {}
+    if method == "hyperrep":
+        model = hyperrep(args, seed)
+        objective, _ = fit_ssl(model, splits["train"], splits["val"], ssl_config(args, seed, **settings))
+        extra["reconstruction_r2"] = reconstruction_r2(model.eval(), splits["test"])
+    elif method == "sne_ssl":
+        seed_everything(seed)
+        model = SNE(hidden=args.latent, out_dim=None, heads=4)
+        fit_ssl(model, splits["train"], splits["val"], ssl_config(args, seed, beta=1.0, **settings))
+    elif method == "sne_supervised":
+        seed_everything(seed)
+        model = SNE(hidden=args.latent, out_dim=1, heads=4)
+        select = lambda part: [_with_target(d, 0) for d in part]   # noqa: E731  (test accuracy)
+        train, val = select(splits["train"]), select(splits["val"])
+        fit(model, train, val, TrainConfig(epochs=args.epochs, batch_size=32, seed=seed, progress=not args.no_progress,
+                                           patience=max(args.epochs // 3, 3)), TargetScaler(targets_of(train)))
+    else:
+        raise ValueError(method)
+    return {s: embed(model, part).double().numpy() for s, part in splits.items()}, extra
+
+
+def _with_target(data, column: int):
+    data = data.clone()
+    data.y = data.y[..., [column]]
+    return data
+
+
+def summarise(values: list[float]) -> dict:
+    finite = [v for v in values if v == v]
+    return {"mean": statistics.fmean(finite) if finite else float("nan"),
+            "std": statistics.stdev(finite) if len(finite) > 1 else 0.0, "values": values}
+
+
+def score_key(task: str) -> str:
+    return "r2" if task == "regression" else "accuracy"
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    start = time.time()
+    folder = cached_zoo(args.zoo, args.root, args.size, args.zoo_epochs, progress=not args.no_progress)
+    splits = {s: zoo_split(folder, s) for s in ("train", "val", "test")}
+    labels = {s: properties_of(part) for s, part in splits.items()}
+    results: dict = {"zoo": args.zoo, "sizes": {s: len(p) for s, p in splits.items()}, "methods": {}}
+
+    flat = {s: view(flat_view, part) for s, part in splits.items()}
+    simple = {"W": flat, "s(W)": {s: view(statistics_view, part) for s, part in splits.items()}}
+    pca = PCA(n_components=min(args.latent, *flat["train"].shape), random_state=0).fit(flat["train"])
+    simple["PCA(W)"] = {s: pca.transform(z) for s, z in flat.items()}
+    for name, embeddings in simple.items():
+        results["methods"][name] = {p: {k: summarise([v]) for k, v in r.items()}
+                                    for p, r in probe_all(embeddings, labels).items()}
+
+    for method in LEARNED:
+        per_seed = [cached(args.out, f"{method}-seed{seed}", lambda: _run(args, method, seed, splits, labels))
+                    for seed in range(args.seeds)]
+        results["methods"][method] = _merge(per_seed)
+    if args.ablations:
+        results["loss_ablation"] = {name: _merge([cached(args.out, f"loss-{name}-seed{seed}",
+                                                         lambda: _run(args, "hyperrep", seed, splits, labels, s))
+                                                  for seed in range(args.seeds)])
+                                    for name, s in LOSS_ABLATION.items()}
+        results["augmentation_ablation"] = {name: _merge([cached(args.out, f"augment-{name}-seed{seed}",
+                                                                 lambda: _run(args, "hyperrep", seed, splits, labels, s))
+                                                          for seed in range(args.seeds)])
+                                            for name, s in AUGMENT_ABLATION.items()}
+    results["seconds"] = round(time.time() - start, 1)
+    results["command"] = "python examples/hyper_representations.py " + " ".join(argv or [])
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    table = format_tables(results, args)
+    with open(os.path.join(args.out, "table.md"), "w") as f:
+        f.write(table + "\n")
+    print(table)
+    return results
+
+
+def _run(args, method, seed, splits, labels, settings=None) -> dict:
+    embeddings, extra = learned_embedding(args, method, seed, splits, settings)
+    scores = {p: r for p, r in probe_all(embeddings, labels).items()}
+    return {"probes": scores, **extra}
+
+
+def _merge(per_seed: list[dict]) -> dict:
+    """``{property: {metric: {mean, std, values}}}`` over seeds (plus reconstruction R^2 when there is one)."""
+    out = {}
+    for prop in per_seed[0]["probes"]:
+        out[prop] = {metric: summarise([run["probes"][prop][metric] for run in per_seed])
+                     for metric in per_seed[0]["probes"][prop]}
+    if "reconstruction_r2" in per_seed[0]:
+        out["reconstruction_r2"] = summarise([run["reconstruction_r2"] for run in per_seed])
+    return out
+
+
+def format_tables(results: dict, args) -> str:
+    props = [p for p in PROPERTIES if p in results["methods"]["W"]]
+    head = "| method | " + " | ".join(f"{p} ({'R²' if PROPERTIES[p][2] == 'regression' else 'acc'})" for p in props) + " |"
+    lines = [f"Linear probes on {results['zoo']} (test split; {results['sizes']}; learned methods: mean ± std over "
+             f"{args.seeds} seeds)", "", head, "|" + " --- |" * (len(props) + 1)]
+    for method, scores in results["methods"].items():
+        cells = []
+        for p in props:
+            s = scores[p][score_key(PROPERTIES[p][2])]
+            cells.append(f"{s['mean']:.3f}" + (f" ± {s['std']:.3f}" if method in LEARNED else ""))
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    for key, title in (("loss_ablation", "HyperRep loss ablation"), ("augmentation_ablation", "HyperRep augmentations")):
+        if key not in results:
+            continue
+        lines += ["", f"{title}: mean probe score over properties, test reconstruction R²", "",
+                  "| setting | mean probe score | reconstruction R² |", "| --- | --- | --- |"]
+        for name, scores in results[key].items():
+            mean_score = statistics.fmean(scores[p][score_key(PROPERTIES[p][2])]["mean"] for p in props if p in scores)
+            rec = scores["reconstruction_r2"]
+            lines.append(f"| {name} | {mean_score:.3f} | {rec['mean']:.3f} ± {rec['std']:.3f} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
