@@ -7,7 +7,8 @@ embeds every network, and one protocol (:func:`sne_pyg.probe.linear_probe`: ridg
 regularisation chosen on validation R^2, logistic regression for categorical properties) scores the
 embedding on the test split for each property of the zoo:
 
-* ``W`` raw weights, ``s(W)`` layer-wise statistics (mean, var, quantiles), ``PCA(W)`` (fitted on train);
+* ``W`` raw weights, ``s(W)`` layer-wise statistics (mean, var, quantiles), ``PCA(W)`` and kernel PCA
+  with cosine and RBF kernels (fitted on the training split), the paper's simple baselines;
 * ``hyperrep``: HyperRep trained self-supervised (EcD: NT-Xent + reconstruction, beta 0.5) with
   permutation and erasing augmentations;
 * ``sne_ssl``: SNE trained self-supervised with the same augmentations and contrastive loss (Ec);
@@ -29,7 +30,7 @@ import time
 
 import numpy as np
 import torch
-from sklearn.decomposition import PCA
+from sklearn.decomposition import PCA, KernelPCA
 from torch_geometric.loader import DataLoader
 
 from sne_pyg.data.sources import zoo_split
@@ -50,7 +51,7 @@ PROPERTIES = {"test_accuracy": ("y", 0, "regression"), "generalization_gap": ("y
               "activation": ("hparams", HPARAM_NAMES.index("activation"), "classification"),
               "init": ("hparams", HPARAM_NAMES.index("init"), "classification"),
               "optimizer": ("hparams", HPARAM_NAMES.index("optimizer"), "classification")}
-SIMPLE = ("W", "s(W)", "PCA(W)")
+SIMPLE = ("W", "s(W)", "PCA(W)", "kPCA-cos(W)", "kPCA-rbf(W)")
 LEARNED = ("hyperrep", "sne_ssl", "sne_supervised")
 LOSS_ABLATION = {"ED": dict(beta=0.0), "Ec": dict(beta=1.0), "EcD": dict(beta=0.5),
                  "Ec+D": dict(beta=0.5, loss="positive")}
@@ -184,6 +185,10 @@ def main(argv=None) -> dict:
     simple = {"W": flat, "s(W)": {s: view(statistics_view, part) for s, part in splits.items()}}
     pca = PCA(n_components=min(args.latent, *flat["train"].shape), random_state=0).fit(flat["train"])
     simple["PCA(W)"] = {s: pca.transform(z) for s, z in flat.items()}
+    for kernel in ("cosine", "rbf"):
+        kpca = KernelPCA(n_components=min(args.latent, flat["train"].shape[0] - 1), kernel=kernel,
+                         random_state=0).fit(flat["train"])
+        simple[f"kPCA-{kernel[:3]}(W)"] = {s: kpca.transform(z) for s, z in flat.items()}
     for name, embeddings in simple.items():
         results["methods"][name] = {p: {k: summarise([v]) for k, v in r.items()}
                                     for p, r in probe_all(embeddings, labels).items()}

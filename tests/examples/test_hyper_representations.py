@@ -17,7 +17,8 @@ def test_quick_run_probes_every_method_and_resumes_from_its_cache(tmp_path):
             "--no-progress"]
     results = example.main(argv)
     saved = json.loads((tmp_path / "out" / "results.json").read_text())
-    assert set(saved["methods"]) == {"W", "s(W)", "PCA(W)", "hyperrep", "sne_ssl", "sne_supervised"}
+    assert set(saved["methods"]) == {"W", "s(W)", "PCA(W)", "kPCA-cos(W)", "kPCA-rbf(W)", "hyperrep", "sne_ssl",
+                                     "sne_supervised"}
     for method, scores in saved["methods"].items():
         assert {"test_accuracy", "generalization_gap", "epoch"} <= set(scores), method
         assert all(set(s) & {"r2", "accuracy"} for p, s in scores.items() if p != "reconstruction_r2")
