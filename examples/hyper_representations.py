@@ -25,7 +25,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -70,6 +73,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--latent", type=int, default=32, help="embedding size of every learned method and of PCA")
     parser.add_argument("--ssl-epochs", type=int, default=60)
     parser.add_argument("--epochs", type=int, default=30, help="epochs of supervised SNE")
+    parser.add_argument("--methods", default=",".join(LEARNED), type=_learned_list,
+                        help=f"learned methods to run, comma-separated, from {','.join(LEARNED)} (the simple ones always run)")
     parser.add_argument("--ablations", action="store_true", help="HyperRep loss and augmentation ablations")
     parser.add_argument("--root", default="data_cache")
     parser.add_argument("--out", default="runs/hyper_representations")
@@ -80,6 +85,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.quick:
         args.ssl_epochs, args.latent, args.seeds = 3, 8, min(args.seeds, 2)
     return args
+
+
+def _learned_list(text: str) -> list[str]:
+    names = [n for n in text.split(",") if n]
+    unknown = sorted(set(names) - set(LEARNED))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown method(s) {unknown}; choose from {list(LEARNED)}")
+    return names
 
 
 def properties_of(networks) -> dict[str, np.ndarray]:
@@ -193,7 +206,7 @@ def main(argv=None) -> dict:
         results["methods"][name] = {p: {k: summarise([v]) for k, v in r.items()}
                                     for p, r in probe_all(embeddings, labels).items()}
 
-    for method in LEARNED:
+    for method in args.methods:
         per_seed = [cached(args.out, f"{method}-seed{seed}", lambda: _run(args, method, seed, splits, labels))
                     for seed in range(args.seeds)]
         results["methods"][method] = _merge(per_seed)
@@ -207,7 +220,9 @@ def main(argv=None) -> dict:
                                                           for seed in range(args.seeds)])
                                             for name, s in AUGMENT_ABLATION.items()}
     results["seconds"] = round(time.time() - start, 1)
-    results["command"] = "python examples/hyper_representations.py " + " ".join(argv or [])
+    results["command"] = "python examples/hyper_representations.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    results["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"
+    results["commit"] = _commit()
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
@@ -216,6 +231,14 @@ def main(argv=None) -> dict:
         f.write(table + "\n")
     print(table)
     return results
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
 
 
 def _run(args, method, seed, splits, labels, settings=None) -> dict:

