@@ -71,7 +71,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--zoo-epochs", type=int, default=10)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--latent", type=int, default=32, help="embedding size of every learned method and of PCA")
-    parser.add_argument("--ssl-epochs", type=int, default=60)
+    parser.add_argument("--ssl-epochs", type=int, default=60, help="self-supervised epochs of HyperRep")
+    parser.add_argument("--sne-ssl-epochs", type=int, default=20,
+                        help="self-supervised epochs of SNE (an epoch of SNE costs ~17x one of HyperRep here)")
     parser.add_argument("--epochs", type=int, default=30, help="epochs of supervised SNE")
     parser.add_argument("--methods", default=",".join(LEARNED), type=_learned_list,
                         help=f"learned methods to run, comma-separated, from {','.join(LEARNED)} (the simple ones always run)")
@@ -83,7 +85,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     apply_quick(args, size=16)
     if args.quick:
-        args.ssl_epochs, args.latent, args.seeds = 3, 8, min(args.seeds, 2)
+        args.ssl_epochs, args.sne_ssl_epochs, args.latent, args.seeds = 3, 3, 8, min(args.seeds, 2)
     return args
 
 
@@ -157,7 +159,8 @@ def learned_embedding(args, method: str, seed: int, splits, settings: dict | Non
     elif method == "sne_ssl":
         seed_everything(seed)
         model = SNE(hidden=args.latent, out_dim=None, heads=4)
-        fit_ssl(model, splits["train"], splits["val"], ssl_config(args, seed, beta=1.0, **settings))
+        fit_ssl(model, splits["train"], splits["val"],
+                ssl_config(args, seed, **{"beta": 1.0, "epochs": args.sne_ssl_epochs, **settings}))
     elif method == "sne_supervised":
         seed_everything(seed)
         model = SNE(hidden=args.latent, out_dim=1, heads=4)
@@ -206,10 +209,13 @@ def main(argv=None) -> dict:
         results["methods"][name] = {p: {k: summarise([v]) for k, v in r.items()}
                                     for p, r in probe_all(embeddings, labels).items()}
 
+    runs = {}                       # seed-major: an interrupted run leaves whole seeds of every method
+    for seed in range(args.seeds):
+        for method in args.methods:
+            runs.setdefault(method, []).append(
+                cached(args.out, f"{method}-seed{seed}", lambda: _run(args, method, seed, splits, labels)))
     for method in args.methods:
-        per_seed = [cached(args.out, f"{method}-seed{seed}", lambda: _run(args, method, seed, splits, labels))
-                    for seed in range(args.seeds)]
-        results["methods"][method] = _merge(per_seed)
+        results["methods"][method] = _merge(runs[method])
     if args.ablations:
         results["loss_ablation"] = {name: _merge([cached(args.out, f"loss-{name}-seed{seed}",
                                                          lambda: _run(args, "hyperrep", seed, splits, labels, s))
