@@ -36,6 +36,7 @@ import torch
 from sklearn.decomposition import PCA, KernelPCA
 from torch_geometric.loader import DataLoader
 
+from sne_pyg.data.dataset import select_target
 from sne_pyg.data.sources import zoo_split
 from sne_pyg.data.views import flat_view, statistics_view
 from sne_pyg.experiments import apply_quick
@@ -164,19 +165,12 @@ def learned_embedding(args, method: str, seed: int, splits, settings: dict | Non
     elif method == "sne_supervised":
         seed_everything(seed)
         model = SNE(hidden=args.latent, out_dim=1, heads=4)
-        select = lambda part: [_with_target(d, 0) for d in part]   # noqa: E731  (test accuracy)
-        train, val = select(splits["train"]), select(splits["val"])
+        train, val = select_target(splits["train"], 0), select_target(splits["val"], 0)   # test accuracy
         fit(model, train, val, TrainConfig(epochs=args.epochs, batch_size=32, seed=seed, progress=not args.no_progress,
                                            patience=max(args.epochs // 3, 3)), TargetScaler(targets_of(train)))
     else:
         raise ValueError(method)
     return {s: embed(model, part).double().numpy() for s, part in splits.items()}, extra
-
-
-def _with_target(data, column: int):
-    data = data.clone()
-    data.y = data.y[..., [column]]
-    return data
 
 
 def summarise(values: list[float]) -> dict:
@@ -249,8 +243,7 @@ def _commit() -> str:
 
 def _run(args, method, seed, splits, labels, settings=None) -> dict:
     embeddings, extra = learned_embedding(args, method, seed, splits, settings)
-    scores = {p: r for p, r in probe_all(embeddings, labels).items()}
-    return {"probes": scores, **extra}
+    return {"probes": probe_all(embeddings, labels), **extra}
 
 
 def _merge(per_seed: list[dict]) -> dict:

@@ -33,7 +33,8 @@ def apply_config(parser: argparse.ArgumentParser, path: str) -> None:
     actions = {action.dest: action for action in parser._actions}
     unknown = sorted(set(settings) - set(actions))
     if unknown:
-        raise ValueError(f"--config {path}: unknown setting(s) {unknown}; known: {sorted(set(actions) - {'help', 'config'})}")
+        known = sorted(set(actions) - {"help", "config"})
+        raise ValueError(f"--config {path}: unknown setting(s) {unknown}; known: {known}")
     for key, value in settings.items():     # the checks argparse applies to flags but not to defaults
         settings[key] = _checked_setting(path, key, value, actions[key])
     required = [a for a in parser._actions if a.dest in settings and a.required]

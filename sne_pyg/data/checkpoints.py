@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 import pickle
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import torch
 from safetensors.torch import load_file
@@ -24,24 +25,33 @@ def unreadable(path: str, error: BaseException, what: str = "file") -> ValueErro
     return ValueError(f"{path}: not a readable {what} (truncated or corrupt?): {type(error).__name__}: {error}")
 
 
+@contextmanager
+def reading(path: str, what: str = "file") -> Iterator[None]:
+    """Within the block, any failure of a parser on ``path``'s bytes becomes :func:`unreadable` (a missing or
+    forbidden file stays the OS error it is)."""
+    try:
+        yield
+    except _FILE_ERRORS:
+        raise
+    except Exception as error:  # noqa: BLE001 - any parse failure of untrusted bytes is a damaged file
+        raise unreadable(path, error, what) from None
+
+
 def safe_torch_load(path: str, holds: str = "tensors", what: str = "file"):
     """``torch.load(path, weights_only=True)`` on the CPU, every failure a ``ValueError`` naming ``path``.
 
     A pickle that asks for code (a global outside the allowlist) is refused as such; any other failure
     of the parser on damaged bytes is reported as an unreadable file. Nothing is ever unpickled in full.
     """
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except _FILE_ERRORS:
-        raise
-    except pickle.UnpicklingError as error:
-        found = re.search(r"GLOBAL (\S+)", str(error))
-        if found is None:
-            raise unreadable(path, error, what) from None
-        raise ValueError(f"{path}: refused to load: it holds objects other than {holds}, which could run code "
-                         f"(it asks for {found.group(1)})") from None
-    except Exception as error:  # noqa: BLE001 - any parse failure of untrusted bytes is a damaged file
-        raise unreadable(path, error, what) from None
+    with reading(path, what):
+        try:
+            return torch.load(path, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError as error:
+            found = re.search(r"GLOBAL (\S+)", str(error))
+            if found is None:
+                raise
+    raise ValueError(f"{path}: refused to load: it holds objects other than {holds}, which could run code "
+                     f"(it asks for {found.group(1)})")
 
 
 def load_state_dict(path: str) -> dict[str, Tensor]:
@@ -57,12 +67,8 @@ def load_state_dict(path: str) -> dict[str, Tensor]:
     if os.path.isdir(path):
         raise ValueError(f"{path}: is a folder, not a checkpoint file")
     if suffix == ".safetensors":
-        try:
+        with reading(path, ".safetensors file"):
             return load_file(path, device="cpu")
-        except _FILE_ERRORS:
-            raise
-        except Exception as error:  # noqa: BLE001 - SafetensorError and whatever else damaged bytes raise
-            raise unreadable(path, error, ".safetensors file") from None
     if suffix not in CHECKPOINT_SUFFIXES:
         raise ValueError(f"{path}: unknown checkpoint type {suffix!r}; expected one of {CHECKPOINT_SUFFIXES}")
     obj = safe_torch_load(path)

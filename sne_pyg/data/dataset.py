@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import torch
 from torch_geometric.data import InMemoryDataset
 
-from .checkpoints import safe_torch_load, unreadable
+from .checkpoints import reading, safe_torch_load
 from .layer_types import LayerType
 from .layout import LayerSpec, NetworkLayout, ParamInfo, Piece, Skipped
 from .network_data import NetworkData
@@ -24,15 +24,16 @@ SETTINGS_FILE = "settings.json"
 
 
 def read_collated(path: str) -> tuple[dict, dict | None]:
-    """``(data dict, slices)`` (slices ``None`` for a single network) of a file written by :func:`write_networks`, read with ``weights_only=True``.
+    """``(data dict, slices)`` (slices ``None`` for a single network) of a file written by
+    :func:`write_networks`, read with ``weights_only=True``.
 
     Never falls back to full unpickling (PyG's ``InMemoryDataset.load`` does when the safe load fails,
     which runs any code planted in the file): anything but tensors, plain containers and the
     allowlisted sne_pyg classes is refused with an error naming the file.
     """
     out = safe_torch_load(path, "tensors and sne_pyg's network classes", "network file")
-    if not (isinstance(out, tuple) and len(out) == 3 and isinstance(out[0], dict) and (out[1] is None or isinstance(out[1], dict))
-            and out[2] is NetworkData):
+    if not (isinstance(out, tuple) and len(out) == 3 and isinstance(out[0], dict)
+            and (out[1] is None or isinstance(out[1], dict)) and out[2] is NetworkData):
         raise ValueError(f"{path}: not a file of converted networks (expected what sne_pyg's write_networks saves)")
     return out[0], out[1]
 
@@ -42,10 +43,8 @@ class SafeLoad:
 
     def load(self, path: str, data_cls=NetworkData) -> None:
         data, self.slices = read_collated(path)
-        try:
+        with reading(path, "network file"):      # a damaged file's content, whatever it breaks
             self.data = NetworkData.from_dict(data)
-        except Exception as error:  # noqa: BLE001 - a damaged file's content, whatever it breaks
-            raise unreadable(path, error, "network file") from None
 
 
 def file_digest(path: str) -> str:
@@ -224,10 +223,8 @@ def read_networks(path: str) -> list[NetworkData]:
     """The networks written by :func:`write_networks` (loaded with ``weights_only=True``, see :func:`read_collated`)."""
     dataset = _Networks(None)
     dataset.load(path)
-    try:
+    with reading(path, "network file"):      # sizes and slices of a damaged file may disagree
         return [dataset[i] for i in range(len(dataset))]
-    except Exception as error:  # noqa: BLE001 - sizes and slices of a damaged file disagree
-        raise unreadable(path, error, "network file") from None
 
 
 class ZooFolder(SafeLoad, InMemoryDataset):

@@ -108,7 +108,7 @@ class NetworkLayout:
             they are encoded once.
         skipped: entries that are not encoded (integer / bool buffers), with the reason.
         dataflow: ``layer -> layers whose summed outputs it reads`` when converted with
-            ``dataflow=True`` from a module (see :func:`sne_pyg.symmetry.derive.derive_dataflow`), else None.
+            ``dataflow=derive_dataflow(module)`` (:func:`sne_pyg.symmetry.derive.derive_dataflow`), else None.
     """
 
     keys: list[str]

@@ -11,8 +11,8 @@ scale-relative input every model of this package gets).
 Supported: MLPs and CNNs (Linear, Conv1d/2d/3d with groups=1, BatchNorm/LayerNorm/GroupNorm
 per channel), a convolution followed by a linear layer when the linear layer reads one value per
 channel (global pooling), and residual connections when the data was converted with
-``convert(module, dataflow=True)``: a layer reading ``x + f(x)`` reads the nodes of ``f``'s last layer,
-and identity edges (weight 1) join the nodes of ``x`` to them. Without recorded dataflow the
+``convert(module, dataflow=derive_dataflow(module))``: a layer reading ``x + f(x)`` reads the nodes of
+``f``'s last layer, and identity edges (weight 1) join the nodes of ``x`` to them. Without recorded dataflow the
 layers are taken as a chain. Not supported, with a ``ValueError`` naming the layer: attention,
 embeddings and other layer types, flatten of spatial positions, grouped convolutions.
 """

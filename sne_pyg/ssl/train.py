@@ -128,6 +128,7 @@ def ssl_loss(objective: SSLObjective, networks: Sequence[NetworkData], config: S
     objective.eval()
     augment = augmentations(config, seed)
     totals: dict[str, float] = {}
+    count = 0
     with torch.no_grad():
         for start in range(0, len(networks), config.batch_size):
             part = networks[start:start + config.batch_size]
@@ -136,8 +137,7 @@ def ssl_loss(objective: SSLObjective, networks: Sequence[NetworkData], config: S
             views = [v.to(config.device) for v in _views(part, augment)]
             for key, value in objective(*views).items():
                 totals[key] = totals.get(key, 0.0) + float(value) * len(part)
-    count = sum(len(networks[s:s + config.batch_size]) for s in range(0, len(networks), config.batch_size)
-                if len(networks[s:s + config.batch_size]) >= 2)
+            count += len(part)
     return {k: v / max(count, 1) for k, v in totals.items()}
 
 
