@@ -25,6 +25,9 @@ VARIANTS = {  # name: (registered model, Logit Invariance weight)
     "deepsets": ("deepsets", 0.0),
     "neural_graph": ("neural_graph", 0.0),
     "dwsnet": ("dwsnet", 0.0),
+    "nfn_np": ("nfn_np", 0.0),
+    "nfn_hnp": ("nfn_hnp", 0.0),
+    "nft": ("nft", 0.0),
 }
 
 

@@ -2,8 +2,9 @@
 
     python benchmarks/bench_throughput.py [--quick] [--out DIR]
 
-Three zoos: a heterogeneous one (MLPs, CNNs, small transformers: SNE and DeepSets), the subset that
-NeuralGraph can read (MLPs and CNNs) and MLPs of one shape (the only zoo DWSNet reads). Each model
+Four zoos: a heterogeneous one (MLPs, CNNs, small transformers: SNE and DeepSets), the subset that
+NeuralGraph can read (MLPs and CNNs), MLPs of one shape (DWSNet, NFN NP/HNP, NFT too) and CNNs of one
+shape without normalisation layers (the weight-space models other than DWSNet). Each model
 encodes the whole zoo in batches, the models taking turns; the best of ``repeats`` passes is kept and
 the ratio to SNE reported from the same process. NeuralGraph's view is computed beforehand (as a
 dataset transform would), so only encoding is timed. Speeds are measured twice, each in a fresh
@@ -56,7 +57,15 @@ def zoos(quick: bool, chunk_size: int = 64) -> dict[str, list]:
     transformers = [_transformer(32, i) for i in range(n // 2)]
     graphable = [convert(m, chunk_size) for m in mlps + cnns]
     return {"mlp+cnn": graphable, "mlp+cnn+transformer": graphable + [convert(m, chunk_size) for m in transformers],
-            "mlp, one shape": [convert(_mlp(48, 2, i), chunk_size) for i in range(2 * n)]}
+            "mlp, one shape": [convert(_mlp(48, 2, i), chunk_size) for i in range(2 * n)],
+            "cnn, one shape": [convert(_plain_cnn(16, i), chunk_size) for i in range(2 * n)]}
+
+
+def _plain_cnn(channels: int, seed: int) -> nn.Module:
+    """The Arch1 pattern (convolutions, global pooling, Linear): a chain the weight-space models read."""
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Conv2d(3, channels, 3), nn.ReLU(), nn.Conv2d(channels, channels, 3, stride=2), nn.ReLU(),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, 10))
 
 
 def networks_per_second(models: dict[str, nn.Module], zoo: list, batch_size: int, repeats: int) -> dict[str, float]:
@@ -96,11 +105,15 @@ def data_megabytes(dataset) -> float:
 
 ONE_BLOCK = "sne, one chunk block"
 MODEL_SETTINGS = {"sne": ("sne", {}), ONE_BLOCK: ("sne", {"chunk_batch_size": None}),
-                  "deepsets": ("deepsets", {}), "neural_graph": ("neural_graph", {}), "dwsnet": ("dwsnet", {})}
-# which models read which zoo: NeuralGraph has no attention, DWSNet reads MLPs of one shape
+                  "deepsets": ("deepsets", {}), "neural_graph": ("neural_graph", {}), "dwsnet": ("dwsnet", {}),
+                  "nfn_np": ("nfn_np", {}), "nfn_hnp": ("nfn_hnp", {}), "nft": ("nft", {})}
+# which models read which zoo: NeuralGraph has no attention, the weight-space models read one architecture
+# (DWSNet MLPs only)
+WEIGHT_SPACE = ["nfn_np", "nfn_hnp", "nft"]
 ZOO_MODELS = {"mlp+cnn": ["sne", ONE_BLOCK, "deepsets", "neural_graph"],
               "mlp+cnn+transformer": ["sne", ONE_BLOCK, "deepsets"],
-              "mlp, one shape": ["sne", "deepsets", "neural_graph", "dwsnet"]}
+              "mlp, one shape": ["sne", "deepsets", "neural_graph", "dwsnet", *WEIGHT_SPACE],
+              "cnn, one shape": ["sne", "deepsets", "neural_graph", *WEIGHT_SPACE]}
 DEFAULT, RETAIN = "glibc default", "retain freed memory"
 
 

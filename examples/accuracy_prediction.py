@@ -21,8 +21,8 @@ from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_o
 from sne_pyg.plots import plt, save_figure  # noqa: E402  (pyplot on the headless backend)
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo  # noqa: E402
 
-# DWSNet reads MLP weight spaces only; the others read any architecture
-DEFAULT_MODELS = "sne,neural_graph,deepsets,statnn,flat_mlp"
+# DWSNet reads MLP weight spaces only; NFN NP/HNP and NFT read chains of Linear/Conv layers (Arch1 is one)
+DEFAULT_MODELS = "sne,neural_graph,nfn_np,nfn_hnp,nft,deepsets,statnn,flat_mlp"
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from ..segment import ptr_from_sizes
-from .layer_types import LayerType
+from .layer_types import CONV_TYPES, LayerType
 from .network_data import NetworkData
 
 
@@ -78,25 +78,78 @@ def statistics_view(data: NetworkData) -> Tensor:
     return torch.stack([torch.cat(feats) for feats in per_net]).to(data.chunks.dtype)
 
 
-def weight_space_view(data: NetworkData) -> tuple[list[Tensor], list[Tensor]]:
-    """DWSNet input: per layer ``weights [B, d_in, d_out]`` and ``biases [B, d_out]`` of MLPs of one shape.
+@dataclass
+class WeightSpace:
+    r"""The weight space of a batch of networks of one chain architecture (an MLP or a CNN).
 
-    Raises ``ValueError`` unless every layer is a ``Linear`` with a bias and the batch has one shape.
+    ``weights[l]``: ``[B, n_{l+1}, n_l, *kernel]`` (output neurons / channels first, as PyTorch stores
+    them; a convolution's kernel positions trail); ``biases[l]``: ``[B, n_{l+1}]``. ``sizes`` are the
+    neuron counts ``[n_0, ..., n_L]`` of the chain: layer ``l`` reads the ``n_l`` outputs of layer ``l-1``.
     """
-    same_architecture(data, "DWSNet")
-    layers = data.num_layers // data.num_networks
-    types = data.layer_type[:layers]
-    if not bool((types == LayerType.LINEAR).all()):
-        names = [LayerType(int(t)).name for t in types]
-        raise ValueError(f"DWSNet takes MLPs (Linear layers only), this network has {names}")
+
+    weights: list[Tensor]
+    biases: list[Tensor]
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.weights[0].size(2)] + [w.size(1) for w in self.weights]
+
+    @property
+    def kernels(self) -> list[tuple[int, ...]]:
+        """The kernel shape of every layer (``()`` for a Linear layer)."""
+        return [tuple(w.shape[3:]) for w in self.weights]
+
+
+def weight_space_view(data: NetworkData, model: str = "DWSNet", convolutions: bool = False) -> WeightSpace:
+    """Per layer ``weights [B, out, in, *kernel]`` and ``biases [B, out]`` of a chain of layers of one shape.
+
+    Raises ``ValueError`` naming the layer unless every layer is a ``Linear`` (or, with
+    ``convolutions``, a ``ConvNd``) with a bias whose inputs are the previous layer's outputs:
+    a flatten of a spatial map into a Linear layer (more inputs than the convolution has channels)
+    and a traced dataflow that is not a chain (residual connections) are refused, as the weight-space
+    models (DWSNet, NFN, NFT) are defined for chains only. ``model`` names the caller in the errors.
+    """
+    same_architecture(data, model)
     layouts = data.layout if isinstance(data.layout, list) else [data.layout]
-    if any(len(spec.pieces) != 2 for spec in layouts[0].layers):
-        raise ValueError("DWSNet needs every Linear layer to have a bias")
+    layout = layouts[0]
+    allowed = {LayerType.LINEAR} | (set(CONV_TYPES.values()) if convolutions else set())
+    for spec in layout.layers:
+        if spec.type not in allowed:
+            what = "MLPs and CNNs (Linear and ConvNd layers only)" if convolutions else "MLPs (Linear layers only)"
+            raise ValueError(f"{model} takes {what}; layer {spec.name!r} is {spec.type.name}")
+        if len(spec.pieces) != 2:
+            raise ValueError(f"{model} needs every layer to have a bias; layer {spec.name!r} has none")
+    _check_chain(layout, model)
     flat = flat_view(data)
     weights, biases, start = [], [], 0
-    for spec in layouts[0].layers:
-        block = flat[:, start:start + spec.numel].view(-1, spec.rows, spec.cols)   # [B, out, in + 1]
-        weights.append(block[:, :, :-1].transpose(1, 2))                          # [B, in, out]
+    for spec in layout.layers:
+        block = flat[:, start:start + spec.numel].view(-1, spec.rows, spec.cols)   # [B, out, in * k + 1]
+        weights.append(block[:, :, :-1].reshape(-1, *_weight_shape(layout, spec)))
         biases.append(block[:, :, -1])
         start += spec.numel
-    return weights, biases
+    return WeightSpace(weights, biases)
+
+
+def _weight_shape(layout, spec) -> tuple[int, ...]:
+    """``(out, in, *kernel)`` of a layer's weight as the layout stores it (rows = output neurons)."""
+    piece = spec.pieces[0]
+    shape = tuple(layout.params[piece.key].shape)
+    if piece.kind == "rows" and len(shape) >= 2:
+        return shape
+    return (spec.rows, spec.piece_cols[0])
+
+
+def _check_chain(layout, model: str) -> None:
+    shapes = [_weight_shape(layout, spec) for spec in layout.layers]
+    for prev, spec, shape, before in zip(layout.layers, layout.layers[1:], shapes[1:], shapes):
+        if shape[1] != before[0]:
+            hint = (" (a flatten of a spatial map: pool it globally before the Linear layer)"
+                    if spec.type == LayerType.LINEAR and prev.type != LayerType.LINEAR else "")
+            raise ValueError(f"{model} reads a chain of layers; layer {spec.name!r} takes {shape[1]} inputs but "
+                             f"layer {prev.name!r} gives {before[0]} outputs{hint}")
+    if layout.dataflow:
+        for prev, spec in zip(layout.layers, layout.layers[1:]):
+            reads = tuple(layout.dataflow.get(spec.name, ()))
+            if reads and reads != (prev.name,):
+                raise ValueError(f"{model} reads a chain of layers; layer {spec.name!r} reads {list(reads)} "
+                                 f"(residual connections are not a chain)")

@@ -9,9 +9,9 @@ from .encoder import NetworkEncoder
 from .encodings import StructureEncoding
 from .registry import MODELS, build_model, parse_models, register_model, unregister_model
 from .sne import SNE
-from .baselines import DeepSets, DWSNet, FlatMLP, NeuralGraph, StatNN  # noqa: E402  (registers after SNE)
+from .baselines import NFN_HNP, NFN_NP, NFT, DeepSets, DWSNet, FlatMLP, NeuralGraph, StatNN  # noqa: E402  (registers after SNE)
 from .hyperrep import HyperRep  # noqa: E402  (the self-supervised peer, registered last)
 
-__all__ = ["SNE", "NeuralGraph", "DWSNet", "DeepSets", "StatNN", "FlatMLP", "HyperRep", "NetworkEncoder", "MODELS", "build_model",
+__all__ = ["SNE", "NeuralGraph", "DWSNet", "DeepSets", "StatNN", "FlatMLP", "HyperRep", "NFN_NP", "NFN_HNP", "NFT", "NetworkEncoder", "MODELS", "build_model",
            "parse_models", "register_model", "unregister_model", "ChunkEncoder", "StructureEncoding", "SegmentSAB",
            "SegmentISAB", "SegmentPMA", "SegmentSetTransformer"]

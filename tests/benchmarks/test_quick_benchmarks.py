@@ -32,7 +32,9 @@ def test_quick_run_writes_one_json_per_simple_benchmark(tmp_path, monkeypatch):
     for allocator in ("glibc default", "retain freed memory"):
         assert set(by_zoo["mlp+cnn", allocator]) == {"sne", one_block, "deepsets", "neural_graph"}
         assert set(by_zoo["mlp+cnn+transformer", allocator]) == {"sne", one_block, "deepsets"}   # no attention in NG
-        assert set(by_zoo["mlp, one shape", allocator]) == {"sne", "deepsets", "neural_graph", "dwsnet"}
+        weight_space = {"nfn_np", "nfn_hnp", "nft"}
+        assert set(by_zoo["mlp, one shape", allocator]) == {"sne", "deepsets", "neural_graph", "dwsnet"} | weight_space
+        assert set(by_zoo["cnn, one shape", allocator]) == {"sne", "deepsets", "neural_graph"} | weight_space
     for rows in by_zoo.values():
         for row in rows.values():
             assert abs(row["sne_speedup"] - rows["sne"]["networks_per_s"] / row["networks_per_s"]) < 1e-9
@@ -51,7 +53,7 @@ def test_invariance_gap_separates_invariant_models_from_sne(tmp_path):
     rows = bench_invariance.run(quick=True, out=str(tmp_path), root=str(tmp_path / "zoo"))
     saved = json.loads((tmp_path / "invariance.json").read_text())["rows"]
     assert saved == rows
-    invariant = max(rows[m]["invariance_gap"] for m in ("deepsets", "neural_graph", "dwsnet"))
+    invariant = max(rows[m]["invariance_gap"] for m in ("deepsets", "neural_graph", "dwsnet", "nfn_np", "nfn_hnp", "nft"))
     assert invariant < 1e-4                                   # float noise only
     assert rows["sne"]["invariance_gap"] > 100 * invariant    # SNE is not invariant by construction
     assert rows["neural_graph"]["invariance_gap"] > 0         # the permuted graph was really rebuilt

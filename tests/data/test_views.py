@@ -48,13 +48,49 @@ def test_statistics_equal_numpy_per_tensor():
 
 def test_weight_space_view_and_its_errors():
     model = builders.mlp()
-    weights, biases = weight_space_view(_batch([model, builders.mlp(1)]))
+    space = weight_space_view(_batch([model, builders.mlp(1)]))
     linears = [m for m in model if isinstance(m, torch.nn.Linear)]
-    for w, b, lin in zip(weights, biases, linears):
-        assert torch.equal(w[0], lin.weight.t())         # DWSNet convention: [d_in, d_out]
+    for w, b, lin in zip(space.weights, space.biases, linears):
+        assert torch.equal(w[0], lin.weight)              # [out, in], as PyTorch stores it
         assert torch.equal(b[0], lin.bias)
+    assert space.sizes == [3, 7, 5, 2] and space.kernels == [(), (), ()]
     with pytest.raises(ValueError, match="MLPs"):
         weight_space_view(_batch([builders.cnn_bn()]))
+    with pytest.raises(ValueError, match="layer '1' is BATCHNORM"):
+        weight_space_view(_batch([builders.cnn_bn()]), convolutions=True)
     no_bias = torch.nn.Sequential(torch.nn.Linear(3, 4, bias=False))
     with pytest.raises(ValueError, match="bias"):
         weight_space_view(_batch([no_bias]))
+
+
+def test_weight_space_view_of_a_cnn_keeps_every_kernel():
+    torch.manual_seed(0)
+    cnn = torch.nn.Sequential(torch.nn.Conv2d(2, 3, (3, 2)), torch.nn.ReLU(), torch.nn.Conv1d(3, 4, 1),
+                              torch.nn.AdaptiveAvgPool1d(1), torch.nn.Flatten(), torch.nn.Linear(4, 5))
+    state = cnn.state_dict()
+    space = weight_space_view(_batch([cnn]), convolutions=True)
+    for l, key in enumerate(["0", "2", "5"]):
+        assert torch.equal(space.weights[l][0], state[f"{key}.weight"])
+        assert torch.equal(space.biases[l][0], state[f"{key}.bias"])
+    assert space.sizes == [2, 3, 4, 5] and space.kernels == [(3, 2), (1,), ()]
+
+
+def test_weight_space_view_refuses_what_is_not_a_chain():
+    flatten = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.Flatten(), torch.nn.Linear(2 * 4 * 4, 3))
+    with pytest.raises(ValueError, match="layer '2' takes 32 inputs but layer '0' gives 2 outputs .*flatten"):
+        weight_space_view(_batch([flatten]), convolutions=True)
+
+    class Residual(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.c = torch.nn.Linear(3, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 2)
+
+        def forward(self, x):
+            h = self.a(x)
+            return self.c(h + self.b(h))
+    from sne_pyg.symmetry import derive_dataflow
+    model = Residual()
+    data = convert(model, chunk_size=8, dataflow=derive_dataflow(model, torch.randn(2, 3)))
+    with pytest.raises(ValueError, match="layer 'c' reads .*residual"):
+        weight_space_view(next(iter(DataLoader([data], batch_size=1))))
+    assert len(weight_space_view(_batch([model])).weights) == 3        # without a traced dataflow: read as a chain

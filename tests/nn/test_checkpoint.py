@@ -68,7 +68,7 @@ def test_save_refuses_unbuilt_lazy_models_and_unregistered_classes(tmp_path):
 
 
 def test_a_header_asking_for_absurd_sizes_is_refused_before_allocating(tmp_path):
-    """DWSNet rebuilt for widths [10**6] * 3 would allocate terabytes; the stored tensors say otherwise."""
+    """DWSNet rebuilt for 10**6 channel groups per tensor would allocate terabytes; the stored tensors say otherwise."""
     import json
 
     from safetensors.torch import save_file
@@ -80,7 +80,9 @@ def test_a_header_asking_for_absurd_sizes_is_refused_before_allocating(tmp_path)
     header = {k: v for k, v in read_header(path).items() if k != "shapes"}
     tensors = {k: v.contiguous() for k, v in model.state_dict().items()}
     forged = {"format": "sne_pyg.model/1", "model": "dwsnet", "config": json.dumps(header["config"]),
-              "lazy_state": json.dumps({"sizes": [10**6] * 3}), "metadata": "{}"}
+              "lazy_state": json.dumps({"layout": dict(header["lazy_state"]["layout"],
+                                                       multiplicity=[10**6] * len(header["lazy_state"]["layout"]["dims"]))}),
+              "metadata": "{}"}
     save_file(tensors, str(tmp_path / "forged.safetensors"), metadata=forged)
     with pytest.raises(ValueError, match="forged.safetensors: the header's configuration does not match the stored"):
         load_model(str(tmp_path / "forged.safetensors"))

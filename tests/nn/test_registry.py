@@ -20,7 +20,8 @@ def test_every_registered_model_builds_with_the_common_keywords():
 
 
 def test_registry_order_is_the_table_order():
-    assert list(MODELS) == ["sne", "neural_graph", "dwsnet", "deepsets", "statnn", "flat_mlp", "hyperrep"]
+    assert list(MODELS) == ["sne", "neural_graph", "dwsnet", "nfn_np", "nfn_hnp", "nft", "deepsets", "statnn", "flat_mlp",
+                            "hyperrep"]
 
 
 def test_config_is_every_constructor_argument_with_its_default():
