@@ -13,7 +13,7 @@ import os
 
 from tqdm.auto import tqdm
 
-from ..data import convert
+from ..data import convert_all
 from ..data.checkpoints import load_state_dict
 from .common import add_output_arguments, make_main, write_zoo
 
@@ -66,11 +66,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, int]:
     files, values, columns = read_labels(args.labels, args.targets.split(",") if args.targets else None)
-    networks = []
-    for name, y in tqdm(list(zip(files, values)), desc="converting checkpoints"):
-        data = convert(load_state_dict(os.path.join(args.checkpoints, name)), chunk_size=args.chunk_size, y=y)
+    states = (load_state_dict(os.path.join(args.checkpoints, name))
+              for name in tqdm(files, desc="converting checkpoints"))
+    networks = convert_all(states, args.chunk_size, ys=values, names=files)
+    for name, data in zip(files, networks):
         data.source = name
-        networks.append(data)
     return write_zoo(networks, args, source=os.path.abspath(args.checkpoints), targets=columns)
 
 

@@ -25,7 +25,7 @@ import re
 import torch
 from tqdm.auto import tqdm
 
-from ..data import convert
+from ..data import convert_all
 from ..data.checkpoints import CHECKPOINT_SUFFIXES, load_state_dict
 from ..data.dataset import SPLITS, write_splits
 from .common import add_output_arguments, fractions_of, make_main, write_zoo
@@ -97,12 +97,11 @@ def split_by_path(entries: list[tuple[str, int]], val_fraction: float, seed: int
 
 
 def _convert(entries: list[tuple[str, int]], root: str, chunk_size: int, desc: str):
-    networks = []
-    for path, label in tqdm(entries, desc=desc):
-        full = path if os.path.isabs(path) else os.path.join(root, path)
-        data = convert(load_state_dict(full), chunk_size=chunk_size, y=[float(label)])
+    paths = [path if os.path.isabs(path) else os.path.join(root, path) for path, _ in entries]
+    states = (load_state_dict(full) for full in tqdm(paths, desc=desc))
+    networks = convert_all(states, chunk_size, ys=[[float(label)] for _, label in entries], names=paths)
+    for full, data in zip(paths, networks):
         data.source = os.path.relpath(full, root)
-        networks.append(data)
     return networks
 
 

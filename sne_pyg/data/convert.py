@@ -1,7 +1,10 @@
 """``convert``: any ``nn.Module`` or state_dict -> :class:`NetworkData`."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import gc
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -17,9 +20,10 @@ from .network_data import NetworkData
 PLANS = PlanCache()
 
 
-def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
-            dtype: torch.dtype | None = None, y: Any = None, dataflow: Mapping[str, Sequence[str]] | None = None) -> NetworkData:
-    """Convert a network into hierarchical set data.
+def convert(model: nn.Module | Mapping[str, Any] | Iterable, chunk_size: int = 64, *,
+            dtype: torch.dtype | None = None, y: Any = None, dataflow: Mapping[str, Sequence[str]] | None = None
+            ) -> NetworkData | list[NetworkData]:
+    """Convert a network into hierarchical set data (a list, tuple or generator of them: :func:`convert_all`).
 
     Every float entry of the state_dict is kept exactly: the entries of one module form
     one layer (attention in-projections form three), laid out as neuron rows
@@ -53,8 +57,11 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
         ValueError: bad ``chunk_size`` or ``dtype``, no float parameters, a NaN / Inf value or one that
             overflows ``dtype`` (key named).
     """
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
+    if isinstance(model, (list, tuple, Iterator)):
+        if dataflow is not None:
+            raise ValueError("dataflow describes one network: convert networks with a dataflow one by one")
+        return convert_all(model, chunk_size, dtype=dtype, ys=y)
+    _check_chunk_size(chunk_size)
     state, modules = _state_and_modules(model)
     entries = read_state(state, modules)
     plan = PLANS.get((entries.signature, chunk_size, dtype, table_version()),
@@ -65,6 +72,92 @@ def convert(model: nn.Module | Mapping[str, Any], chunk_size: int = 64, *,
     if y is not None:
         data.y = torch.as_tensor(y, dtype=torch.float32).reshape(1, -1)
     return data
+
+
+def convert_all(networks: Iterable[nn.Module | Mapping[str, Any]], chunk_size: int = 64, *,
+                dtype: torch.dtype | None = None, ys: Iterable[Any] | None = None,
+                names: Sequence[str] | None = None, block: int = 4096) -> list[NetworkData]:
+    """Convert many networks: the same :class:`NetworkData` as ``[convert(n) for n in networks]``, faster.
+
+    Networks are read ``block`` at a time (a generator is never held whole); within a block those of
+    one architecture share one plan and are filled together: one flatten of all their parameters, one
+    gather into a ``[N, C * c]`` block and one finiteness check (:meth:`ConvertPlan.fill_many`), so what
+    remains per network is reading its state_dict and building its ``NetworkData`` object. Each
+    network's ``chunks`` is a row of its block's tensor (``torch.save`` of one network alone would
+    write the whole block: save datasets, which collate, or ``.clone()``).
+
+    Args:
+        ys: optional targets, one per network (as ``y`` of :func:`convert`).
+        names: how errors name the networks (e.g. their files); default ``network <position>``.
+        block: networks converted together (memory: about two copies of a block's parameters).
+
+    Raises:
+        as :func:`convert`, naming the failing network (``network 17: ...`` or its entry of ``names``).
+    """
+    _check_chunk_size(chunk_size)
+    if isinstance(block, bool) or not isinstance(block, int) or block < 1:
+        raise ValueError(f"block must be an int >= 1, got {block!r}")
+    targets = iter(ys) if ys is not None else itertools.repeat(None)
+    out: list[NetworkData] = []
+    position = 0
+    networks = iter(networks)
+    while part := list(itertools.islice(networks, block)):
+        with _collector_paused():
+            labels = [names[position + i] if names is not None else f"network {position + i}" for i in range(len(part))]
+            out += _convert_block(part, labels, chunk_size, dtype, [next(targets, None) for _ in part])
+        position += len(part)
+    return out
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while a block's objects are made (restored after).
+
+    Each network adds a few dozen container objects (its ``Data`` stores, layout and tensors), so a
+    block of thousands triggers repeated full collections that rescan every object made so far:
+    measured 3-4x the whole conversion time of 10,000 small networks. Nothing made here forms a
+    cycle that would need the collector in between.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _convert_block(networks: list, labels: list[str], chunk_size: int, dtype, targets: list) -> list[NetworkData]:
+    groups: dict[tuple, list[tuple[int, Any, Any]]] = {}
+    for i, network in enumerate(networks):
+        try:
+            state, modules = _state_and_modules(network)
+            entries = read_state(state, modules)
+        except TypeError as error:
+            raise TypeError(f"{labels[i]}: {error}") from None
+        groups.setdefault(entries.signature, []).append((i, entries, (state, modules)))
+    out: list[NetworkData | None] = [None] * len(networks)
+    for signature, members in groups.items():
+        first_state, first_modules = members[0][2]
+        first = members[0][1]
+        try:
+            plan = PLANS.get((signature, chunk_size, dtype, table_version()),
+                             lambda: ConvertPlan(_build_layout(list(first_state), first, first_modules), chunk_size,
+                                                 dtype))
+        except ValueError as error:
+            raise ValueError(f"{labels[members[0][0]]}: {error}") from None
+        filled = plan.fill_many([e.sources for _, e, _ in members], [e.others for _, e, _ in members],
+                                [labels[i] for i, _, _ in members])
+        for (i, _, _), data in zip(members, filled):
+            if targets[i] is not None:
+                data.y = torch.as_tensor(targets[i], dtype=torch.float32).reshape(1, -1)
+            out[i] = data
+    return out
+
+
+def _check_chunk_size(chunk_size) -> None:
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be an int >= 1, got {chunk_size!r}")
 
 
 def _checked_dataflow(dataflow) -> dict[str, tuple[str, ...]]:

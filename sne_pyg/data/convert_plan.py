@@ -161,6 +161,7 @@ class ConvertPlan:
             self._padding = torch.zeros(0, dtype=torch.long)
         self.gather: Tensor | None = None   # built on the second network (see fill)
         self._zero: Tensor | None = None
+        self._row_gather: Tensor | None = None   # the gather index within one network's row (fill_many)
         self._sources_on_cpu = True
         self.uses = 0
 
@@ -227,10 +228,44 @@ class ConvertPlan:
                                  f"a wider dtype")
         return self._assemble(flat, others)
 
-    def _assemble(self, flat: Tensor, others: dict[str, Tensor]) -> NetworkData:
+    def fill_many(self, sources: list[dict[str, Tensor]], others: list[dict[str, Tensor]],
+                  names: list[str]) -> list[NetworkData]:
+        """:meth:`fill` for ``N`` networks of this architecture at once: one flatten of every source, one
+        gather into ``[N, C * c]``, one finiteness check; each network's ``chunks`` is a row of that block.
+        ``names`` label the networks in errors."""
+        if not self._gathers() or len(sources) < 2:
+            return [self._fill_named(s, o, name) for s, o, name in zip(sources, others, names)]
+        self.uses += len(sources)
+        if self.gather is None:
+            self.gather = self._gather_index()
+            self._zero = next(iter(sources[0].values())).new_zeros(1)
+        tensors = [t if t.is_cpu else t.detach().cpu() for network in sources for t in network.values()]
+        values = flatten(tensors).view(len(sources), -1)
+        width = values.size(1)
+        if self._row_gather is None:       # the padding (index ``width``: the appended zero) is zeroed after it
+            self._row_gather = self.gather.masked_fill(self.gather == width, 0)
+        block = values.index_select(1, self._row_gather).index_fill_(1, self._padding, 0)
+        if block.dtype != self.dtype:
+            block = block.to(self.dtype)
+        block = block.detach()
+        if not math.isfinite(block.sum().item()):
+            for network, other, name in zip(sources, others, names):
+                self._fill_named(network, other, name)                  # raises, naming the network and key
+        packs = self._index_pack.repeat(len(sources)).view(len(sources), -1).unbind(0)
+        rows = block.view(len(sources), self.num_chunks, self.chunk_size).unbind(0)
+        return [self._assemble(chunks, other, pack) for chunks, other, pack in zip(rows, others, packs)]
+
+    def _fill_named(self, sources: dict[str, Tensor], others: dict[str, Tensor], name: str) -> NetworkData:
+        try:
+            return self.fill(sources, others)
+        except ValueError as error:
+            raise ValueError(f"{name}: {error}") from None
+
+    def _assemble(self, flat: Tensor, others: dict[str, Tensor], pack: Tensor | None = None) -> NetworkData:
         layout = self.layout
         skipped = {key: Skipped(skip_reason(value), value.detach().clone()) for key, value in others.items()}
-        attrs = dict(zip(self._index_names, torch.split_with_sizes(self._index_pack.clone(), self._index_sizes)))
+        pack = self._index_pack.clone() if pack is None else pack
+        attrs = dict(zip(self._index_names, torch.split_with_sizes(pack, self._index_sizes)))
         attrs.update(
             chunks=flat.view(-1, self.chunk_size), num_nodes=self.num_chunks,
             layout=NetworkLayout(keys=list(layout.keys), params=dict(layout.params), layers=list(layout.layers),

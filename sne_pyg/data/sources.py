@@ -6,7 +6,7 @@ import os
 from tqdm.auto import tqdm
 
 from .checkpoints import CHECKPOINT_SUFFIXES, load_state_dict
-from .convert import convert
+from .convert import convert, convert_all
 from .dataset import SPLITS, ZooFolder
 from .network_data import NetworkData
 
@@ -40,8 +40,9 @@ def load_networks(path: str, split: str = "all", chunk_size: int = 64, progress:
         if not files:
             raise FileNotFoundError(f"{path}: neither a zoo folder nor a folder with checkpoints "
                                     f"({', '.join(CHECKPOINT_SUFFIXES)})")
-        networks = [convert(load_state_dict(os.path.join(path, f)), chunk_size)
-                    for f in tqdm(files, desc="converting checkpoints", disable=not progress)]
+        paths = [os.path.join(path, f) for f in files]
+        states = (load_state_dict(p) for p in tqdm(paths, desc="converting checkpoints", disable=not progress))
+        networks = convert_all(states, chunk_size, names=paths)
         return networks, files
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such file or folder")
