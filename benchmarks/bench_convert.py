@@ -139,7 +139,8 @@ def batch_cases(quick: bool) -> dict[str, list[dict]]:
 
 def run(quick: bool = False, out: str | None = None, chunk_size: int = 64) -> list[dict]:
     rows = [measure(name, build(), chunk_size) for name, build in cases(quick).items()]
-    batched = [measure_batch(name, states, chunk_size, 3 if quick else 5) for name, states in batch_cases(quick).items()]
+    batched = [measure_batch(name, states, chunk_size, 3 if quick else 5)
+               for name, states in batch_cases(quick).items()]
     write_json(out, "convert.json", {"chunk_size": chunk_size, "threads": torch.get_num_threads(), "rows": rows,
                                      "batched": batched})
     print_table(["network", "params", "torch.cat (ms)", "first (ms)", "first / cat", "zoo (ms)", "zoo / cat"],

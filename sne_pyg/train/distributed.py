@@ -9,6 +9,7 @@ processes sees exactly the global batches of a run on one.
 """
 from __future__ import annotations
 
+import datetime
 import os
 
 import torch
@@ -24,11 +25,12 @@ __all__ = ["is_distributed", "world_size", "rank", "is_main_process", "init_from
            "all_reduce_sum", "gather_by_index"]
 
 
-def init_from_environment(device: str = "cpu") -> bool:
+def init_from_environment(device: str = "cpu", timeout: datetime.timedelta | None = None) -> bool:
     """Join the process group ``torchrun`` describes in the environment (``WORLD_SIZE`` > 1).
 
     Returns whether this run is distributed. gloo serves CPU tensors, NCCL CUDA tensors; on
-    CUDA each process takes the GPU of its ``LOCAL_RANK``.
+    CUDA each process takes the GPU of its ``LOCAL_RANK``. ``timeout``: how long collectives
+    (a barrier) wait for the slowest process (PyTorch's default, 30 minutes, when None).
     """
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return False
@@ -36,7 +38,8 @@ def init_from_environment(device: str = "cpu") -> bool:
         cuda = str(device).startswith("cuda")
         if cuda:
             torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
-        dist.init_process_group(backend="nccl" if cuda else "gloo")
+        options = {} if timeout is None else {"timeout": timeout}
+        dist.init_process_group(backend="nccl" if cuda else "gloo", **options)
     return is_distributed()
 
 

@@ -28,9 +28,9 @@ from torch.func import functional_call, vmap
 from tqdm.auto import tqdm
 
 from ..data import NetworkData, convert
-from ..data.dataset import read_networks, write_networks
 from .architectures import build_classifier
 from .datasets import ImageDataset, load_dataset
+from .sharding import make_groups
 
 ACTIVATION_CHOICES = ("relu", "elu", "tanh", "sigmoid")
 INIT_CHOICES = ("normal", "truncated_normal", "uniform", "glorot_normal", "glorot_uniform", "he_normal")
@@ -231,11 +231,13 @@ def group_runs(runs: list[RunConfig], group_size: int) -> list[list[RunConfig]]:
 def generate_classifier_zoo(architecture: str, dataset: str, size: int, *, epochs: int = 10,
                             checkpoints: tuple[int, ...] | None = None, chunk_size: int = 64, seed: int = 0,
                             group_size: int = 32, work_dir: str | None = None, progress: bool = True
-                            ) -> list[NetworkData]:
+                            ) -> list[NetworkData] | None:
     """Train ``size`` runs of ``architecture`` on ``dataset`` and convert every checkpoint.
 
     ``checkpoints``: epochs to keep (default: ``epochs // 2`` and ``epochs``). With ``work_dir``,
-    each finished group is saved there and reused by a later call with the same settings.
+    each finished group is saved there and reused by a later call with the same settings. Under
+    ``torchrun`` the groups are shared among the processes (:mod:`sne_pyg.zoos.sharding`); only the
+    main process returns the zoo, the others ``None``.
     """
     checkpoints = tuple(sorted(set(checkpoints or (max(1, epochs // 2), epochs))))
     if not all(1 <= e <= epochs for e in checkpoints):
@@ -246,25 +248,21 @@ def generate_classifier_zoo(architecture: str, dataset: str, size: int, *, epoch
         work_dir = os.path.join(work_dir, f"{architecture}-{dataset}-s{seed}-e{epochs}-c{','.join(map(str, checkpoints))}"
                                           f"-n{size}-g{group_size}-chunk{chunk_size}")
         os.makedirs(work_dir, exist_ok=True)
-    networks = []
     bar = tqdm(total=size, desc=f"{architecture} zoo on {dataset}", disable=not progress)
-    for k, runs in enumerate(groups):
-        path = None if work_dir is None else os.path.join(work_dir, f"group{k:04d}.pt")
-        if path is not None and os.path.exists(path):
-            part = read_networks(path)
-        else:
-            part = []
-            for r, epoch, state, targets in train_group(architecture, runs, data, epochs, checkpoints):
-                net = convert(state, chunk_size, y=targets)
-                net.hparams = torch.tensor([r.hparams(epoch)])
-                net.run = torch.tensor([r.run])
-                net.epoch = torch.tensor([epoch])
-                part.append(net)
-            if path is not None and part:
-                write_networks(part, path)
-        networks += part
-        bar.update(len(runs))
+
+    def make(k: int) -> list[NetworkData]:
+        part = []
+        for r, epoch, state, targets in train_group(architecture, groups[k], data, epochs, checkpoints):
+            net = convert(state, chunk_size, y=targets)
+            net.hparams = torch.tensor([r.hparams(epoch)])
+            net.run = torch.tensor([r.run])
+            net.epoch = torch.tensor([epoch])
+            part.append(net)
+        return part
+    networks = make_groups(len(groups), make, work_dir, done=lambda k: bar.update(len(groups[k])))
     bar.close()
+    if networks is None:          # another process of a torchrun job: its groups are in work_dir
+        return None
     if not networks:
         raise ValueError("every run diverged; no network to keep")
     return networks

@@ -24,7 +24,8 @@ class ZooKind:
 
 
 def _sine_inr(size: int, chunk_size: int, seed: int, progress: bool, steps: int = 1000, work_dir: str | None = None):
-    return generate_sine_inr_zoo(size, chunk_size=chunk_size, steps=steps, seed=seed, progress=progress)
+    return generate_sine_inr_zoo(size, chunk_size=chunk_size, steps=steps, seed=seed, progress=progress,
+                                 work_dir=work_dir)
 
 
 def _classifier(architecture: str, dataset: str):
@@ -46,13 +47,16 @@ def write_zoo_folder(kind: str, folder: str, size: int, steps: int | None = None
                      seed: int = 0, fractions=(0.8, 0.1, 0.1), work_dir: str | None = None,
                      progress: bool = True) -> dict[str, int]:
     """Generate a zoo of ``kind`` and save it split into ``folder`` (checkpoints of one training run
-    share a split; ``seed`` also seeds the split). ``work_dir`` keeps finished parts for resuming."""
+    share a split; ``seed`` also seeds the split). ``work_dir`` keeps finished parts for resuming.
+    Under ``torchrun`` only the main process saves the zoo (the others return ``{}``)."""
     if kind not in ZOO_KINDS:
         raise ValueError(f"unknown zoo kind {kind!r}; available: {sorted(ZOO_KINDS)}")
     options = dict(size=size, chunk_size=chunk_size, seed=seed)
     if steps is not None:
         options["steps"] = steps
     networks = ZOO_KINDS[kind].generate(**options, progress=progress, work_dir=work_dir)
+    if networks is None:              # another process of a torchrun job: the main process saves the zoo
+        return {}
     runs = [int(net.run) if "run" in net else i for i, net in enumerate(networks)]
     return save_splits(networks, folder, fractions, seed, groups=runs,
                        settings=dict(kind=kind, targets=ZOO_KINDS[kind].targets, **options))

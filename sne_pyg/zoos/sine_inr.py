@@ -9,6 +9,7 @@ forward pass is a batched matrix product, so one Adam step updates every INR.
 from __future__ import annotations
 
 import math
+import os
 
 import torch
 from torch import Tensor, nn
@@ -17,6 +18,7 @@ from tqdm.auto import tqdm
 from ..data.convert import convert
 from ..data.dataset import NetworkZoo
 from ..data.network_data import NetworkData
+from .sharding import make_groups
 
 HIDDEN = 32
 OMEGA_0 = 30.0
@@ -132,22 +134,34 @@ class SineINRZoo(NetworkZoo):
 
 
 def generate_sine_inr_zoo(size: int, *, chunk_size: int = 64, steps: int = 1000, lr: float = 1e-4, seed: int = 0,
-                          shared_init: bool = True, batch: int = 512, progress: bool = True) -> list[NetworkData]:
-    """Fit ``size`` sine INRs (see :class:`SineINRZoo`) and convert them; ``y = [[a]]``, ``fit_mse``."""
+                          shared_init: bool = True, batch: int = 512, progress: bool = True,
+                          work_dir: str | None = None) -> list[NetworkData] | None:
+    """Fit ``size`` sine INRs (see :class:`SineINRZoo`) and convert them; ``y = [[a]]``, ``fit_mse``.
+
+    Each batch of ``batch`` INRs is one group of :func:`sne_pyg.zoos.sharding.make_groups`: kept in
+    ``work_dir`` for resuming and shared among ``torchrun`` processes (only the main one returns the zoo).
+    """
     generator = torch.Generator().manual_seed(seed)
     frequencies = sample_frequencies(size, generator)
     init_seed = int(torch.randint(2**31, (1,), generator=generator))
-    networks = []
+    starts = list(range(0, size, batch))
+    if work_dir is not None:
+        work_dir = os.path.join(work_dir, f"sine_inr-n{size}-s{steps}-lr{lr}-seed{seed}-shared{int(shared_init)}"
+                                          f"-b{batch}-chunk{chunk_size}")
+
+    def make(k: int) -> list[NetworkData]:
+        start = starts[k]
+        freq = frequencies[start:start + batch]
+        # with a shared init every batch restarts from the same generator state
+        init_generator = torch.Generator().manual_seed(init_seed if shared_init else init_seed + start)
+        states, fit_mse = fit_sine_inrs(freq, steps=steps, lr=lr, generator=init_generator,
+                                        shared_init=shared_init, progress=False)
+        networks = []
+        for state, a, mse in zip(states, freq.tolist(), fit_mse.tolist()):
+            data = convert(state, chunk_size, y=[a])
+            data.fit_mse = torch.tensor([mse])
+            networks.append(data)
+        return networks
     with tqdm(total=size, desc="sine INR zoo", disable=not progress) as bar:
-        for start in range(0, size, batch):
-            freq = frequencies[start:start + batch]
-            # with a shared init every batch restarts from the same generator state
-            init_generator = torch.Generator().manual_seed(init_seed if shared_init else init_seed + start)
-            states, fit_mse = fit_sine_inrs(freq, steps=steps, lr=lr, generator=init_generator,
-                                            shared_init=shared_init, progress=False)
-            for state, a, mse in zip(states, freq.tolist(), fit_mse.tolist()):
-                data = convert(state, chunk_size, y=[a])
-                data.fit_mse = torch.tensor([mse])
-                networks.append(data)
-            bar.update(len(states))
-    return networks
+        return make_groups(len(starts), make, work_dir,
+                           done=lambda k: bar.update(min(batch, size - starts[k])))

@@ -7,6 +7,7 @@ BENCH = pathlib.Path(__file__).parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 import bench_invariance  # noqa: E402
+import bench_zoo  # noqa: E402
 import large_models  # noqa: E402
 import numpy as np  # noqa: E402
 import run as bench_run  # noqa: E402
@@ -22,6 +23,14 @@ def test_quick_run_writes_one_json_per_simple_benchmark(tmp_path, monkeypatch):
     for row in convert["rows"]:
         assert row["ratio"] == row["convert_s"] / row["cat_s"] > 0
         assert row["ratio_first"] == row["convert_first_s"] / row["cat_s"] > 0
+    batched = {r["zoo"]: r for r in convert["batched"]}
+    assert set(batched) == {f"{k}k, {m}" for k in (1, 5) for m in ("one architecture", "four architectures")}
+    for row in batched.values():
+        assert row["networks"] == 500 and row["ratio"] == row["convert_all_s"] / row["cat_s"] > 0
+        per = row["per_network_us"]
+        assert abs(per["fill_and_objects"] + per["read_state"] - per["convert_all"]) < 1e-6
+    assert 600 < batched["1k, four architectures"]["params_per_network"] < 1000
+    assert 4900 < batched["5k, one architecture"]["params_per_network"] < 5300
     assert (tmp_path / "invariance.json").exists()
     throughput = json.loads((tmp_path / "throughput.json").read_text())["rows"]
     assert (tmp_path / "throughput.png").stat().st_size > 0
@@ -92,3 +101,13 @@ def test_isolated_run_reports_memory_and_refuses_what_exceeds_the_cap():
     assert fits["peak_above_baseline_gb"] >= 0.24                   # the tensor really lived in this process
     refused = run_isolated(allocate, cap_gb=2.0, gb=4.0)
     assert not refused["ok"] and ("MemoryError" in refused["error"] or "alloc" in refused["error"])
+
+
+def test_quick_zoo_generation_benchmark(tmp_path):
+    result = bench_zoo.run(quick=True, out=str(tmp_path))
+    assert json.loads((tmp_path / "zoo.json").read_text())["vectorisation"] == result["vectorisation"]
+    assert [r["architecture"] for r in result["vectorisation"]] == list(bench_zoo.ARCHITECTURES)
+    for row in result["vectorisation"]:
+        assert row["networks"] == 12 and row["speedup"] == row["vectorised_networks_per_s"] / row["loop_networks_per_s"]
+    sharded = result["sharding"]
+    assert sharded["bit_identical"] and sharded["speedup"] == sharded["one_process_s"] / sharded["two_processes_s"]
