@@ -13,11 +13,12 @@ import bench_large  # noqa: E402
 import bench_scaling  # noqa: E402
 import bench_segments  # noqa: E402
 import bench_throughput  # noqa: E402
+import bench_training  # noqa: E402
 import bench_zoo  # noqa: E402
 
 BENCHMARKS = {"convert": bench_convert.run, "segments": bench_segments.run, "throughput": bench_throughput.run,
               "invariance": bench_invariance.run, "large": bench_large.run, "scaling": bench_scaling.run,
-              "zoo": bench_zoo.run}
+              "training": bench_training.run, "zoo": bench_zoo.run}
 
 
 def main(argv=None) -> None:

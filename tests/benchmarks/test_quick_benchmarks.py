@@ -7,6 +7,7 @@ BENCH = pathlib.Path(__file__).parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 import bench_invariance  # noqa: E402
+import bench_training  # noqa: E402
 import bench_zoo  # noqa: E402
 import large_models  # noqa: E402
 import numpy as np  # noqa: E402
@@ -111,3 +112,18 @@ def test_quick_zoo_generation_benchmark(tmp_path):
         assert row["networks"] == 12 and row["speedup"] == row["vectorised_networks_per_s"] / row["loop_networks_per_s"]
     sharded = result["sharding"]
     assert sharded["bit_identical"] and sharded["speedup"] == sharded["one_process_s"] / sharded["two_processes_s"]
+
+
+def test_quick_training_benchmark_covers_every_model(tmp_path):
+    rows = bench_training.run(quick=True, out=str(tmp_path))
+    assert json.loads((tmp_path / "training.json").read_text())["rows"] == rows
+    by_zoo = {}
+    for row in rows:
+        by_zoo.setdefault(row["zoo"], {})[row["model"]] = row
+    from sne_pyg.nn import MODELS
+    assert set(by_zoo["sine-INR"]) == set(MODELS)
+    assert set(by_zoo["mlp+cnn"]) == {"sne", "deepsets", "neural_graph"}
+    for models in by_zoo.values():
+        for row in models.values():
+            assert row["train_networks_per_s"] > 0
+            assert abs(row["sne_speedup"] - models["sne"]["train_networks_per_s"] / row["train_networks_per_s"]) < 1e-9
