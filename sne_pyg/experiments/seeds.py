@@ -18,7 +18,8 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
     tau of its first output on each of ``tests``; returns ``{test: {"tau_mean", "tau_std", "taus"}}``
     plus ``"params"``. ``on_trained(seed, model)`` is called with each trained model; ``model_options``
     go to :func:`~sne_pyg.nn.build_model`. A test set the model cannot read (its view raises
-    ``ValueError``, e.g. NeuralGraph on attention layers) is reported as ``{"unsupported": reason}``."""
+    ``ValueError``, e.g. NeuralGraph on attention layers, or the model itself does, e.g. a one-architecture
+    model such as HyperRep or NFN on an unseen architecture) is reported as ``{"unsupported": reason}``."""
     scaler = TargetScaler(targets_of(train))
     taus: dict[str, list[float]] = {key: [] for key in tests}
     params, prepared, unsupported = 0, None, {}
@@ -32,7 +33,12 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
                              patience=max(epochs // 3, 3), progress=progress)
         fit(model, train_view, val_view, config, scaler)
         for key, view in test_views.items():
-            taus[key].append(evaluate(model, view, scaler=scaler)["tau"])
+            if key in unsupported:
+                continue
+            try:
+                taus[key].append(evaluate(model, view, scaler=scaler)["tau"])
+            except ValueError as error:      # e.g. a one-architecture model (HyperRep, NFN) on another one
+                unsupported[key] = str(error)
         if on_trained is not None:
             on_trained(seed, model)
         params = sum(p.numel() for p in model.parameters())

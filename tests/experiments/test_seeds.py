@@ -18,3 +18,12 @@ def test_tau_over_seeds_summarises_seeds_and_keeps_undefined_taus_as_nan():
     assert many["tau_std"] == pytest.approx(statistics.stdev(many["taus"]))
     assert all(math.isnan(t) for t in out["one"]["taus"]) and math.isnan(out["one"]["tau_mean"])
     assert out["params"] > 0
+
+
+def test_a_one_architecture_model_reports_an_unseen_architecture_as_unsupported():
+    nets = [convert(builders.mlp(seed=i), 16, y=[float(i % 5)]) for i in range(12)]
+    other = [convert(builders.mlp(i, (3, 4, 2)), 16, y=[float(i % 5)]) for i in range(4)]   # another depth
+    out = tau_over_seeds("nfn_hnp", nets[:8], nets[8:10], {"same": nets[8:], "unseen": other}, seeds=2,
+                         hidden=8, epochs=1)
+    assert len(out["same"]["taus"]) == 2
+    assert "built for" in out["unseen"]["unsupported"]
