@@ -28,7 +28,7 @@ DEFAULT_MODELS = "sne,neural_graph,nfn_np,nfn_hnp,nft,deepsets,statnn,flat_mlp"
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--zoo", default="arch1-digits", choices=sorted(k for k in ZOO_KINDS if k != "sine_inr"))
+    parser.add_argument("--zoo", default="arch1-digits", choices=sorted(k for k in ZOO_KINDS if not k.startswith("sine_inr")))
     add_zoo_experiment_arguments(parser, models=DEFAULT_MODELS, out="runs/accuracy_prediction", size_help="in the zoo")
     args = parser.parse_args(argv)
     apply_quick(args, size=24)

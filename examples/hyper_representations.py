@@ -67,7 +67,7 @@ AUGMENT_ABLATION = {"none": dict(permute=False, erase=0.0), "P": dict(permute=Tr
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--zoo", default="arch1-digits", choices=sorted(k for k in ZOO_KINDS if k != "sine_inr"))
+    parser.add_argument("--zoo", default="arch1-digits", choices=sorted(k for k in ZOO_KINDS if not k.startswith("sine_inr")))
     parser.add_argument("--size", type=int, default=100, help="training runs in the zoo (two checkpoints each)")
     parser.add_argument("--zoo-epochs", type=int, default=10)
     parser.add_argument("--seeds", type=int, default=3)

@@ -28,6 +28,12 @@ def _sine_inr(size: int, chunk_size: int, seed: int, progress: bool, steps: int 
                                  work_dir=work_dir)
 
 
+def _sine_inr_peers(size: int, chunk_size: int, seed: int, progress: bool, steps: int = 1500,
+                    work_dir: str | None = None):
+    return generate_sine_inr_zoo(size, chunk_size=chunk_size, steps=steps, seed=seed, progress=progress,
+                                 work_dir=work_dir, recipe="peers")
+
+
 def _classifier(architecture: str, dataset: str):
     def generate(size: int, chunk_size: int, seed: int, progress: bool, steps: int = 10, work_dir: str | None = None):
         return generate_classifier_zoo(architecture, dataset, size, epochs=steps, chunk_size=chunk_size, seed=seed,
@@ -36,7 +42,10 @@ def _classifier(architecture: str, dataset: str):
 
 
 ZOO_KINDS: dict[str, ZooKind] = {
-    "sine_inr": ZooKind(_sine_inr, ("frequency",), "SIRENs fitted to sin(a x); target: the frequency a"),
+    "sine_inr": ZooKind(_sine_inr, ("frequency",), "SIRENs fitted to sin(a x) from one shared initialisation "
+                        "(aligned); target: the frequency a"),
+    "sine_inr-peers": ZooKind(_sine_inr_peers, ("frequency",), "SIRENs fitted to sin(a x) with the peers' recipe "
+                              "(independent initialisations, DWSNets/SNE Table 1; --steps = max steps)"),
     **{f"{arch}-{data}": ZooKind(_classifier(arch, data), TARGET_NAMES,
                                  f"{arch} classifiers on {data} (--steps = epochs; checkpoints at half and end)")
        for arch in ARCHITECTURES for data in DATASETS},

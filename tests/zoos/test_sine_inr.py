@@ -78,3 +78,50 @@ def test_bad_split_arguments(tmp_path):
         SineINRZoo(str(tmp_path), "holdout", size=4, steps=1, progress=False)
     with pytest.raises(ValueError, match="fractions"):
         SineINRZoo(str(tmp_path), "train", size=4, steps=1, progress=False, fractions=(0.5, 0.5, 0.5))
+
+
+def test_peer_recipe_init_bounds():
+    from sne_pyg.zoos.sine_inr import peer_init
+    w1, b1, w2, b2, w3, b3 = peer_init([torch.Generator().manual_seed(s) for s in range(200)])
+    assert w1.abs().max() <= math.sqrt(6) / 30 and w1.abs().max() > 0.9 * math.sqrt(6) / 30   # the first layer too
+    assert w2.abs().max() <= math.sqrt(6 / 32) / 30 and w2.abs().max() > 0.9 * math.sqrt(6 / 32) / 30
+    assert not b1.any() and not b2.any()                                                   # SIREN biases zero
+    assert w3.abs().max() <= 1 / math.sqrt(32) and b3.abs().max() > 0.5 / math.sqrt(32)   # PyTorch's default
+    again = peer_init([torch.Generator().manual_seed(7)])
+    assert all(torch.equal(a[0], b[7]) for a, b in zip(again, (w1, b1, w2, b2, w3, b3)))   # one seed per INR
+
+
+def test_peer_recipe_fits_each_inr_as_adam_alone_would_and_stops_it():
+    from sne_pyg.zoos.sine_inr import batched_siren, fit_peer_sine_inrs, peer_init, sample_frequencies
+    freq = sample_frequencies(5, torch.Generator().manual_seed(0))
+    seeds = [11, 12, 13, 14, 15]
+    states, mse, steps = fit_peer_sine_inrs(freq, seeds, max_steps=40, points=300, stop_mse=0.05)
+    assert steps.min() < 40 and (mse[steps < 40] <= 0.05).all()          # some stopped early, at the threshold
+    x = torch.arange(-math.pi, math.pi, 2 * math.pi / 300)
+    for i in range(5):                                                   # one INR alone, torch.optim.Adam
+        params = [p.clone().requires_grad_() for p in peer_init([torch.Generator().manual_seed(seeds[i])])]
+        optimizer = torch.optim.Adam(params, lr=1e-3, weight_decay=1e-4)
+        target = torch.sin(freq[i:i + 1].float()[:, None] * x[None])
+        for step in range(41):
+            loss = (batched_siren(params, x) + 0.5 - target).pow(2).mean()
+            if float(loss) <= 0.05 or step == 40:
+                break
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        assert step == int(steps[i])
+        assert abs(float(loss) - float(mse[i])) < 1e-5
+        for p, key in zip(params, states[i]):
+            torch.testing.assert_close(p[0].detach(), states[i][key], rtol=0, atol=1e-5)
+
+
+def test_peer_recipe_zoo_records_fits_and_caches_apart(tmp_path):
+    peers = SineINRZoo(str(tmp_path), "train", size=10, steps=5, recipe="peers", progress=False)
+    ours = SineINRZoo(str(tmp_path), "train", size=10, steps=5, progress=False)
+    assert peers.processed_dir != ours.processed_dir
+    nets = list(peers)
+    assert all(int(d.fit_steps) <= 5 and float(d.fit_mse) > 0 for d in nets)
+    assert len(nets) == 8 and list(nets[0].to_state_dict()) == ["net.0.weight", "net.0.bias", "net.2.weight",
+                                                                  "net.2.bias", "net.4.weight", "net.4.bias"]
+    with pytest.raises(ValueError, match="recipe must be one of"):
+        SineINRZoo(str(tmp_path), "train", size=10, recipe="theirs")
