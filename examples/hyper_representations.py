@@ -45,6 +45,7 @@ from sne_pyg.probe import linear_probe
 from sne_pyg.ssl.train import SSLConfig, fit_ssl
 from sne_pyg.train import TargetScaler, TrainConfig, embed, fit, seed_everything, targets_of
 from sne_pyg.zoos.classifier_zoo import HPARAM_NAMES, TARGET_NAMES
+from sne_pyg.experiments.cache import cached  # noqa: E402
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo
 
 # property -> (where it is stored, column, task)
@@ -115,20 +116,6 @@ def probe_all(embeddings: dict[str, np.ndarray], labels: dict[str, dict[str, np.
             continue                                    # a property the zoo does not vary
         out[name] = linear_probe(*splits, task=task)
     return out
-
-
-def cached(out: str, key: str, compute):
-    """The JSON result stored under ``key`` in ``out/cache``, computed and written once."""
-    path = os.path.join(out, "cache", f"{key}.json")
-    if os.path.exists(path):
-        with open(path) as f:
-            return json.load(f)
-    value = compute()
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(f"{path}.partial", "w") as f:
-        json.dump(value, f, indent=1)
-    os.replace(f"{path}.partial", path)
-    return value
 
 
 def hyperrep(args, seed: int, **settings) -> HyperRep:

@@ -4,7 +4,8 @@
     python examples/inr_frequency.py --quick --out DIR     # a few minutes on 2 CPU cores
     python examples/inr_frequency.py --models sne,neural_graph,dwsnet --seeds 5
 
-Prints a table of parameter counts and test MSE (mean +- std over seeds) and writes
+Every (model, seed) result is cached in ``DIR/cache/`` with the settings it was made with, so an
+interrupted run resumes. Prints a table of parameter counts and test MSE (mean +- std over seeds) and writes
 ``DIR/results.json`` (``{model: {"params", "mse_mean", "mse_std", "seeds"}}``), ``DIR/summary.json``
 (with the predict-the-mean baseline and per-seed numbers) and ``DIR/mse.png``.
 """
@@ -16,6 +17,7 @@ import os
 import statistics
 import time
 
+from sne_pyg.experiments.cache import cached  # noqa: E402
 from sne_pyg.nn import build_model, parse_models  # noqa: E402
 from sne_pyg.plots import plt, save_figure  # noqa: E402  (pyplot on the headless backend)
 from sne_pyg.train import (TargetScaler, TrainConfig, evaluate, fit, mse, prepare_dataset,  # noqa: E402
@@ -62,21 +64,28 @@ def main(argv=None) -> dict:
     test_targets = targets_of(zoo["test"])
     baseline = mse(scaler.mean.expand_as(test_targets), test_targets)
 
+    settings = {k: getattr(args, k) for k in ("size", "inr_steps", "recipe", "chunk_size", "hidden", "epochs",
+                                              "batch_size", "lr")}
+
+    def train_one(name: str, seed: int) -> dict:
+        start = time.time()
+        seed_everything(seed)                # the initial weights depend on the seed alone
+        model = build_model(name, hidden=args.hidden, out_dim=1)
+        splits = {k: prepare_dataset(model, v) for k, v in zoo.items()}
+        config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=seed,
+                             patience=max(args.epochs // 3, 3), progress=not args.no_progress)
+        fit(model, splits["train"], splits["val"], config, scaler)
+        return {"mse": evaluate(model, splits["test"], scaler=scaler)["mse"],
+                "params": sum(p.numel() for p in model.parameters()), "seconds": round(time.time() - start, 1)}
+
     results, per_seed = {}, {}
-    for name in names:
-        scores, params, start = [], 0, time.time()
-        for seed in range(args.seeds):
-            seed_everything(seed)            # the initial weights depend on the seed alone
-            model = build_model(name, hidden=args.hidden, out_dim=1)
-            splits = {k: prepare_dataset(model, v) for k, v in zoo.items()}
-            config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=seed,
-                                 patience=max(args.epochs // 3, 3), progress=not args.no_progress)
-            fit(model, splits["train"], splits["val"], config, scaler)
-            scores.append(evaluate(model, splits["test"], scaler=scaler)["mse"])
-            params = sum(p.numel() for p in model.parameters())
-        results[name] = {"params": params, "mse_mean": statistics.fmean(scores),
+    for name in names:                       # every (model, seed) result is kept in OUT/cache: a rerun resumes
+        runs = [cached(args.out, f"{name}-seed{seed}", lambda: train_one(name, seed), settings)
+                for seed in range(args.seeds)]
+        scores = [r["mse"] for r in runs]
+        results[name] = {"params": runs[0]["params"], "mse_mean": statistics.fmean(scores),
                          "mse_std": statistics.stdev(scores) if len(scores) > 1 else 0.0, "seeds": len(scores)}
-        per_seed[name] = {"mse": scores, "seconds": round(time.time() - start, 1)}
+        per_seed[name] = {"mse": scores, "seconds": round(sum(r["seconds"] for r in runs), 1)}
 
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w") as f:
