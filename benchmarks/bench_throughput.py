@@ -155,16 +155,23 @@ def run(quick: bool = False, out: str | None = None, hidden: int = 64) -> list[d
                 rows.append({"zoo": zoo_name, "networks": result["networks"], "allocator": allocator, "model": name,
                              "networks_per_s": speed, "sne_speedup": speeds["sne"] / speed,
                              "working_set_mb": memory[name]["working_set_mb"], "data_mb": memory[name]["data_mb"],
-                             "sne_memory_fraction": memory["sne"]["working_set_mb"] / memory[name]["working_set_mb"]})
+                             "sne_memory_fraction": _ratio(memory["sne"]["working_set_mb"],
+                                                           memory[name]["working_set_mb"])})
     write_json(out, "throughput.json", {"hidden": hidden, "threads": threads, "rows": rows})
     if out:
         plot(rows, f"{out}/throughput.png")
     print_table(["zoo", "allocator", "model", "networks/s", "SNE speed / this", "working set MB",
                  "SNE memory / this", "data + view MB"],
                 [[r["zoo"], r["allocator"], r["model"], f"{r['networks_per_s']:.1f}", f"{r['sne_speedup']:.2f}",
-                  f"{r['working_set_mb']:.1f}", f"{r['sne_memory_fraction']:.2f}", f"{r['data_mb']:.1f}"]
+                  f"{r['working_set_mb']:.1f}",
+                  "-" if r["sne_memory_fraction"] is None else f"{r['sne_memory_fraction']:.2f}", f"{r['data_mb']:.1f}"]
                  for r in rows])
     return rows
+
+
+def _ratio(a: float, b: float) -> float | None:
+    """``a / b``, or None where ``b`` is 0 (a small model's pass can add no resident memory at all)."""
+    return a / b if b else None
 
 
 def plot(rows: list[dict], path: str) -> None:
