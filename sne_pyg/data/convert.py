@@ -64,9 +64,7 @@ def convert(model: nn.Module | Mapping[str, Any] | Iterable, chunk_size: int = 6
     _check_chunk_size(chunk_size)
     state, modules = _state_and_modules(model)
     entries = read_state(state, modules)
-    plan = PLANS.get((entries.signature, chunk_size, dtype, table_version()),
-                     lambda: ConvertPlan(_build_layout(list(state), entries, modules), chunk_size, dtype))
-    data = plan.fill(entries.sources, entries.others)
+    data = _plan(state, entries, modules, chunk_size, dtype).fill(entries.sources, entries.others)
     if dataflow is not None:
         data.layout.dataflow = _checked_dataflow(dataflow)
     if y is not None:
@@ -103,7 +101,8 @@ def convert_all(networks: Iterable[nn.Module | Mapping[str, Any]], chunk_size: i
     networks = iter(networks)
     while part := list(itertools.islice(networks, block)):
         with _collector_paused():
-            labels = [names[position + i] if names is not None else f"network {position + i}" for i in range(len(part))]
+            labels = [names[position + i] if names is not None else f"network {position + i}"
+                      for i in range(len(part))]
             out += _convert_block(part, labels, chunk_size, dtype, [next(targets, None) for _ in part])
         position += len(part)
     return out
@@ -137,13 +136,10 @@ def _convert_block(networks: list, labels: list[str], chunk_size: int, dtype, ta
             raise TypeError(f"{labels[i]}: {error}") from None
         groups.setdefault(entries.signature, []).append((i, entries, (state, modules)))
     out: list[NetworkData | None] = [None] * len(networks)
-    for signature, members in groups.items():
-        first_state, first_modules = members[0][2]
-        first = members[0][1]
+    for members in groups.values():
+        _, first, (first_state, first_modules) = members[0]
         try:
-            plan = PLANS.get((signature, chunk_size, dtype, table_version()),
-                             lambda: ConvertPlan(_build_layout(list(first_state), first, first_modules), chunk_size,
-                                                 dtype))
+            plan = _plan(first_state, first, first_modules, chunk_size, dtype)
         except ValueError as error:
             raise ValueError(f"{labels[members[0][0]]}: {error}") from None
         filled = plan.fill_many([e.sources for _, e, _ in members], [e.others for _, e, _ in members],
@@ -153,6 +149,12 @@ def _convert_block(networks: list, labels: list[str], chunk_size: int, dtype, ta
                 data.y = torch.as_tensor(targets[i], dtype=torch.float32).reshape(1, -1)
             out[i] = data
     return out
+
+
+def _plan(state: dict, entries, modules: dict, chunk_size: int, dtype) -> ConvertPlan:
+    """The cached plan of this architecture (planned from ``state`` on first sight)."""
+    return PLANS.get((entries.signature, chunk_size, dtype, table_version()),
+                     lambda: ConvertPlan(_build_layout(list(state), entries, modules), chunk_size, dtype))
 
 
 def _check_chunk_size(chunk_size) -> None:
