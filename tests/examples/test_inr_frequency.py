@@ -14,7 +14,7 @@ def test_quick_table_1_results(tmp_path):
     results = json.loads((out / "results.json").read_text())
     summary = json.loads((out / "summary.json").read_text())
     assert set(results) == set(MODELS)
-    train = SineINRZoo(str(root), "train", size=60, steps=200, progress=False)
+    train = SineINRZoo(str(root), "train", size=60, steps=200, recipe="peers", progress=False)
     for name, r in results.items():
         assert set(r) == {"params", "mse_mean", "mse_std", "seeds"}
         assert r["seeds"] == 3
@@ -25,3 +25,12 @@ def test_quick_table_1_results(tmp_path):
         materialize(model, prepare_dataset(model, train))
         assert r["params"] == sum(p.numel() for p in model.parameters())
     assert (out / "mse.png").read_bytes()[:4] == b"\x89PNG"
+    # SNE against the best other model: that model has the lowest mean MSE, the difference is of the means
+    versus = summary["sne_vs_best"]
+    others = {name: r["mse_mean"] for name, r in results.items() if name != "sne"}
+    assert versus["other"] == min(others, key=others.get)
+    assert abs(versus["difference"] - (results["sne"]["mse_mean"] - others[versus["other"]])) < 1e-9
+    assert versus["low"] <= versus["high"] and versus["verdict"] in ("tie", "better", "worse")
+    assert (versus["verdict"] == "tie") == (versus["low"] <= 0 <= versus["high"])
+    cached = json.loads((out / "cache" / "sne-seed0.json").read_text())["value"]
+    assert len(cached["predictions"]) == summary["zoo"]["test"]
