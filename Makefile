@@ -7,7 +7,7 @@ TORCH_VERSION ?= 2.13.0
 TORCH_SCATTER_VERSION ?= 2.1.2
 DEMO_ARGS ?=
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test tables bench clean
 
 setup:
 	$(PYTHON) -m pip install "torch==$(TORCH_VERSION)" numpy
@@ -21,6 +21,10 @@ demo: setup
 
 test: setup
 	$(PYTHON) -m pytest -q
+
+# README tables from docs/results/*.json (tests/experiments/test_readme_tables.py checks they agree)
+tables:
+	$(PYTHON) -m sne_pyg.experiments.readme_tables
 
 clean:
 	rm -rf build *.egg-info .pytest_cache runs

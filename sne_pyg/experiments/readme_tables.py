@@ -1,0 +1,134 @@
+"""README tables generated from the result files, so the README says what the files say.
+
+A generated block in a Markdown file looks like::
+
+    <!-- table mse docs/results/inr_frequency.json -->
+    ...generated...
+    <!-- /table -->
+
+``mse`` (``{"results": {model: {"params", "mse_mean", "mse_std", "seeds"}}}``, optional
+``"mean_baseline_mse"`` and ``"sne_vs_best"``), ``tau`` (``{"results": {model: {"params", "tau_mean",
+"tau_std", "taus"}}}``) and ``probe`` (``{"methods": {method: {property: {"r2" | "accuracy": {"mean",
+"std", "values"}}}}}``) name the renderers; the path is relative to the repository root.
+
+    python -m sne_pyg.experiments.readme_tables            # rewrite the blocks of README.md
+    python -m sne_pyg.experiments.readme_tables --check    # exit 1 naming every block that disagrees
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Callable
+
+BLOCK = re.compile(r"(<!-- table (\w+) (\S+) -->\n)(.*?)(<!-- /table -->)", re.S)
+
+
+def render_mse(result: dict) -> str:
+    """Rows by test MSE (best in bold), the predict-the-mean row, then SNE against the best other model."""
+    rows = sorted(result["results"].items(), key=lambda kv: kv[1]["mse_mean"])
+    seeds = {r["seeds"] for _, r in rows}
+    lines = [f"| model | #params | test MSE (mean ± std, {_seeds(seeds)}) |", "| --- | --- | --- |"]
+    for rank, (name, r) in enumerate(rows):
+        cell = f"{r['mse_mean']:.4f} ± {r['mse_std']:.4f}"
+        lines.append(f"| {name} | {r['params']:,} | {f'**{cell}**' if rank == 0 else cell} |")
+    if "mean_baseline_mse" in result:
+        lines.append(f"| predict the train mean | – | {result['mean_baseline_mse']:.4f} |")
+    versus = result.get("sne_vs_best")
+    if versus:
+        level = round(100 * versus["level"])
+        lines += ["", f"SNE − {versus['other']} (the best other model): {versus['difference']:+.4f} test MSE, "
+                      f"paired bootstrap {level}% interval [{versus['low']:+.4f}, {versus['high']:+.4f}] over test "
+                      f"networks and seeds ({versus['resamples']:,} resamples): **{_verdict(versus['verdict'])}**."]
+    return "\n".join(lines)
+
+
+def render_tau(result: dict) -> str:
+    """Rows by Kendall's tau, highest first."""
+    rows = sorted(result["results"].items(), key=lambda kv: -kv[1]["tau_mean"])
+    seeds = {len(r["taus"]) for _, r in rows}
+    lines = [f"| model | parameters | Kendall tau (mean ± std, {_seeds(seeds)}) |", "| --- | --- | --- |"]
+    lines += [f"| {name} | {r['params']:,} | {r['tau_mean']:.3f} ± {r['tau_std']:.3f} |" for name, r in rows]
+    return "\n".join(lines)
+
+
+def render_probe(result: dict) -> str:
+    """One row per embedding, one column per probed property (R² or accuracy); ± std over seeds where there are several."""
+    methods = result["methods"]
+    first = next(iter(methods.values()))
+    properties = [p for p, scores in first.items() if "r2" in scores or "accuracy" in scores]
+    metric = {p: "r2" if "r2" in first[p] else "accuracy" for p in properties}
+    lines = ["| method | " + " | ".join(f"{p} ({'R²' if metric[p] == 'r2' else 'acc'})" for p in properties) + " |",
+             "|" + " --- |" * (len(properties) + 1)]
+    for method, scores in methods.items():
+        cells = []
+        for p in properties:
+            s = scores[p][metric[p]]
+            cells.append(f"{s['mean']:.3f}" + (f" ± {s['std']:.3f}" if len(s["values"]) > 1 else ""))
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+RENDERERS: dict[str, Callable[[dict], str]] = {"mse": render_mse, "tau": render_tau, "probe": render_probe}
+
+
+def regenerate(text: str, root: str) -> tuple[str, list[str]]:
+    """``text`` with every generated block rendered from its file, and the blocks whose text changed
+    (``"kind path"``). An unknown renderer or a missing or unreadable file raises ``ValueError`` naming it."""
+    changed = []
+
+    def replace(match: re.Match) -> str:
+        opening, kind, path, old, closing = match.groups()
+        if kind not in RENDERERS:
+            raise ValueError(f"README block '{kind} {path}': unknown table kind (have {sorted(RENDERERS)})")
+        full = os.path.join(root, path)
+        try:
+            with open(full) as f:
+                result = json.load(f)
+        except (OSError, json.JSONDecodeError) as error:
+            raise ValueError(f"README block '{kind} {path}': cannot read {full}: {error}") from None
+        try:
+            new = RENDERERS[kind](result) + "\n"
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"README block '{kind} {path}': {path} lacks {error} for a {kind} table") from None
+        if new != old:
+            changed.append(f"{kind} {path}")
+        return opening + new + closing
+
+    return BLOCK.sub(replace, text), changed
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--readme", default="README.md", help="Markdown file with generated blocks")
+    parser.add_argument("--root", default=".", help="repository root (result paths are relative to it)")
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a block disagrees")
+    args = parser.parse_args(argv)
+    with open(args.readme) as f:
+        text = f.read()
+    new, changed = regenerate(text, args.root)
+    if args.check:
+        for block in changed:
+            print(f"{args.readme}: block '{block}' disagrees with its file; run python -m "
+                  f"sne_pyg.experiments.readme_tables", file=sys.stderr)
+        return 1 if changed else 0
+    if changed:
+        with open(f"{args.readme}.partial", "w") as f:
+            f.write(new)
+        os.replace(f"{args.readme}.partial", args.readme)
+    print(f"{args.readme}: {len(changed)} block(s) regenerated" + (f": {', '.join(changed)}" if changed else ""))
+    return 0
+
+
+def _seeds(counts: set[int]) -> str:
+    return f"{counts.pop()} seeds" if len(counts) == 1 else "seeds: see the file"
+
+
+def _verdict(verdict: str) -> str:
+    return {"tie": "a tie (the interval contains 0)", "better": "SNE better", "worse": "SNE worse"}[verdict]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""README tables come from the result files: the README agrees with them, and a changed file is caught."""
+import json
+import os
+
+import pytest
+
+from sne_pyg.experiments.readme_tables import main, regenerate, render_mse, render_probe, render_tau
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_readme_agrees_with_the_result_files():
+    with open(os.path.join(ROOT, "README.md")) as f:
+        text = f.read()
+    assert text.count("<!-- table ") >= 2
+    new, changed = regenerate(text, ROOT)
+    assert changed == [], f"README blocks out of date: {changed}; run python -m sne_pyg.experiments.readme_tables"
+    assert new == text
+
+
+MSE_RESULT = {"results": {"b": {"params": 1234, "mse_mean": 0.5, "mse_std": 0.25, "seeds": 3},
+                          "sne": {"params": 99, "mse_mean": 0.125, "mse_std": 0.0625, "seeds": 3}},
+              "mean_baseline_mse": 6.0,
+              "sne_vs_best": {"other": "b", "difference": -0.375, "low": -0.5, "high": -0.25, "level": 0.95,
+                              "resamples": 1000, "verdict": "better"}}
+
+
+def test_mse_table_is_sorted_with_the_best_in_bold_and_the_comparison():
+    assert render_mse(MSE_RESULT).splitlines() == [
+        "| model | #params | test MSE (mean ± std, 3 seeds) |", "| --- | --- | --- |",
+        "| sne | 99 | **0.1250 ± 0.0625** |", "| b | 1,234 | 0.5000 ± 0.2500 |",
+        "| predict the train mean | – | 6.0000 |", "",
+        "SNE − b (the best other model): -0.3750 test MSE, paired bootstrap 95% interval [-0.5000, -0.2500] over "
+        "test networks and seeds (1,000 resamples): **SNE better**."]
+
+
+def test_tau_and_probe_tables():
+    tau = {"results": {"x": {"params": 10, "tau_mean": 0.1, "tau_std": 0.01, "taus": [0.1, 0.1]},
+                       "y": {"params": 20, "tau_mean": 0.3, "tau_std": 0.02, "taus": [0.3, 0.3]}}}
+    assert render_tau(tau).splitlines()[2:] == ["| y | 20 | 0.300 ± 0.020 |", "| x | 10 | 0.100 ± 0.010 |"]
+    probe = {"methods": {"W": {"acc": {"r2": {"mean": 0.5, "std": 0.0, "values": [0.5]}},
+                               "act": {"accuracy": {"mean": 0.75, "std": 0.0, "values": [0.75]}}},
+                         "rep": {"acc": {"r2": {"mean": 0.25, "std": 0.1, "values": [0.2, 0.3]}},
+                                 "act": {"accuracy": {"mean": 1.0, "std": 0.0, "values": [1.0, 1.0]}}}}}
+    assert render_probe(probe).splitlines() == ["| method | acc (R²) | act (acc) |", "| --- | --- | --- |",
+                                                "| W | 0.500 | 0.750 |", "| rep | 0.250 ± 0.100 | 1.000 ± 0.000 |"]
+
+
+def test_a_changed_file_fails_the_check_and_regenerating_fixes_it(tmp_path, capsys):
+    (tmp_path / "r.json").write_text(json.dumps(MSE_RESULT))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n<!-- table mse r.json -->\n{render_mse(MSE_RESULT)}\n<!-- /table -->\nend\n")
+    assert main(["--readme", str(readme), "--root", str(tmp_path), "--check"]) == 0
+    changed = dict(MSE_RESULT, mean_baseline_mse=7.0)
+    (tmp_path / "r.json").write_text(json.dumps(changed))
+    assert main(["--readme", str(readme), "--root", str(tmp_path), "--check"]) == 1
+    assert "block 'mse r.json' disagrees" in capsys.readouterr().err
+    assert main(["--readme", str(readme), "--root", str(tmp_path)]) == 0
+    text = readme.read_text()
+    assert "| predict the train mean | – | 7.0000 |" in text and text.startswith("intro\n") and text.endswith("end\n")
+    assert main(["--readme", str(readme), "--root", str(tmp_path), "--check"]) == 0
+
+
+def test_bad_blocks_name_the_file_or_kind(tmp_path):
+    with pytest.raises(ValueError, match="missing.json"):
+        regenerate("<!-- table mse missing.json -->\n<!-- /table -->", str(tmp_path))
+    with pytest.raises(ValueError, match="unknown table kind"):
+        regenerate("<!-- table pie x.json -->\n<!-- /table -->", str(tmp_path))
+    (tmp_path / "x.json").write_text(json.dumps({"results": {}}))
+    with pytest.raises(ValueError, match=r"x.json lacks 'methods'"):
+        regenerate("<!-- table probe x.json -->\n<!-- /table -->", str(tmp_path))
