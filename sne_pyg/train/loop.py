@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 
 from ..nn.norm import local_statistics
 from ..symmetry.invariance import forward_with_invariance
+from ..symmetry.transforms import permute_batch
 from . import distributed as dist_utils
 from .batches import NoSingletonBatches
 from .metrics import accuracy, kendall_tau, mse
@@ -67,6 +68,8 @@ class TrainConfig:
     grad_clip: float | None = 1.0
     li_weight: float = 0.0       # Logit Invariance weight (0: off, the default for every model)
     li_samples: int = 1          # random symmetry transforms per batch for Logit Invariance
+    augment: bool = False        # permutation augmentation: a random derived permutation of every training
+                                 # network each time it is drawn (the same function, other weights)
     seed: int = 0
     device: str = "cpu"
     progress: bool = True
@@ -184,7 +187,9 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
     """Train ``model`` on ``train_set``; keeps the state that was best on ``val_set``.
 
     Seeded (``config.seed``), early stopping after ``config.patience`` epochs without a better
-    validation score, a progress bar, and exact BatchNorm statistics before each evaluation. A last
+    validation score, a progress bar, and exact BatchNorm statistics before each evaluation. With
+    ``config.augment`` every training batch is a fresh random derived permutation of its networks
+    (seeded by ``config.seed``; a network without a derivable symmetry raises ``SymmetryError``). A last
     batch of a single network joins the batch before it (:class:`~sne_pyg.train.batches.NoSingletonBatches`).
     Launched by ``torchrun`` (after :func:`sne_pyg.train.distributed.init_from_environment`), the
     same call trains data-parallel: each of the N processes takes ``batch_size / N`` networks of
@@ -209,6 +214,7 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(config.epochs, 1))
     li_generator = torch.Generator().manual_seed(config.seed + 1 + 7919 * dist_utils.rank())
+    augment_generator = torch.Generator().manual_seed(config.seed + 2 + 7919 * dist_utils.rank())
     best_val, best_epoch, best_state, history = math.inf, -1, None, []
     bar = tqdm(range(config.epochs), desc=f"training {type(model).__name__}",
                disable=not (config.progress and dist_utils.is_main_process()))
@@ -217,6 +223,8 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
         network.train()
         total, count = 0.0, 0
         for batch in loader:
+            if config.augment:           # on the CPU batch: derived views (NeuralGraph's) are dropped and rebuilt
+                batch = permute_batch(batch, augment_generator)
             batch = batch.to(config.device)
             if config.li_weight > 0:
                 out, li = forward_with_invariance(network, batch, config.li_samples, li_generator)
