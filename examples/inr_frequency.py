@@ -25,6 +25,7 @@ import numpy as np
 
 from sne_pyg.experiments.bootstrap import versus_best_other  # noqa: E402
 from sne_pyg.experiments.cache import cached  # noqa: E402
+from sne_pyg.experiments.tuning import load_tuned  # noqa: E402
 from sne_pyg.nn import build_model, parse_models  # noqa: E402
 from sne_pyg.plots import plt, save_figure  # noqa: E402  (pyplot on the headless backend)
 from sne_pyg.train import (TargetScaler, TrainConfig, fit, mse, predict, prepare_dataset,  # noqa: E402
@@ -50,6 +51,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--root", default="data_cache")
     parser.add_argument("--out", default="runs/inr_frequency")
+    parser.add_argument("--tuned", default=None,
+                        help="folder of tuned settings (the --out of examples/tune.py): a model with a <model>.json "
+                             "there trains with its tuned lr, weight decay, width, epochs, augmentation and LI weight")
     parser.add_argument("--resamples", type=int, default=10_000, help="bootstrap resamples of the SNE comparison")
     parser.add_argument("--quick", action="store_true", help="small zoo, few epochs")
     parser.add_argument("--no-progress", action="store_true")
@@ -76,13 +80,18 @@ def main(argv=None) -> dict:
                                               "batch_size", "lr")}
     settings["records"] = "test predictions"   # results cached before predictions were kept are not reused
 
+    tuned = tuned_settings(args.tuned, names)
+
     def train_one(name: str, seed: int) -> dict:
         start = time.time()
+        hp = {"hidden": args.hidden, "epochs": args.epochs, "lr": args.lr, "weight_decay": TrainConfig.weight_decay,
+              "augment": False, "li_weight": 0.0, **tuned.get(name, {})}
         seed_everything(seed)                # the initial weights depend on the seed alone
-        model = build_model(name, hidden=args.hidden, out_dim=1)
+        model = build_model(name, hidden=hp["hidden"], out_dim=1)
         splits = {k: prepare_dataset(model, v) for k, v in zoo.items()}
-        config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=seed,
-                             patience=max(args.epochs // 3, 3), progress=not args.no_progress)
+        config = TrainConfig(epochs=hp["epochs"], batch_size=args.batch_size, lr=hp["lr"],
+                             weight_decay=hp["weight_decay"], augment=hp["augment"], li_weight=hp["li_weight"],
+                             seed=seed, patience=max(hp["epochs"] // 3, 3), progress=not args.no_progress)
         fit(model, splits["train"], splits["val"], config, scaler)
         predictions, _ = predict(model, splits["test"], scaler=scaler)
         return {"mse": mse(predictions, test_targets), "predictions": predictions[:, 0].tolist(),
@@ -90,7 +99,8 @@ def main(argv=None) -> dict:
 
     results, per_seed, predictions = {}, {}, {}
     for name in names:                       # every (model, seed) result is kept in OUT/cache: a rerun resumes
-        runs = [cached(args.out, f"{name}-seed{seed}", lambda: train_one(name, seed), settings)
+        model_settings = dict(settings, tuned=tuned[name]) if name in tuned else settings
+        runs = [cached(args.out, f"{name}-seed{seed}", lambda: train_one(name, seed), model_settings)
                 for seed in range(args.seeds)]
         scores = [r["mse"] for r in runs]
         results[name] = {"params": runs[0]["params"], "mse_mean": statistics.fmean(scores),
@@ -105,7 +115,7 @@ def main(argv=None) -> dict:
         json.dump(results, f, indent=2)
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump({"results": results, "per_seed": per_seed, "mean_baseline_mse": baseline,
-                   "sne_vs_best": comparison, "zoo": {k: len(v) for k, v in zoo.items()}, "settings": vars(args)},
+                   "sne_vs_best": comparison, "tuned": tuned, "zoo": {k: len(v) for k, v in zoo.items()}, "settings": vars(args)},
                   f, indent=2)
     plot(results, baseline, os.path.join(args.out, "mse.png"))
 
@@ -119,6 +129,16 @@ def main(argv=None) -> dict:
     print(f"\n{len(names)} models x {args.seeds} seeds on {len(zoo['train'])}/{len(zoo['val'])}/{len(zoo['test'])} "
           f"INRs; results in {args.out}/")
     return results
+
+
+def tuned_settings(folder: str | None, names: list[str]) -> dict[str, dict]:
+    """``{model: settings}`` for the models with a file in ``folder`` (none without a folder)."""
+    if folder is None:
+        return {}
+    if not os.path.isdir(folder):
+        raise SystemExit(f"--tuned {folder}: no such folder")
+    return {name: load_tuned(os.path.join(folder, f"{name}.json")) for name in names
+            if os.path.exists(os.path.join(folder, f"{name}.json"))}
 
 
 def plot(results: dict, baseline: float, path: str) -> None:
