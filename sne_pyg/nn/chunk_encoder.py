@@ -39,3 +39,15 @@ class ChunkEncoder(nn.Module):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(hidden={self.seed.size(-1)}, num_blocks={len(self.blocks)})"
+
+
+class MeanChunkEncoder(nn.Module):
+    r"""The mean-pooling ablation of :class:`ChunkEncoder`: :math:`z = \frac{1}{|m|}\sum_{j: m_j} x_j`
+    over each chunk's valid elements (no parameters)."""
+
+    def forward(self, x: Tensor, mask: Tensor) -> Tensor:
+        weights = mask.to(x.dtype).unsqueeze(-1)
+        return (x * weights).sum(1) / weights.sum(1).clamp_min(1)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}()"

@@ -27,23 +27,37 @@ def sinusoidal(position: Tensor, features: int) -> Tensor:
 
 
 class StructureEncoding(nn.Module):
-    """Encode each layer's type and depth level as a ``hidden``-dim vector."""
+    """Encode each layer's type and depth level as a ``hidden``-dim vector.
 
-    def __init__(self, hidden: int, num_types: int = LayerType.count(), level_features: int = 32) -> None:
+    ``use_type=False`` / ``use_level=False`` leave that term out (ablations); with neither the
+    encoding is zero and the module has no parameters.
+    """
+
+    def __init__(self, hidden: int, num_types: int = LayerType.count(), level_features: int = 32,
+                 use_type: bool = True, use_level: bool = True) -> None:
         super().__init__()
-        self.level_features = level_features
-        self.type_embedding = nn.Embedding(num_types, hidden)
-        self.level_proj = nn.Linear(level_features, hidden)
+        self.hidden, self.level_features = hidden, level_features
+        self.type_embedding = nn.Embedding(num_types, hidden) if use_type else None
+        self.level_proj = nn.Linear(level_features, hidden) if use_level else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        nn.init.normal_(self.type_embedding.weight, std=0.02)
-        self.level_proj.reset_parameters()
+        if self.type_embedding is not None:
+            nn.init.normal_(self.type_embedding.weight, std=0.02)
+        if self.level_proj is not None:
+            self.level_proj.reset_parameters()
 
     def forward(self, layer_type: Tensor, layer_level: Tensor) -> Tensor:
-        level = sinusoidal(layer_level, self.level_features).to(self.level_proj.weight.dtype)
-        return self.type_embedding(layer_type) + self.level_proj(level)
+        out = None
+        if self.type_embedding is not None:
+            out = self.type_embedding(layer_type)
+        if self.level_proj is not None:
+            level = self.level_proj(sinusoidal(layer_level, self.level_features).to(self.level_proj.weight.dtype))
+            out = level if out is None else out + level
+        if out is None:
+            return torch.zeros(layer_type.size(0), self.hidden, device=layer_type.device)
+        return out
 
     def __repr__(self) -> str:
-        return f"{self.__class__.__name__}(hidden={self.type_embedding.embedding_dim}, " \
-               f"types={self.type_embedding.num_embeddings})"
+        terms = [name for name, part in (("type", self.type_embedding), ("level", self.level_proj)) if part is not None]
+        return f"{self.__class__.__name__}(hidden={self.hidden}, terms={'+'.join(terms) or 'none'})"

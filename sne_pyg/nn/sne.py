@@ -29,11 +29,12 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 from torch_geometric.nn import MLP
+from torch_geometric.nn.aggr import MeanAggregation
 
 from ..data.network_data import NetworkData
 from ..segment import Segments, segment_sum
 from .aggr import SegmentSetTransformer
-from .chunk_encoder import ChunkEncoder
+from .chunk_encoder import ChunkEncoder, MeanChunkEncoder
 from .encodings import StructureEncoding
 from .fused import fused_inference, linear
 from .encoder import NetworkEncoder
@@ -47,6 +48,11 @@ AUTO_BLOCK_BYTES = 12 * 2**20
 # On GPUs (no page-fault cost, far more bandwidth) blocks are much larger, but still bounded: all of GPT-2
 # small's 1.94M chunks at once would need ~24 GB per intermediate at hidden 16 (~95 GB at hidden 64).
 AUTO_BLOCK_BYTES_ACCELERATOR = 512 * 2**20
+
+
+SET_FUNCTIONS = ("attention", "mean")
+ENCODINGS = ("type+level", "type", "level", "none")
+HIERARCHIES = ("chunk-layer-network", "chunk-network")
 
 
 class SNE(NetworkEncoder, name="sne"):
@@ -67,24 +73,44 @@ class SNE(NetworkEncoder, name="sne"):
             huge networks); ``None`` encodes all chunks together; ``"auto"`` (default) keeps every
             per-element intermediate of a block near :data:`AUTO_BLOCK_BYTES` on CPU (256 chunks of
             64 at hidden 64) and near :data:`AUTO_BLOCK_BYTES_ACCELERATOR` on other devices (10,922 chunks).
+
+    Ablations (the paper's Table 6; the defaults are the full model):
+        set_function: ``"attention"`` (SAB/PMA at every level) or ``"mean"`` (mean pooling at every level,
+            the lift MLP kept).
+        encodings: which layer encodings are added at every stage: ``"type+level"``, ``"type"``,
+            ``"level"`` or ``"none"``.
+        hierarchy: ``"chunk-layer-network"`` or ``"chunk-network"`` (no layer-level encoder: the network
+            level pools all of a network's chunks).
     """
 
     def __init__(self, hidden: int = 64, out_dim: int | None = 1, *, heads: int = 4, chunk_blocks: int = 2,
                  layer_blocks: int = 2, network_blocks: int = 2, layer_block: str = "sab",
                  network_block: str = "sab", num_inducing: int = 16, ff_mult: int = 2,
-                 chunk_batch_size: int | str | None = "auto") -> None:
+                 chunk_batch_size: int | str | None = "auto", set_function: str = "attention",
+                 encodings: str = "type+level", hierarchy: str = "chunk-layer-network") -> None:
         super().__init__()
         if not (chunk_batch_size in (None, "auto") or (type(chunk_batch_size) is int and chunk_batch_size >= 1)):
             raise ValueError(f"chunk_batch_size must be an int >= 1, None or 'auto', got {chunk_batch_size!r}")
+        for option, value, allowed in (("set_function", set_function, SET_FUNCTIONS), ("encodings", encodings, ENCODINGS),
+                                       ("hierarchy", hierarchy, HIERARCHIES)):
+            if value not in allowed:
+                raise ValueError(f"{option} must be one of {allowed}, got {value!r}")
         self.chunk_batch_size = chunk_batch_size
         self.lift = MLP([2, hidden, hidden], norm=None, act='gelu')
-        self.element_encoding = StructureEncoding(hidden)
-        self.chunk_encoding = StructureEncoding(hidden)
-        self.layer_encoding = StructureEncoding(hidden)
-        self.chunk_encoder = ChunkEncoder(hidden, heads, chunk_blocks, ff_mult)
-        self.layer_encoder = SegmentSetTransformer(hidden, heads, layer_blocks, layer_block, num_inducing, ff_mult)
-        self.network_encoder = SegmentSetTransformer(hidden, heads, network_blocks, network_block,
-                                                     num_inducing, ff_mult)
+        terms = {"use_type": "type" in encodings, "use_level": "level" in encodings}
+        self.element_encoding = StructureEncoding(hidden, **terms)
+        self.chunk_encoding = StructureEncoding(hidden, **terms)
+        self.layer_encoding = StructureEncoding(hidden, **terms) if hierarchy == "chunk-layer-network" else None
+        if set_function == "attention":
+            self.chunk_encoder = ChunkEncoder(hidden, heads, chunk_blocks, ff_mult)
+            self.layer_encoder = SegmentSetTransformer(hidden, heads, layer_blocks, layer_block, num_inducing, ff_mult)
+            self.network_encoder = SegmentSetTransformer(hidden, heads, network_blocks, network_block,
+                                                         num_inducing, ff_mult)
+        else:
+            self.chunk_encoder, self.layer_encoder, self.network_encoder = (MeanChunkEncoder(), MeanAggregation(),
+                                                                            MeanAggregation())
+        if hierarchy == "chunk-network":
+            self.layer_encoder = None
 
     # ---- the three levels -------------------------------------------------------------
     def encode_chunks(self, data: NetworkData) -> Tensor:
@@ -125,6 +151,8 @@ class SNE(NetworkEncoder, name="sne"):
 
     def encode_layers(self, data: NetworkData, chunk_vectors: Tensor | None = None) -> Tensor:
         """``[L, hidden]``: one vector per layer, a set function over its chunks."""
+        if self.layer_encoder is None:
+            raise ValueError("this SNE has no layer-level encoder (hierarchy='chunk-network'): it encodes no layers")
         if chunk_vectors is None:
             chunk_vectors = self.encode_chunks(data)
         chunks_of_layer = Segments(data.layer_ptr, data.chunk2layer)
@@ -133,6 +161,10 @@ class SNE(NetworkEncoder, name="sne"):
 
     def encode(self, data: NetworkData) -> Tensor:
         """``[B, hidden]``: one embedding per network."""
+        if self.layer_encoder is None:                     # hierarchy "chunk-network": pool a network's chunks
+            chunk_owner = data.layer2net.index_select(0, data.chunk2layer)
+            chunks_of_net = Segments.from_index(chunk_owner, data.num_networks)
+            return self.network_encoder(self.encode_chunks(data), chunks_of_net.index, chunks_of_net.ptr)
         layers_of_net = Segments(data.net_ptr, data.layer2net)
         return self.network_encoder(self.encode_layers(data), layers_of_net.index, layers_of_net.ptr)
 
