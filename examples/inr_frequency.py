@@ -19,17 +19,16 @@ import argparse
 import json
 import os
 import statistics
-import time
 
 import numpy as np
 
 from sne_pyg.experiments.bootstrap import versus_best_other  # noqa: E402
 from sne_pyg.experiments.cache import cached  # noqa: E402
+from sne_pyg.experiments.regression import train_and_test  # noqa: E402
 from sne_pyg.experiments.tuning import load_tuned  # noqa: E402
-from sne_pyg.nn import build_model, parse_models  # noqa: E402
+from sne_pyg.nn import parse_models  # noqa: E402
 from sne_pyg.plots import plt, save_figure  # noqa: E402  (pyplot on the headless backend)
-from sne_pyg.train import (TargetScaler, TrainConfig, fit, mse, predict, prepare_dataset,  # noqa: E402
-                           seed_everything, targets_of)
+from sne_pyg.train import TargetScaler, mse, targets_of  # noqa: E402
 from sne_pyg.zoos import SineINRZoo  # noqa: E402
 
 
@@ -83,19 +82,9 @@ def main(argv=None) -> dict:
     tuned = tuned_settings(args.tuned, names)
 
     def train_one(name: str, seed: int) -> dict:
-        start = time.time()
-        hp = {"hidden": args.hidden, "epochs": args.epochs, "lr": args.lr, "weight_decay": TrainConfig.weight_decay,
-              "augment": False, "li_weight": 0.0, **tuned.get(name, {})}
-        seed_everything(seed)                # the initial weights depend on the seed alone
-        model = build_model(name, hidden=hp["hidden"], out_dim=1)
-        splits = {k: prepare_dataset(model, v) for k, v in zoo.items()}
-        config = TrainConfig(epochs=hp["epochs"], batch_size=args.batch_size, lr=hp["lr"],
-                             weight_decay=hp["weight_decay"], augment=hp["augment"], li_weight=hp["li_weight"],
-                             seed=seed, patience=max(hp["epochs"] // 3, 3), progress=not args.no_progress)
-        fit(model, splits["train"], splits["val"], config, scaler)
-        predictions, _ = predict(model, splits["test"], scaler=scaler)
-        return {"mse": mse(predictions, test_targets), "predictions": predictions[:, 0].tolist(),
-                "params": sum(p.numel() for p in model.parameters()), "seconds": round(time.time() - start, 1)}
+        hp = {"hidden": args.hidden, "epochs": args.epochs, "lr": args.lr, **tuned.get(name, {})}
+        run = train_and_test(name, zoo, scaler, seed, batch_size=args.batch_size, progress=not args.no_progress, **hp)
+        return {k: run[k] for k in ("mse", "predictions", "params", "seconds")}
 
     results, per_seed, predictions = {}, {}, {}
     for name in names:                       # every (model, seed) result is kept in OUT/cache: a rerun resumes

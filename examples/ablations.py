@@ -1,0 +1,158 @@
+"""The SNE paper's ablations on the Table 1 zoo: Table 6 (parts removed), Table 7 (chunk sizes), Figure 3
+(data efficiency of SNE, DWSNet and NeuralGraph).
+
+    python examples/ablations.py                         # all three studies, 3 seeds, the Table 1 zoo
+    python examples/ablations.py --studies table6 --seeds 2
+    python examples/ablations.py --quick --out DIR       # a few minutes on 2 CPU cores
+
+Every (study, setting, seed) result is cached in ``OUT/cache/`` with its settings, so an interrupted run
+resumes. Writes ``OUT/results.json`` (``{study: {setting: {"mse_mean", "mse_std", "mse", "params"}}}``),
+``OUT/chunk_size.png`` and ``OUT/data_efficiency.png`` (mean test MSE with a band of +-1 std over seeds),
+and prints one table per study.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+
+from sne_pyg.experiments.ablations import CHUNK_SIZES, DATA_EFFICIENCY_MODELS, FRACTIONS, TABLE6, rechunk, training_subset
+from sne_pyg.experiments.cache import cached
+from sne_pyg.experiments.regression import train_and_test
+from sne_pyg.plots import plt, save_figure
+from sne_pyg.train import TargetScaler, targets_of
+from sne_pyg.zoos import SineINRZoo
+
+STUDIES = ("table6", "table7", "data_efficiency")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--studies", default=",".join(STUDIES), help=f"comma-separated, of {STUDIES}")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--size", type=int, default=600, help="INRs in the zoo (the Table 1 zoo)")
+    parser.add_argument("--inr-steps", type=int, default=1500)
+    parser.add_argument("--chunk-size", type=int, default=64, help="chunk size of Table 6 and Figure 3")
+    parser.add_argument("--chunk-sizes", default=",".join(map(str, CHUNK_SIZES)), help="Table 7")
+    parser.add_argument("--fractions", default=",".join(map(str, FRACTIONS)), help="Figure 3")
+    parser.add_argument("--hidden", type=int, default=32)
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--root", default="data_cache")
+    parser.add_argument("--out", default="runs/ablations")
+    parser.add_argument("--quick", action="store_true", help="small zoo, few epochs, two chunk sizes and fractions")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    args.studies = [s.strip() for s in args.studies.split(",") if s.strip()]
+    unknown = [s for s in args.studies if s not in STUDIES]
+    if unknown:
+        parser.error(f"--studies: unknown {unknown}; choose from {STUDIES}")
+    args.chunk_sizes = [int(c) for c in args.chunk_sizes.split(",")]
+    args.fractions = [float(f) for f in args.fractions.split(",")]
+    if args.quick:
+        args.size, args.inr_steps, args.epochs, args.hidden = 60, 200, 3, 16
+        args.chunk_sizes, args.fractions = [16, 64], [0.25, 1.0]
+    if args.seeds < 1:
+        parser.error("--seeds must be >= 1")
+    return args
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    zoo = {split: list(SineINRZoo(args.root, split, size=args.size, chunk_size=args.chunk_size, steps=args.inr_steps,
+                                  recipe="peers", progress=not args.no_progress)) for split in ("train", "val", "test")}
+    scaler = TargetScaler(targets_of(zoo["train"]))
+    base = {"size": args.size, "inr_steps": args.inr_steps, "hidden": args.hidden, "epochs": args.epochs,
+            "batch_size": args.batch_size, "lr": args.lr}
+
+    def run(key: str, name: str, data: dict, seed: int, settings: dict, model=None, train=None) -> dict:
+        def compute():
+            out = train_and_test(name, data, scaler, seed, hidden=args.hidden, epochs=args.epochs, lr=args.lr,
+                                 batch_size=args.batch_size, progress=not args.no_progress, model_options=model,
+                                 **(train or {}))
+            return {k: out[k] for k in ("mse", "params", "best_epoch", "seconds")}
+        return cached(args.out, f"{key}-seed{seed}", compute, dict(base, **settings))
+
+    results = {}
+    if "table6" in args.studies:
+        results["table6"] = {variant: summary([run(f"table6-{_slug(variant)}", "sne", zoo, seed,
+                                                   {"chunk_size": args.chunk_size, **spec}, spec.get("model"),
+                                                   spec.get("train")) for seed in range(args.seeds)])
+                             for variant, spec in TABLE6.items()}
+    if "table7" in args.studies:
+        results["table7"] = {}
+        for c in args.chunk_sizes:
+            data = zoo if c == args.chunk_size else {k: rechunk(v, c) for k, v in zoo.items()}
+            results["table7"][str(c)] = summary([run(f"table7-chunk{c}", "sne", data, seed, {"chunk_size": c})
+                                                 for seed in range(args.seeds)])
+    if "data_efficiency" in args.studies:
+        results["data_efficiency"] = {}
+        for name in DATA_EFFICIENCY_MODELS:
+            for fraction in args.fractions:
+                scores = []
+                for seed in range(args.seeds):
+                    keep = training_subset(len(zoo["train"]), fraction, seed)
+                    data = dict(zoo, train=[zoo["train"][i] for i in keep])
+                    scores.append(run(f"data-{name}-{fraction}", name, data, seed,
+                                      {"chunk_size": args.chunk_size, "fraction": fraction, "train_networks": len(keep)}))
+                results["data_efficiency"][f"{name}@{fraction}"] = dict(summary(scores), model=name, fraction=fraction,
+                                                                        train_networks=len(keep))
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "results.json"), "w") as f:
+        json.dump({"results": results, "settings": {k: v for k, v in vars(args).items()},
+                   "zoo": {k: len(v) for k, v in zoo.items()}}, f, indent=1)
+    plots(results, args.out)
+    for study, rows in results.items():
+        print(f"\n{study}\n{'setting':<44}{'test MSE':>22}{'params':>10}")
+        for setting, r in rows.items():
+            print(f"{setting:<44}{r['mse_mean']:>12.4f} +- {r['mse_std']:.4f}{r['params']:>10,}")
+    return results
+
+
+def summary(runs: list[dict]) -> dict:
+    scores = [r["mse"] for r in runs]
+    return {"mse_mean": statistics.fmean(scores), "mse_std": statistics.stdev(scores) if len(scores) > 1 else 0.0,
+            "mse": scores, "params": runs[0]["params"], "seconds": round(sum(r["seconds"] for r in runs), 1)}
+
+
+def plots(results: dict, out: str) -> None:
+    if "table7" in results:
+        sizes = [int(c) for c in results["table7"]]
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        _band(ax, sizes, [results["table7"][str(c)] for c in sizes], "sne")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("chunk size")
+        ax.set_ylabel("test MSE")
+        ax.set_title("SNE: chunk size (Table 7)")
+        save_figure(fig, os.path.join(out, "chunk_size.png"))
+    if "data_efficiency" in results:
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+        for name in DATA_EFFICIENCY_MODELS:
+            rows = [r for r in results["data_efficiency"].values() if r["model"] == name]
+            if rows:
+                _band(ax, [r["train_networks"] for r in rows], rows, name)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("training INRs")
+        ax.set_ylabel("test MSE")
+        ax.set_title("Data efficiency (Figure 3)")
+        ax.legend()
+        save_figure(fig, os.path.join(out, "data_efficiency.png"))
+
+
+def _band(ax, x, rows, label):
+    mean = [r["mse_mean"] for r in rows]
+    std = [r["mse_std"] for r in rows]
+    ax.plot(x, mean, marker="o", label=label)
+    ax.fill_between(x, [m - s for m, s in zip(mean, std)], [m + s for m, s in zip(mean, std)], alpha=0.25)
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""One regression run of one model on one zoo: train (model selection on val), predict the test networks."""
+from __future__ import annotations
+
+import time
+
+from ..nn import build_model
+from ..train.loop import TargetScaler, TrainConfig, fit, predict, prepare_dataset, seed_everything
+from ..train.metrics import mse
+
+
+def train_and_test(name: str, zoo: dict[str, list], scaler: TargetScaler, seed: int, *, hidden: int = 32,
+                   epochs: int = 60, lr: float = 1e-3, weight_decay: float = TrainConfig.weight_decay,
+                   augment: bool = False, li_weight: float = 0.0, batch_size: int = 32, progress: bool = False,
+                   model_options: dict | None = None) -> dict:
+    """Train ``name`` on ``zoo["train"]`` (early stopping on ``zoo["val"]``) with seed ``seed`` and return
+    ``{"mse", "predictions" (first target, test order), "params", "best_epoch", "seconds"}``."""
+    start = time.time()
+    seed_everything(seed)                    # the initial weights depend on the seed alone
+    model = build_model(name, hidden=hidden, out_dim=zoo["train"][0].y.size(-1), **(model_options or {}))
+    splits = {k: prepare_dataset(model, v) for k, v in zoo.items()}
+    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
+                         li_weight=li_weight, seed=seed, patience=max(epochs // 3, 3), progress=progress)
+    result = fit(model, splits["train"], splits["val"], config, scaler)
+    predictions, targets = predict(model, splits["test"], scaler=scaler)
+    return {"mse": mse(predictions, targets), "predictions": predictions[:, 0].tolist(),
+            "params": sum(p.numel() for p in model.parameters()), "best_epoch": result.best_epoch,
+            "seconds": round(time.time() - start, 1)}
