@@ -11,7 +11,8 @@ with, so an interrupted run resumes. Prints a table of parameter counts and test
 seeds) and SNE against the best other model (the MSE difference with a paired bootstrap 95% interval over
 test INRs and seeds; an interval containing 0 is a tie), and writes ``DIR/results.json`` (``{model:
 {"params", "mse_mean", "mse_std", "seeds"}}``), ``DIR/summary.json`` (the predict-the-mean baseline,
-per-seed numbers, ``sne_vs_best``) and ``DIR/mse.png``.
+per-seed numbers, ``sne_vs_best``), ``DIR/mse.png`` and ``DIR/curves.png`` (training and validation curves of
+SNE and the best other model).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from sne_pyg.experiments.cache import cached  # noqa: E402
 from sne_pyg.experiments.regression import train_and_test  # noqa: E402
 from sne_pyg.experiments.tuning import load_tuned  # noqa: E402
 from sne_pyg.nn import parse_models  # noqa: E402
-from sne_pyg.plots import plt, save_figure  # noqa: E402  (pyplot on the headless backend)
+from sne_pyg.plots import plot_learning_curves, plt, save_figure  # noqa: E402  (pyplot on the headless backend)
 from sne_pyg.train import TargetScaler, mse, targets_of  # noqa: E402
 from sne_pyg.zoos import SineINRZoo  # noqa: E402
 
@@ -84,9 +85,9 @@ def main(argv=None) -> dict:
     def train_one(name: str, seed: int) -> dict:
         hp = {"hidden": args.hidden, "epochs": args.epochs, "lr": args.lr, **tuned.get(name, {})}
         run = train_and_test(name, zoo, scaler, seed, batch_size=args.batch_size, progress=not args.no_progress, **hp)
-        return {k: run[k] for k in ("mse", "predictions", "params", "seconds")}
+        return {k: run[k] for k in ("mse", "predictions", "params", "history", "seconds")}
 
-    results, per_seed, predictions = {}, {}, {}
+    results, per_seed, predictions, histories = {}, {}, {}, {}
     for name in names:                       # every (model, seed) result is kept in OUT/cache: a rerun resumes
         model_settings = dict(settings, tuned=tuned[name]) if name in tuned else settings
         runs = [cached(args.out, f"{name}-seed{seed}", lambda: train_one(name, seed), model_settings)
@@ -96,6 +97,8 @@ def main(argv=None) -> dict:
                          "mse_std": statistics.stdev(scores) if len(scores) > 1 else 0.0, "seeds": len(scores)}
         per_seed[name] = {"mse": scores, "seconds": round(sum(r["seconds"] for r in runs), 1)}
         predictions[name] = np.array([r["predictions"] for r in runs])
+        if all("history" in r for r in runs):     # results cached before histories were kept have none
+            histories[name] = [r["history"] for r in runs]
     comparison = (versus_best_other(predictions, test_targets[:, 0].numpy(), "sne", "mse", resamples=args.resamples)
                   if "sne" in predictions and len(predictions) > 1 else None)
 
@@ -107,6 +110,10 @@ def main(argv=None) -> dict:
                    "sne_vs_best": comparison, "tuned": tuned, "zoo": {k: len(v) for k, v in zoo.items()}, "settings": vars(args)},
                   f, indent=2)
     plot(results, baseline, os.path.join(args.out, "mse.png"))
+    curves = [n for n in ("sne", comparison and comparison["other"]) if n in histories]
+    if curves:                               # SNE beside the best other model: under- or overfitting?
+        plot_learning_curves({n: histories[n] for n in curves}, os.path.join(args.out, "curves.png"),
+                             "learning curves (every seed)")
 
     print(f"\n{'model':<14}{'#params':>10}{'test MSE':>20}")
     for name, r in sorted(results.items(), key=lambda kv: kv[1]["mse_mean"]):

@@ -49,6 +49,26 @@ def plot_training_curve(history: list[dict], path: str) -> None:
     save_figure(fig, path)
 
 
+def plot_learning_curves(histories: dict[str, list[list[dict]]], path: str, title: str = "") -> None:
+    """Training loss and validation MSE per epoch, one line per (model, seed), a colour per model:
+    ``histories[model][seed]`` is :attr:`~sne_pyg.train.TrainResult.history`."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for colour, (model, runs) in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"], histories.items()):
+        for seed, history in enumerate(runs):
+            epochs = [h["epoch"] for h in history]
+            label = model if seed == 0 else None
+            left.plot(epochs, [h["train_loss"] for h in history], color=colour, alpha=0.8, label=label)
+            right.plot(epochs, [h["val_mse"] for h in history], color=colour, alpha=0.8, label=label)
+    for ax, name in ((left, "training loss (standardised targets)"), (right, "validation MSE")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.set_yscale("log")
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    save_figure(fig, path)
+
+
 def project_2d(embeddings: Tensor, method: str = "pca", seed: int = 0) -> Tensor:
     """``[N, d]`` -> ``[N, 2]``: principal components, or scikit-learn's t-SNE (``method="tsne"``)."""
     x = embeddings.double()

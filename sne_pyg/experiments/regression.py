@@ -13,7 +13,8 @@ def train_and_test(name: str, zoo: dict[str, list], scaler: TargetScaler, seed: 
                    augment: bool = False, li_weight: float = 0.0, batch_size: int = 32, progress: bool = False,
                    model_options: dict | None = None) -> dict:
     """Train ``name`` on ``zoo["train"]`` (early stopping on ``zoo["val"]``) with seed ``seed`` and return
-    ``{"mse", "predictions" (first target, test order), "params", "best_epoch", "seconds"}``."""
+    ``{"mse", "predictions" (first target, test order), "params", "best_epoch", "history", "seconds"}``
+    (``history``: training loss and validation metrics per epoch)."""
     start = time.time()
     seed_everything(seed)                    # the initial weights depend on the seed alone
     model = build_model(name, hidden=hidden, out_dim=zoo["train"][0].y.size(-1), **(model_options or {}))
@@ -24,4 +25,4 @@ def train_and_test(name: str, zoo: dict[str, list], scaler: TargetScaler, seed: 
     predictions, targets = predict(model, splits["test"], scaler=scaler)
     return {"mse": mse(predictions, targets), "predictions": predictions[:, 0].tolist(),
             "params": sum(p.numel() for p in model.parameters()), "best_epoch": result.best_epoch,
-            "seconds": round(time.time() - start, 1)}
+            "history": result.history, "seconds": round(time.time() - start, 1)}

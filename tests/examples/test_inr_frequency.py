@@ -34,3 +34,5 @@ def test_quick_table_1_results(tmp_path):
     assert (versus["verdict"] == "tie") == (versus["low"] <= 0 <= versus["high"])
     cached = json.loads((out / "cache" / "sne-seed0.json").read_text())["value"]
     assert len(cached["predictions"]) == summary["zoo"]["test"]
+    assert len(cached["history"]) >= 1 and {"train_loss", "val_mse"} <= set(cached["history"][0])
+    assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
