@@ -21,7 +21,7 @@ def test_quick_demo_reports_what_it_wrote(tmp_path):
     pred = torch.tensor([float(r["predicted_frequency"]) for r in rows])
     assert abs(mse(pred, true) - saved["sne_test_mse"]) < 1e-5
     # the baseline is the train-split mean, recomputed here from the cached zoo
-    train = SineINRZoo(str(root), "train", size=40, steps=100, progress=False)
+    train = SineINRZoo(str(root), "train", size=40, steps=100, recipe="peers", progress=False)
     mean = torch.cat([d.y for d in train]).mean()
     assert abs(mse(mean.expand_as(true), true) - saved["mean_baseline_test_mse"]) < 1e-5
     assert len(rows) == saved["zoo"]["test"] == 4
@@ -33,5 +33,5 @@ def test_quick_demo_reports_what_it_wrote(tmp_path):
     from sne_pyg.nn.checkpoint import read_header
     model = SNE.load(str(out / "model.safetensors"))
     scaler = TargetScaler.from_state(read_header(str(out / "model.safetensors"))["metadata"]["scaler"])
-    again, _ = predict(model, SineINRZoo(str(root), "test", size=40, steps=100, progress=False), scaler)
+    again, _ = predict(model, SineINRZoo(str(root), "test", size=40, steps=100, recipe="peers", progress=False), scaler)
     torch.testing.assert_close(again.view(-1).float(), pred, rtol=1e-5, atol=1e-5)
