@@ -13,13 +13,12 @@ state_dicts, the block fill) and the rest (building the NetworkData objects) is 
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import torch
 from torch import nn
 
-from common import cli, print_table, write_json
+from common import cli, interleaved_best, print_table, write_json
 from sne_pyg import convert
 from sne_pyg.data import convert_all
 from sne_pyg.data.convert import PLANS
@@ -50,18 +49,6 @@ def cases(quick: bool) -> dict[str, Callable[[], nn.Module]]:
                 "transformer-800k": lambda: transformer(128, 4)}
     return {"mlp-1k": lambda: mlp(16, 4), "cnn-1M": lambda: cnn(64, 27), "transformer-12M": lambda: transformer(512, 4),
             "mlp-100M": lambda: mlp(4096, 6), "transformer-113M": lambda: transformer(1024, 9)}
-
-
-def interleaved_best(functions: dict[str, Callable[[], object]], repeats: int, inner: int) -> dict[str, float]:
-    """Best time per call of each function, the functions taking turns so that drifts hit all alike."""
-    best = {name: float("inf") for name in functions}
-    for _ in range(repeats):
-        for name, fn in functions.items():
-            start = time.perf_counter()
-            for _ in range(inner):
-                fn()
-            best[name] = min(best[name], (time.perf_counter() - start) / inner)
-    return best
 
 
 def measure(name: str, model: nn.Module, chunk_size: int) -> dict:

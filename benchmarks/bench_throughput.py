@@ -14,13 +14,12 @@ Memory is the working set of one pass in a fresh process (default malloc).
 """
 from __future__ import annotations
 
-import time
 
 import torch
 from torch import nn
 from torch_geometric.loader import DataLoader
 
-from common import cli, print_table, write_json
+from common import cli, interleaved_best, print_table, write_json
 from isolated import peak_rss_gb, reset_peak_rss, run_isolated
 from sne_pyg import convert
 from sne_pyg.cpu_allocator import retain_freed_memory
@@ -77,14 +76,15 @@ def networks_per_second(models: dict[str, nn.Module], zoo: list, batch_size: int
             model.eval()
             batches[name] = list(DataLoader(prepare_dataset(model, zoo), batch_size=batch_size))
             model(batches[name][0])                       # warm-up (lazy layers, first allocations)
-        best = dict.fromkeys(models, float("inf"))
-        for _ in range(repeats):
-            for name, model in models.items():
-                start = time.perf_counter()
-                for batch in batches[name]:
-                    model(batch)
-                best[name] = min(best[name], time.perf_counter() - start)
+        best = interleaved_best({name: _passes(model, batches[name]) for name, model in models.items()}, repeats)
     return {name: len(zoo) / seconds for name, seconds in best.items()}
+
+
+def _passes(model: nn.Module, batches: list):
+    def one_pass():
+        for batch in batches:
+            model(batch)
+    return one_pass
 
 
 def speed_task(zoo_name: str, model_names: list[str], hidden: int, batch_size: int, repeats: int, quick: bool,

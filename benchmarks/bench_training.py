@@ -11,14 +11,13 @@ as a dataset transform would, so only training steps are timed.
 """
 from __future__ import annotations
 
-import time
 
 import torch
 from torch import nn
 from torch_geometric.loader import DataLoader
 
 from bench_throughput import zoos
-from common import cli, print_table, write_json
+from common import cli, interleaved_best, print_table, write_json
 from sne_pyg.nn import MODELS, build_model
 from sne_pyg.train import prepare_dataset
 from sne_pyg.zoos.sine_inr import generate_sine_inr_zoo
@@ -41,19 +40,20 @@ def training_networks_per_second(models: dict[str, nn.Module], zoo: list, batch_
         batches[name] = list(DataLoader(prepare_dataset(model, zoo), batch_size=batch_size))
         model(batches[name][0]).sum().backward()            # lazy layers exist before the optimiser
         optimizers[name] = torch.optim.Adam(model.parameters(), lr=1e-4)
-    best = dict.fromkeys(models, float("inf"))
-    for _ in range(repeats):
-        for name, model in models.items():
-            optimizer = optimizers[name]
-            start = time.perf_counter()
-            for batch in batches[name]:
-                optimizer.zero_grad(set_to_none=True)
-                out = model(batch)
-                loss = nn.functional.mse_loss(out, torch.zeros_like(out))
-                loss.backward()
-                optimizer.step()
-            best[name] = min(best[name], time.perf_counter() - start)
+    best = interleaved_best({name: _epoch(model, optimizers[name], batches[name]) for name, model in models.items()},
+                            repeats)
     return {name: len(zoo) / seconds for name, seconds in best.items()}
+
+
+def _epoch(model: nn.Module, optimizer: torch.optim.Optimizer, batches: list):
+    def one_epoch():
+        for batch in batches:
+            optimizer.zero_grad(set_to_none=True)
+            out = model(batch)
+            loss = nn.functional.mse_loss(out, torch.zeros_like(out))
+            loss.backward()
+            optimizer.step()
+    return one_epoch
 
 
 def run(quick: bool = False, out: str | None = None, hidden: int = 64) -> list[dict]:

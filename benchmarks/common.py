@@ -1,10 +1,24 @@
-"""Output helpers shared by the benchmarks: one JSON file per benchmark, one aligned table."""
+"""Helpers shared by the benchmarks: interleaved timing, one JSON file per benchmark, one aligned table."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import time
 from collections.abc import Callable
+
+
+def interleaved_best(functions: dict[str, Callable[[], object]], repeats: int, inner: int = 1) -> dict[str, float]:
+    """Best time per call of each function over ``repeats`` rounds of ``inner`` calls; the functions take
+    turns in every round, so a drift of the machine hits all alike and ratios come from one run."""
+    best = {name: float("inf") for name in functions}
+    for _ in range(repeats):
+        for name, fn in functions.items():
+            start = time.perf_counter()
+            for _ in range(inner):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - start) / inner)
+    return best
 
 
 def write_json(out: str | None, filename: str, payload: dict) -> None:

@@ -27,12 +27,12 @@ Where the paper is silent we chose, after measuring on the sine-INR zoo (see REA
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 from torch_geometric.nn import MLP
 from torch_geometric.nn.aggr import MeanAggregation
 
 from ..data.network_data import NetworkData
-from ..segment import Segments, segment_sum
+from ..segment import Segments
 from .aggr import SegmentSetTransformer
 from .chunk_encoder import ChunkEncoder, MeanChunkEncoder
 from .encodings import StructureEncoding

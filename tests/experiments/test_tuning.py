@@ -2,7 +2,6 @@
 import math
 
 import pytest
-import torch
 
 from sne_pyg import convert
 from sne_pyg.experiments.tuning import SearchSpace, load_tuned, train_with, tune
