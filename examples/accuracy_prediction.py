@@ -37,7 +37,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    folder = cached_zoo(args.zoo, args.root, args.size, args.zoo_epochs, progress=not args.no_progress)
+    folder = cached_zoo(args.zoo, args.root, args.size, args.zoo_epochs, progress=not args.no_progress,
+                        checkpoints=args.zoo_checkpoints)
     splits = {s: select_target(zoo_split(folder, s), args.target) for s in ("train", "val", "test")}
     results = {}
     for name in args.models:

@@ -40,7 +40,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     zoos = {arch: cached_splits(f"{arch}-{args.dataset}", args.root, args.size, args.zoo_epochs, args.target,
-                                progress=not args.no_progress) for arch in dict.fromkeys(args.sources + args.targets)}
+                                progress=not args.no_progress, checkpoints=args.zoo_checkpoints)
+            for arch in dict.fromkeys(args.sources + args.targets)}
     return transfer_experiment(args, zoos, args.sources, args.targets, f"zoos on {args.dataset}")
 
 

@@ -38,7 +38,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     zoos = {name: cached_splits(f"{args.architecture}-{name}", args.root, args.size, args.zoo_epochs, args.target,
-                                progress=not args.no_progress) for name in args.datasets}
+                                progress=not args.no_progress, checkpoints=args.zoo_checkpoints)
+            for name in args.datasets}
     return transfer_experiment(args, zoos, args.datasets, args.datasets, f"{args.architecture} zoos")
 
 

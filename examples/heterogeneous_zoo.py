@@ -55,7 +55,7 @@ def pooled_zoo(args) -> tuple[dict[str, list], dict[str, dict[str, list[str]]]]:
     for arch in args.architectures:
         for name in args.datasets:
             zoo = cached_splits(f"{arch}-{name}", args.root, args.size, args.zoo_epochs, args.target,
-                                progress=not args.no_progress)
+                                progress=not args.no_progress, checkpoints=args.zoo_checkpoints)
             for split, networks in zoo.items():
                 splits[split] += networks
                 labels[split]["architecture"] += [arch] * len(networks)

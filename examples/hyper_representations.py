@@ -71,6 +71,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--zoo", default="arch1-digits", choices=sorted(k for k in ZOO_KINDS if not k.startswith("sine_inr")))
     parser.add_argument("--size", type=int, default=100, help="training runs in the zoo (two checkpoints each)")
     parser.add_argument("--zoo-epochs", type=int, default=10)
+    parser.add_argument("--zoo-checkpoints", type=int, default=2, help="evenly spaced checkpoints kept per run")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--latent", type=int, default=32, help="embedding size of every learned method and of PCA")
     parser.add_argument("--ssl-epochs", type=int, default=60, help="self-supervised epochs of HyperRep")
@@ -173,7 +174,8 @@ def score_key(task: str) -> str:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     start = time.time()
-    folder = cached_zoo(args.zoo, args.root, args.size, args.zoo_epochs, progress=not args.no_progress)
+    folder = cached_zoo(args.zoo, args.root, args.size, args.zoo_epochs, progress=not args.no_progress,
+                        checkpoints=args.zoo_checkpoints)
     splits = {s: zoo_split(folder, s) for s in ("train", "val", "test")}
     labels = {s: properties_of(part) for s, part in splits.items()}
     results: dict = {"zoo": args.zoo, "sizes": {s: len(p) for s, p in splits.items()}, "methods": {}}

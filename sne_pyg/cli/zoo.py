@@ -27,6 +27,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser.add_argument("--chunk-size", type=positive_int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fractions", default="0.8,0.1,0.1", help="train,val,test fractions")
+    parser.add_argument("--checkpoints", type=positive_int, default=None,
+                        help="classifiers: evenly spaced checkpoints kept per run (default 2: half and end)")
     parser.add_argument("--no-progress", action="store_true")
     add_config_argument(parser)
     return parser
@@ -37,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     init_from_environment(timeout=datetime.timedelta(days=7))      # joins a torchrun job, if any
     sizes = write_zoo_folder(args.kind, args.out, args.size, args.steps, chunk_size=args.chunk_size, seed=args.seed,
                              fractions=fractions, work_dir=os.path.join(args.out, "work"),
-                             progress=not args.no_progress)
+                             progress=not args.no_progress, checkpoints=args.checkpoints)
     if not is_main_process():
         print(json.dumps({"zoo": args.out, "rank": rank(), "groups_written_to": os.path.join(args.out, "work")}))
         shutdown()

@@ -14,8 +14,10 @@ def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = 1
     parser.add_argument("--target", type=int, default=0, help="0 test accuracy, 1 train accuracy, 2 gap")
     parser.add_argument("--models", default=models, type=_model_list, help="comma-separated registered models")
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--size", type=int, default=size, help=f"training runs {size_help} (two checkpoints each)")
+    parser.add_argument("--size", type=int, default=size, help=f"training runs {size_help} (--zoo-checkpoints each)")
     parser.add_argument("--zoo-epochs", type=int, default=10, help="epochs each classifier trains")
+    parser.add_argument("--zoo-checkpoints", type=int, default=2,
+                        help="evenly spaced checkpoints kept per run, all of a run in one split")
     parser.add_argument("--hidden", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=epochs)
     parser.add_argument("--root", default="data_cache", help="where generated zoos are cached")

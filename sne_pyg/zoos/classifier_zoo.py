@@ -6,7 +6,7 @@ optimiser (SGD, Adam, RMSProp), learning rate log-uniform in [5e-4, 5e-2], L2 lo
 [1e-8, 1e-2], dropout uniform in [0, 0.5], train fraction in {0.1, 0.25, 0.5, 1.0}, and a seed.
 Every run is checkpointed at several epochs; each checkpoint is one network of the zoo with
 ``y = [test accuracy, train accuracy, generalization gap]`` (train accuracy on the run's own
-training subset), ``hparams`` (see :data:`HPARAM_NAMES`), ``run`` and ``epoch``.
+training subset), ``hparams`` (see :data:`HPARAM_NAMES`), ``run``, ``seed`` (the run's seed) and ``epoch``.
 
 Runs that share architecture, activation and optimiser train **together**: their weights are
 separate leaves (one optimiser parameter group per run, so each keeps its learning rate and L2),
@@ -228,25 +228,36 @@ def group_runs(runs: list[RunConfig], group_size: int) -> list[list[RunConfig]]:
             for i in range(0, len(members), group_size)]
 
 
+def evenly_spaced_checkpoints(epochs: int, count: int) -> tuple[int, ...]:
+    """``count`` checkpoint epochs spread over ``1..epochs`` ending at ``epochs`` (fewer if epochs < count):
+    ``(epochs * k) // count`` for ``k = 1..count``, e.g. 10 epochs, 4 checkpoints -> (2, 5, 7, 10)."""
+    if count < 1 or epochs < 1:
+        raise ValueError(f"need epochs >= 1 and count >= 1, got {epochs} and {count}")
+    return tuple(sorted({max(1, epochs * k // count) for k in range(1, count + 1)}))
+
+
 def generate_classifier_zoo(architecture: str, dataset: str, size: int, *, epochs: int = 10,
-                            checkpoints: tuple[int, ...] | None = None, chunk_size: int = 64, seed: int = 0,
+                            checkpoints: tuple[int, ...] | int | None = None, chunk_size: int = 64, seed: int = 0,
                             group_size: int = 32, work_dir: str | None = None, progress: bool = True
                             ) -> list[NetworkData] | None:
     """Train ``size`` runs of ``architecture`` on ``dataset`` and convert every checkpoint.
 
-    ``checkpoints``: epochs to keep (default: ``epochs // 2`` and ``epochs``). With ``work_dir``,
+    ``checkpoints``: epochs to keep, or how many evenly spaced ones (:func:`evenly_spaced_checkpoints`;
+    default 2: ``epochs // 2`` and ``epochs``). With ``work_dir``,
     each finished group is saved there and reused by a later call with the same settings. Under
     ``torchrun`` the groups are shared among the processes (:mod:`sne_pyg.zoos.sharding`); only the
     main process returns the zoo, the others ``None``.
     """
-    checkpoints = tuple(sorted(set(checkpoints or (max(1, epochs // 2), epochs))))
+    if checkpoints is None or isinstance(checkpoints, int):
+        checkpoints = evenly_spaced_checkpoints(epochs, checkpoints or 2)
+    checkpoints = tuple(sorted(set(checkpoints)))
     if not all(1 <= e <= epochs for e in checkpoints):
         raise ValueError(f"checkpoint epochs {checkpoints} must lie in 1..{epochs}")
     data = load_dataset(dataset, seed)
     groups = group_runs(sample_runs(size, seed), group_size)
     if work_dir is not None:
         work_dir = os.path.join(work_dir, f"{architecture}-{dataset}-s{seed}-e{epochs}-c{','.join(map(str, checkpoints))}"
-                                          f"-n{size}-g{group_size}-chunk{chunk_size}")
+                                          f"-n{size}-g{group_size}-chunk{chunk_size}-labels2")   # labels2: with ``seed``
         os.makedirs(work_dir, exist_ok=True)
     bar = tqdm(total=size, desc=f"{architecture} zoo on {dataset}", disable=not progress)
 
@@ -256,6 +267,7 @@ def generate_classifier_zoo(architecture: str, dataset: str, size: int, *, epoch
             net = convert(state, chunk_size, y=targets)
             net.hparams = torch.tensor([r.hparams(epoch)])
             net.run = torch.tensor([r.run])
+            net.seed = torch.tensor([r.seed])
             net.epoch = torch.tensor([epoch])
             part.append(net)
         return part

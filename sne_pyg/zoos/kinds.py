@@ -35,9 +35,10 @@ def _sine_inr_peers(size: int, chunk_size: int, seed: int, progress: bool, steps
 
 
 def _classifier(architecture: str, dataset: str):
-    def generate(size: int, chunk_size: int, seed: int, progress: bool, steps: int = 10, work_dir: str | None = None):
-        return generate_classifier_zoo(architecture, dataset, size, epochs=steps, chunk_size=chunk_size, seed=seed,
-                                       work_dir=work_dir, progress=progress)
+    def generate(size: int, chunk_size: int, seed: int, progress: bool, steps: int = 10, work_dir: str | None = None,
+                 checkpoints: int = 2):
+        return generate_classifier_zoo(architecture, dataset, size, epochs=steps, checkpoints=checkpoints,
+                                       chunk_size=chunk_size, seed=seed, work_dir=work_dir, progress=progress)
     return generate
 
 
@@ -47,22 +48,28 @@ ZOO_KINDS: dict[str, ZooKind] = {
     "sine_inr-peers": ZooKind(_sine_inr_peers, ("frequency",), "SIRENs fitted to sin(a x) with the peers' recipe "
                               "(independent initialisations, DWSNets/SNE Table 1; --steps = max steps)"),
     **{f"{arch}-{data}": ZooKind(_classifier(arch, data), TARGET_NAMES,
-                                 f"{arch} classifiers on {data} (--steps = epochs; checkpoints at half and end)")
+                                 f"{arch} classifiers on {data} (--steps = epochs; --checkpoints evenly spaced epochs per run, "
+                                 f"default 2: half and end)")
        for arch in ARCHITECTURES for data in DATASETS},
 }
 
 
 def write_zoo_folder(kind: str, folder: str, size: int, steps: int | None = None, *, chunk_size: int = 64,
                      seed: int = 0, fractions=(0.8, 0.1, 0.1), work_dir: str | None = None,
-                     progress: bool = True) -> dict[str, int]:
+                     progress: bool = True, checkpoints: int | None = None) -> dict[str, int]:
     """Generate a zoo of ``kind`` and save it split into ``folder`` (checkpoints of one training run
     share a split; ``seed`` also seeds the split). ``work_dir`` keeps finished parts for resuming.
+    ``checkpoints``: evenly spaced checkpoints per run (classifier kinds; default 2).
     Under ``torchrun`` only the main process saves the zoo (the others return ``{}``)."""
     if kind not in ZOO_KINDS:
         raise ValueError(f"unknown zoo kind {kind!r}; available: {sorted(ZOO_KINDS)}")
     options = dict(size=size, chunk_size=chunk_size, seed=seed)
     if steps is not None:
         options["steps"] = steps
+    if checkpoints is not None:
+        if kind.startswith("sine_inr"):
+            raise ValueError(f"--checkpoints applies to classifier zoos, not {kind!r} (one fit per INR)")
+        options["checkpoints"] = checkpoints
     networks = ZOO_KINDS[kind].generate(**options, progress=progress, work_dir=work_dir)
     if networks is None:              # another process of a torchrun job: the main process saves the zoo
         return {}
@@ -71,13 +78,24 @@ def write_zoo_folder(kind: str, folder: str, size: int, steps: int | None = None
                        settings=dict(kind=kind, targets=ZOO_KINDS[kind].targets, **options))
 
 
+DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
+
+
 def cached_zoo(kind: str, root: str, size: int, steps: int | None = None, *, chunk_size: int = 64, seed: int = 0,
-               fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), progress: bool = True) -> str:
-    """Path of a zoo folder of ``kind`` under ``root``; generated (resumably) on first use."""
-    folder = os.path.join(root, f"{kind}-n{size}-s{steps}-seed{seed}-c{chunk_size}")
+               fractions: tuple[float, float, float] = DEFAULT_FRACTIONS, progress: bool = True,
+               checkpoints: int | None = None) -> str:
+    """Path of a zoo folder of ``kind`` under ``root``; generated (resumably) on first use. The folder name
+    holds every setting (other fractions or checkpoint counts get their own folder)."""
+    name = f"{kind}-n{size}-s{steps}-seed{seed}-c{chunk_size}"
+    if checkpoints not in (None, 2):
+        name += f"-k{checkpoints}"
+    if tuple(fractions) != DEFAULT_FRACTIONS:
+        name += "-f" + ",".join(f"{f:g}" for f in fractions)
+    folder = os.path.join(root, name)
     if not all(os.path.exists(os.path.join(folder, f"{s}.pt")) for s in SPLITS):
         write_zoo_folder(kind, folder, size, steps, chunk_size=chunk_size, seed=seed, fractions=fractions,
-                         work_dir=os.path.join(root, "work"), progress=progress)
+                         work_dir=os.path.join(root, "work"), progress=progress,
+                         checkpoints=None if checkpoints in (None, 2) else checkpoints)
     return folder
 
 

@@ -95,3 +95,34 @@ def test_checkpoints_of_one_run_share_a_split(tmp_path):
     runs = {s: {int(d.run) for d in ZooFolder(str(tmp_path), s)} for s in ("train", "val", "test")}
     assert not (runs["train"] & runs["val"]) and not (runs["train"] & runs["test"]) and not (runs["val"] & runs["test"])
     assert sum(len(r) for r in runs.values()) == 10
+
+
+def test_evenly_spaced_checkpoints():
+    assert cz.evenly_spaced_checkpoints(10, 4) == (2, 5, 7, 10)
+    assert cz.evenly_spaced_checkpoints(2, 4) == (1, 2)
+    for epochs in range(1, 21):                      # count 2 is the former default: half and end
+        assert cz.evenly_spaced_checkpoints(epochs, 2) == tuple(sorted({max(1, epochs // 2), epochs}))
+    with pytest.raises(ValueError):
+        cz.evenly_spaced_checkpoints(10, 0)
+
+
+def test_four_checkpoints_per_run_with_every_generating_factor_recorded(tmp_path):
+    from sne_pyg.data import ZooFolder
+    from sne_pyg.zoos.kinds import cached_zoo
+    folder = cached_zoo("mlp-shapes", str(tmp_path), 8, 4, chunk_size=32, checkpoints=4, fractions=(0.5, 0.25, 0.25),
+                        progress=False)
+    assert folder.endswith("-k4-f0.5,0.25,0.25")
+    drawn = {r.run: r for r in cz.sample_runs(8, seed=0)}
+    by_run = {}
+    for split in ("train", "val", "test"):
+        for net in ZooFolder(folder, split):
+            by_run.setdefault(int(net.run), []).append((split, int(net.epoch)))
+            run = drawn[int(net.run)]
+            assert int(net.seed) == run.seed
+            assert net.hparams[0].tolist() == pytest.approx(run.hparams(int(net.epoch)))
+    for run, entries in by_run.items():
+        assert sorted(e for _, e in entries) == [1, 2, 3, 4]
+        assert len({s for s, _ in entries}) == 1      # every checkpoint of a run in one split
+    assert len(by_run) <= 8 and sum(len(v) for v in by_run.values()) == 4 * len(by_run)
+    with pytest.raises(ValueError, match="classifier zoos"):
+        cached_zoo("sine_inr", str(tmp_path), 4, 2, checkpoints=4, progress=False)
