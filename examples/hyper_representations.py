@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 
@@ -44,8 +43,9 @@ from sne_pyg.nn import SNE, HyperRep
 from sne_pyg.probe import linear_probe
 from sne_pyg.ssl.train import SSLConfig, fit_ssl
 from sne_pyg.train import TargetScaler, TrainConfig, embed, fit, seed_everything, targets_of
-from sne_pyg.zoos.classifier_zoo import HPARAM_NAMES, TARGET_NAMES
+from sne_pyg.zoos.classifier_zoo import HPARAM_NAMES
 from sne_pyg.experiments.cache import cached  # noqa: E402
+from sne_pyg.experiments.reports import git_commit  # noqa: E402
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo
 
 # property -> (where it is stored, column, task)
@@ -211,7 +211,7 @@ def main(argv=None) -> dict:
     results["seconds"] = round(time.time() - start, 1)
     results["command"] = "python examples/hyper_representations.py " + " ".join(sys.argv[1:] if argv is None else argv)
     results["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"
-    results["commit"] = _commit()
+    results["commit"] = git_commit()
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
@@ -220,14 +220,6 @@ def main(argv=None) -> dict:
         f.write(table + "\n")
     print(table)
     return results
-
-
-def _commit() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
 
 
 def _run(args, method, seed, splits, labels, settings=None) -> dict:

@@ -20,12 +20,14 @@ import argparse
 import json
 import os
 import statistics
+import time
 
 import numpy as np
 
 from sne_pyg.experiments.bootstrap import versus_best_other  # noqa: E402
 from sne_pyg.experiments.cache import cached  # noqa: E402
 from sne_pyg.experiments.regression import train_and_test  # noqa: E402
+from sne_pyg.experiments.reports import run_metadata  # noqa: E402
 from sne_pyg.experiments.tuning import load_tuned  # noqa: E402
 from sne_pyg.nn import parse_models  # noqa: E402
 from sne_pyg.plots import plot_learning_curves, plt, save_figure  # noqa: E402  (pyplot on the headless backend)
@@ -68,6 +70,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> dict:
+    started = time.time()
     args = parse_args(argv)
     names = parse_models(args.models)
     zoo = {split: SineINRZoo(args.root, split, size=args.size, chunk_size=args.chunk_size, steps=args.inr_steps,
@@ -106,7 +109,8 @@ def main(argv=None) -> dict:
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     with open(os.path.join(args.out, "summary.json"), "w") as f:
-        json.dump({"results": results, "per_seed": per_seed, "mean_baseline_mse": baseline,
+        json.dump({**run_metadata("examples/inr_frequency.py", argv, started),
+                   "results": results, "per_seed": per_seed, "mean_baseline_mse": baseline,
                    "sne_vs_best": comparison, "tuned": tuned, "zoo": {k: len(v) for k, v in zoo.items()}, "settings": vars(args)},
                   f, indent=2)
     plot(results, baseline, os.path.join(args.out, "mse.png"))

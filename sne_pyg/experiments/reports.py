@@ -3,10 +3,33 @@ from __future__ import annotations
 
 import json
 import os
+import platform
+import subprocess
+import sys
+import time
 from collections.abc import Sequence
+
+import torch
 
 from ..plots import plot_transfer_matrix
 from .tables import average_tau, format_transfer_table, split_key
+
+
+def run_metadata(script: str, argv: Sequence[str] | None, started: float) -> dict:
+    """What a result file records about its run: ``command``, ``commit``, ``machine``, ``threads``, ``wall_seconds``."""
+    words = sys.argv[1:] if argv is None else list(argv)
+    return {"command": " ".join(["python", script, *words]), "commit": git_commit(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}",
+            "threads": torch.get_num_threads(), "wall_seconds": round(time.time() - started, 1)}
+
+
+def git_commit() -> str:
+    """The short commit of the checkout this package runs from (``"unknown"`` outside git)."""
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
 
 
 def write_transfer_report(results: dict[str, dict[str, dict]], models: Sequence[str], out: str, title: str,

@@ -69,13 +69,21 @@ def mlp(activation: str = "relu", dropout: float = 0.0) -> nn.Module:
                          nn.Dropout(dropout), nn.Linear(32, 10))
 
 
+def tetris_ffn(activation: str = "relu", dropout: float = 0.0) -> nn.Module:
+    """The hyper-representation paper's TETRIS classifier: 4x4 inputs -> 5 hidden -> 4 classes (109 parameters;
+    the paper speaks of 100)."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(16, 5), ACTIVATIONS[activation](), nn.Dropout(dropout), nn.Linear(5, 4))
+
+
 ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {"arch1": arch1, "arch2": arch2, "transformer": transformer,
-                                                      "mlp": mlp}
+                                                      "mlp": mlp}        # for the 8x8 datasets
+SMALL_ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {"tetris_ffn": tetris_ffn}   # for tetris4
 
 
 def build_classifier(name: str, activation: str = "relu", dropout: float = 0.0) -> nn.Module:
-    if name not in ARCHITECTURES:
-        raise ValueError(f"unknown architecture {name!r}; available: {sorted(ARCHITECTURES)}")
+    known = {**ARCHITECTURES, **SMALL_ARCHITECTURES}
+    if name not in known:
+        raise ValueError(f"unknown architecture {name!r}; available: {sorted(known)}")
     if activation not in ACTIVATIONS:
         raise ValueError(f"unknown activation {activation!r}; available: {sorted(ACTIVATIONS)}")
-    return ARCHITECTURES[name](activation, dropout)
+    return known[name](activation, dropout)

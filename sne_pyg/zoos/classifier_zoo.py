@@ -77,6 +77,31 @@ def sample_runs(count: int, seed: int) -> list[RunConfig]:
             for i in range(count)]
 
 
+def seed_runs(count: int, seed: int) -> list[RunConfig]:
+    """TETRIS-SEED (Schürholt et al. 2021): one fixed setting, only the seed varies (tanh, Glorot uniform,
+    Adam lr 1e-3, no dropout, L2 1e-9, the full training set)."""
+    g = torch.Generator().manual_seed(seed)
+    return [RunConfig(run=i, seed=int(torch.randint(2**31, (1,), generator=g)), activation="tanh",
+                      init="glorot_uniform", init_scale=1.0, optimizer="adam", lr=1e-3, l2=1e-9, dropout=0.0,
+                      train_fraction=1.0) for i in range(count)]
+
+
+HYP_ACTIVATIONS, HYP_LRS, HYP_INIT_SCALE = ("tanh", "relu"), (1e-3, 1e-4, 1e-5), 0.1
+
+
+def grid_runs(count: int, seed: int) -> list[RunConfig]:
+    """TETRIS-HYP: activation (tanh, relu) x initialisation (all six; scale 0.1 where one is needed) x
+    Adam learning rate (1e-3, 1e-4, 1e-5), cycled so run ``i`` has setting ``i mod 36``, each with its seed."""
+    g = torch.Generator().manual_seed(seed)
+    grid = [(a, i, lr) for a in HYP_ACTIVATIONS for i in INIT_CHOICES for lr in HYP_LRS]
+    return [RunConfig(run=k, seed=int(torch.randint(2**31, (1,), generator=g)), activation=grid[k % len(grid)][0],
+                      init=grid[k % len(grid)][1], init_scale=HYP_INIT_SCALE, optimizer="adam",
+                      lr=grid[k % len(grid)][2], l2=1e-9, dropout=0.0, train_fraction=1.0) for k in range(count)]
+
+
+RUN_SAMPLERS = {"unterthiner": sample_runs, "seed": seed_runs, "grid": grid_runs}
+
+
 def initialise(model: nn.Module, run: RunConfig, generator: torch.Generator) -> None:
     """The run's initialisation on every Linear/Conv weight (biases zero; other parameters kept)."""
     for module in model.modules():
@@ -238,26 +263,30 @@ def evenly_spaced_checkpoints(epochs: int, count: int) -> tuple[int, ...]:
 
 def generate_classifier_zoo(architecture: str, dataset: str, size: int, *, epochs: int = 10,
                             checkpoints: tuple[int, ...] | int | None = None, chunk_size: int = 64, seed: int = 0,
-                            group_size: int = 32, work_dir: str | None = None, progress: bool = True
-                            ) -> list[NetworkData] | None:
+                            group_size: int = 32, work_dir: str | None = None, progress: bool = True,
+                            runs: str = "unterthiner") -> list[NetworkData] | None:
     """Train ``size`` runs of ``architecture`` on ``dataset`` and convert every checkpoint.
 
     ``checkpoints``: epochs to keep, or how many evenly spaced ones (:func:`evenly_spaced_checkpoints`;
     default 2: ``epochs // 2`` and ``epochs``). With ``work_dir``,
     each finished group is saved there and reused by a later call with the same settings. Under
     ``torchrun`` the groups are shared among the processes (:mod:`sne_pyg.zoos.sharding`); only the
-    main process returns the zoo, the others ``None``.
+    main process returns the zoo, the others ``None``. ``runs`` names how the runs' settings are drawn
+    (:data:`RUN_SAMPLERS`: Unterthiner et al.'s ranges, TETRIS-SEED's one setting, TETRIS-HYP's grid).
     """
+    if runs not in RUN_SAMPLERS:
+        raise ValueError(f"runs must be one of {sorted(RUN_SAMPLERS)}, got {runs!r}")
     if checkpoints is None or isinstance(checkpoints, int):
         checkpoints = evenly_spaced_checkpoints(epochs, checkpoints or 2)
     checkpoints = tuple(sorted(set(checkpoints)))
     if not all(1 <= e <= epochs for e in checkpoints):
         raise ValueError(f"checkpoint epochs {checkpoints} must lie in 1..{epochs}")
     data = load_dataset(dataset, seed)
-    groups = group_runs(sample_runs(size, seed), group_size)
+    groups = group_runs(RUN_SAMPLERS[runs](size, seed), group_size)
     if work_dir is not None:
         work_dir = os.path.join(work_dir, f"{architecture}-{dataset}-s{seed}-e{epochs}-c{','.join(map(str, checkpoints))}"
-                                          f"-n{size}-g{group_size}-chunk{chunk_size}-labels2")   # labels2: with ``seed``
+                                          f"-n{size}-g{group_size}-chunk{chunk_size}-labels2"
+                                          + ("" if runs == "unterthiner" else f"-runs{runs}"))   # labels2: with ``seed``
         os.makedirs(work_dir, exist_ok=True)
     bar = tqdm(total=size, desc=f"{architecture} zoo on {dataset}", disable=not progress)
 

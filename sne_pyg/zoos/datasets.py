@@ -1,4 +1,5 @@
-"""Four offline 8x8 single-channel classification datasets, so one architecture fits them all.
+"""Offline single-channel classification datasets: four of 8x8, so one architecture fits them all, and
+the 4x4 TETRIS of Schürholt et al. 2021.
 
 * ``digits``: scikit-learn's bundled handwritten digits (1,797 images, 10 classes).
 * ``mnist1d``: the ``mnist1d`` package's procedural 1-D digits (40 samples per signal, 10 classes),
@@ -7,6 +8,9 @@
   in a 4x4 grid at a random rotation and offset, upsampled to 8x8, with intensity jitter and noise.
 * ``shapes``: ten procedural line/outline shapes (bars, diagonals, squares, cross, X, ring, corner,
   dots) at random positions and sizes, with noise.
+* ``tetris4``: the hyper-representation paper's TETRIS at its own size: 4x4 grey images of four
+  tetrominoes (I, O, T, L in one orientation; the paper does not list its four) at a random offset, with
+  intensity jitter and noise (in :data:`ALL_DATASETS`, not in the 8x8 :data:`DATASETS`).
 
 Every dataset is generated from a seed, standardised with its training set's mean and std, and
 split into train and test parts; nothing is downloaded.
@@ -33,15 +37,15 @@ class ImageDataset:
     num_classes: int
 
 
-def _finish(name: str, x: np.ndarray, y: np.ndarray, num_classes: int, seed: int, test_fraction: float = 0.25
-            ) -> ImageDataset:
+def _finish(name: str, x: np.ndarray, y: np.ndarray, num_classes: int, seed: int, test_fraction: float = 0.25,
+            side: int = SIDE) -> ImageDataset:
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(x))
     x, y = x[order].astype(np.float32), y[order].astype(np.int64)
     n_test = int(round(test_fraction * len(x)))
     x_train, x_test, y_train, y_test = x[n_test:], x[:n_test], y[n_test:], y[:n_test]
     mean, std = x_train.mean(), x_train.std() + 1e-8
-    as_tensor = lambda a: torch.from_numpy(((a - mean) / std).reshape(-1, 1, SIDE, SIDE).astype(np.float32))  # noqa: E731
+    as_tensor = lambda a: torch.from_numpy(((a - mean) / std).reshape(-1, 1, side, side).astype(np.float32))  # noqa: E731
     return ImageDataset(name, as_tensor(x_train), torch.from_numpy(y_train), as_tensor(x_test),
                         torch.from_numpy(y_test), num_classes)
 
@@ -99,6 +103,17 @@ def tetris(seed: int = 0, samples: int = 2800) -> ImageDataset:
     return _finish("tetris", np.stack(images).reshape(samples, -1), y, len(names), seed)
 
 
+TETRIS4_SHAPES = ("I", "O", "T", "L")
+
+
+def tetris4(seed: int = 0, samples: int = 1000) -> ImageDataset:
+    rng = np.random.default_rng(seed + 3)
+    y = rng.integers(0, len(TETRIS4_SHAPES), samples)
+    images = [_tetromino(TETROMINOES[TETRIS4_SHAPES[label]], 0, rng) * rng.uniform(0.6, 1.0)
+              + rng.normal(0, 0.1, (4, 4)) for label in y]
+    return _finish("tetris4", np.stack(images).reshape(samples, -1), y, len(TETRIS4_SHAPES), seed, side=4)
+
+
 def _shape(label: int, rng: np.random.Generator) -> np.ndarray:
     img = np.zeros((SIDE, SIDE))
     size = int(rng.integers(4, 8))
@@ -138,10 +153,11 @@ def shapes(seed: int = 0, samples: int = 3000) -> ImageDataset:
     return _finish("shapes", images.reshape(samples, -1), y, 10, seed)
 
 
-DATASETS = {"digits": digits, "mnist1d": mnist1d, "tetris": tetris, "shapes": shapes}
+DATASETS = {"digits": digits, "mnist1d": mnist1d, "tetris": tetris, "shapes": shapes}   # 8x8: one architecture fits all
+ALL_DATASETS = {**DATASETS, "tetris4": tetris4}
 
 
 def load_dataset(name: str, seed: int = 0) -> ImageDataset:
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; available: {sorted(DATASETS)}")
-    return DATASETS[name](seed)
+    if name not in ALL_DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; available: {sorted(ALL_DATASETS)}")
+    return ALL_DATASETS[name](seed)

@@ -42,6 +42,16 @@ def _classifier(architecture: str, dataset: str):
     return generate
 
 
+def _tetris(runs: str):
+    """TETRIS-SEED / TETRIS-HYP: ``tetris_ffn`` on ``tetris4``, 75 epochs, every epoch kept by default."""
+    def generate(size: int, chunk_size: int, seed: int, progress: bool, steps: int = 75, work_dir: str | None = None,
+                 checkpoints: int | None = None):
+        return generate_classifier_zoo("tetris_ffn", "tetris4", size, epochs=steps, checkpoints=checkpoints or steps,
+                                       chunk_size=chunk_size, seed=seed, work_dir=work_dir, progress=progress,
+                                       runs=runs)
+    return generate
+
+
 ZOO_KINDS: dict[str, ZooKind] = {
     "sine_inr": ZooKind(_sine_inr, ("frequency",), "SIRENs fitted to sin(a x) from one shared initialisation "
                         "(aligned); target: the frequency a"),
@@ -51,6 +61,10 @@ ZOO_KINDS: dict[str, ZooKind] = {
                                  f"{arch} classifiers on {data} (--steps = epochs; --checkpoints evenly spaced epochs per run, "
                                  f"default 2: half and end)")
        for arch in ARCHITECTURES for data in DATASETS},
+    "tetris-seed": ZooKind(_tetris("seed"), TARGET_NAMES, "TETRIS-SEED (Schürholt et al. 2021): 4x4 tetris FFNs "
+                           "(109 parameters), one setting, only the seed varies; every epoch kept (--steps = epochs, 75)"),
+    "tetris-hyp": ZooKind(_tetris("grid"), TARGET_NAMES, "TETRIS-HYP: activation x initialisation x learning rate "
+                          "(2 x 6 x 3) x seeds; every epoch kept (--steps = epochs, 75)"),
 }
 
 
@@ -95,7 +109,8 @@ def cached_zoo(kind: str, root: str, size: int, steps: int | None = None, *, chu
     if not all(os.path.exists(os.path.join(folder, f"{s}.pt")) for s in SPLITS):
         write_zoo_folder(kind, folder, size, steps, chunk_size=chunk_size, seed=seed, fractions=fractions,
                          work_dir=os.path.join(root, "work"), progress=progress,
-                         checkpoints=None if checkpoints in (None, 2) else checkpoints)
+                         checkpoints=None if checkpoints is None or (checkpoints == 2 and not kind.startswith("tetris-"))
+                         else checkpoints)
     return folder
 
 

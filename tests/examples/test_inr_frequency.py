@@ -36,3 +36,5 @@ def test_quick_table_1_results(tmp_path):
     assert len(cached["predictions"]) == summary["zoo"]["test"]
     assert len(cached["history"]) >= 1 and {"train_loss", "val_mse"} <= set(cached["history"][0])
     assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert summary["command"].startswith("python examples/inr_frequency.py --quick") and summary["wall_seconds"] > 0
+    assert summary["commit"] and summary["machine"]
