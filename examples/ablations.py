@@ -16,10 +16,12 @@ import argparse
 import json
 import os
 import statistics
+import time
 
 from sne_pyg.experiments.ablations import CHUNK_SIZES, DATA_EFFICIENCY_MODELS, FRACTIONS, TABLE6, rechunk, training_subset
 from sne_pyg.experiments.cache import cached
 from sne_pyg.experiments.regression import train_and_test
+from sne_pyg.experiments.reports import run_metadata
 from sne_pyg.plots import plt, save_figure
 from sne_pyg.train import TargetScaler, targets_of
 from sne_pyg.zoos import SineINRZoo
@@ -61,6 +63,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> dict:
+    started = time.time()
     args = parse_args(argv)
     zoo = {split: list(SineINRZoo(args.root, split, size=args.size, chunk_size=args.chunk_size, steps=args.inr_steps,
                                   recipe="peers", progress=not args.no_progress)) for split in ("train", "val", "test")}
@@ -102,7 +105,7 @@ def main(argv=None) -> dict:
                                                                         train_networks=len(keep))
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump({"results": results, "settings": {k: v for k, v in vars(args).items()},
+        json.dump({**run_metadata("examples/ablations.py", argv, started), "results": results, "settings": {k: v for k, v in vars(args).items()},
                    "zoo": {k: len(v) for k, v in zoo.items()}}, f, indent=1)
     plots(results, args.out)
     for study, rows in results.items():

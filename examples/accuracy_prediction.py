@@ -18,6 +18,8 @@ import os
 from sne_pyg.data.dataset import select_target  # noqa: E402
 from sne_pyg.data.sources import zoo_split  # noqa: E402
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
+from sne_pyg.experiments.reports import write_comparisons  # noqa: E402
+from sne_pyg.experiments.seeds import sne_versus_best  # noqa: E402
 from sne_pyg.plots import plt, save_figure  # noqa: E402  (pyplot on the headless backend)
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo  # noqa: E402
 
@@ -49,6 +51,7 @@ def main(argv=None) -> dict:
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     plot(results, os.path.join(args.out, "tau.png"), f"{args.zoo}, target {args.target}")
+    write_comparisons({"test": sne_versus_best(results)}, args.out)
     print(f"\n{args.zoo}: {len(splits['train'])}/{len(splits['val'])}/{len(splits['test'])} networks, "
           f"target {args.target}, {args.seeds} seeds")
     print(f"{'model':<14}{'#params':>10}{'Kendall tau':>22}")

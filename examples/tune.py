@@ -12,7 +12,11 @@ missing ones); ``OUT/<model>.json`` holds every trial and the best settings.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import time
 
+from sne_pyg.experiments.reports import run_metadata
 from sne_pyg.experiments.tuning import SearchSpace, tune
 from sne_pyg.nn import parse_models
 from sne_pyg.zoos import SineINRZoo
@@ -44,12 +48,17 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> dict:
+    started = time.time()
     args = parse_args(argv)
     names = parse_models(args.models)
     zoo = {split: SineINRZoo(args.root, split, size=args.size, chunk_size=args.chunk_size, steps=args.inr_steps,
                              recipe=args.recipe, progress=not args.no_progress) for split in ("train", "val")}
     results = {name: tune(name, zoo["train"], zoo["val"], args.trials, args.out, args.space, args.seed,
                           args.batch_size, progress=not args.no_progress) for name in names}
+    with open(os.path.join(args.out, "summary.json"), "w") as f:
+        json.dump({**run_metadata("examples/tune.py", argv, started), "trials": args.trials,
+                   "best": {name: {"settings": r["best"], "val_mse": r["best_val_mse"]} for name, r in results.items()}},
+                  f, indent=1)
     print(f"\n{'model':<14}{'val MSE':>10}  best settings ({args.trials} trials each)")
     for name, r in sorted(results.items(), key=lambda kv: kv[1]["best_val_mse"]):
         print(f"{name:<14}{r['best_val_mse']:>10.4f}  {r['best']}")

@@ -52,3 +52,16 @@ def write_transfer_report(results: dict[str, dict[str, dict]], models: Sequence[
         for key, reasons in unsupported.items():
             for model, reason in reasons.items():
                 print(f"n/a: {model} on {key}: {reason}")
+
+
+def write_comparisons(comparisons: dict[str, dict | None], out: str) -> None:
+    """``out/sne_vs_best.json`` (rows without a comparison left out) and one printed line per row:
+    SNE minus the best other model, its paired bootstrap interval and the verdict."""
+    rows = {key: c for key, c in comparisons.items() if c is not None}
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "sne_vs_best.json"), "w") as f:
+        json.dump(rows, f, indent=2)
+    for key, c in rows.items():
+        level = round(100 * c["level"])
+        print(f"{key}: sne - {c['other']} = {c['difference']:+.3f} {c['metric']}, {level}% interval "
+              f"[{c['low']:+.3f}, {c['high']:+.3f}] -> {c['verdict']}")

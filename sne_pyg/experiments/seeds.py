@@ -7,7 +7,9 @@ import numpy as np
 from torch import nn
 
 from ..nn import build_model
-from ..train.loop import TargetScaler, TrainConfig, evaluate, fit, prepare_dataset, seed_everything, targets_of
+from .bootstrap import versus_best_other
+from ..train.loop import (TargetScaler, TrainConfig, fit, metrics_of, predict, prepare_dataset, seed_everything,
+                          targets_of)
 
 
 def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3, hidden: int = 32,
@@ -15,13 +17,15 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
                    on_trained: Callable[[int, nn.Module], None] | None = None,
                    model_options: dict | None = None) -> dict:
     """Train ``name`` on ``train`` (model selection on ``val``) once per seed and score Kendall's
-    tau of its first output on each of ``tests``; returns ``{test: {"tau_mean", "tau_std", "taus"}}``
-    plus ``"params"``. ``on_trained(seed, model)`` is called with each trained model; ``model_options``
+    tau of its first output on each of ``tests``; returns ``{test: {"tau_mean", "tau_std", "taus",
+    "predictions" (per seed, first output, test order), "targets"}}`` plus ``"params"``. ``on_trained(seed, model)`` is called with each trained model; ``model_options``
     go to :func:`~sne_pyg.nn.build_model`. A test set the model cannot read (its view raises
     ``ValueError``, e.g. NeuralGraph on attention layers, or the model itself does, e.g. a one-architecture
     model such as HyperRep or NFN on an unseen architecture) is reported as ``{"unsupported": reason}``."""
     scaler = TargetScaler(targets_of(train))
     taus: dict[str, list[float]] = {key: [] for key in tests}
+    predictions: dict[str, list[list[float]]] = {key: [] for key in tests}
+    targets: dict[str, list[float]] = {}
     params, prepared, unsupported = 0, None, {}
     for seed in range(seeds):
         seed_everything(seed)                # the initial weights depend on the seed alone
@@ -36,18 +40,36 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
             if key in unsupported:
                 continue
             try:
-                taus[key].append(evaluate(model, view, scaler=scaler)["tau"])
+                out, true = predict(model, view, scaler=scaler)
             except ValueError as error:      # e.g. a one-architecture model (HyperRep, NFN) on another one
                 unsupported[key] = str(error)
+                continue
+            taus[key].append(metrics_of(out, true)["tau"])
+            predictions[key].append(out[:, 0].tolist())
+            targets[key] = true[:, 0].tolist()
         if on_trained is not None:
             on_trained(seed, model)
         params = sum(p.numel() for p in model.parameters())
     # numpy keeps an undefined tau (a test set of one network) as NaN where statistics.stdev raises
-    out = {key: {"tau_mean": float(np.mean(v)), "tau_std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0, "taus": v}
+    out = {key: {"tau_mean": float(np.mean(v)), "tau_std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0, "taus": v,
+                 "predictions": predictions[key], "targets": targets[key]}
            for key, v in taus.items() if key not in unsupported}
     out.update({key: {"unsupported": reason} for key, reason in unsupported.items()})
     out["params"] = params
     return out
+
+
+def sne_versus_best(entries: dict[str, dict], resamples: int = 2000) -> dict | None:
+    """SNE against the best other model of one table row (``{model: tau_over_seeds entry}``) by Kendall's tau,
+    with the paired bootstrap of :mod:`~sne_pyg.experiments.bootstrap`; ``None`` without SNE or another model."""
+    with_predictions = {m: e for m, e in entries.items() if "predictions" in e}
+    if "sne" not in with_predictions or len(with_predictions) < 2:
+        return None
+    targets = np.asarray(with_predictions["sne"]["targets"])
+    if targets.size < 3:                     # Kendall's tau needs pairs to rank
+        return None
+    return versus_best_other({m: np.asarray(e["predictions"]) for m, e in with_predictions.items()}, targets,
+                             "sne", "tau", resamples=resamples)
 
 
 def _test_views(model: nn.Module, tests: dict[str, list]) -> tuple[dict[str, list], dict[str, str]]:

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 
 from ..data.dataset import SPLITS
 from ..data.neural_graph import largest_kernel
-from .reports import write_transfer_report
-from .seeds import tau_over_seeds
+from .reports import write_comparisons, write_transfer_report
+from .seeds import sne_versus_best, tau_over_seeds
 from .tables import pair_key
 
 
@@ -69,6 +69,8 @@ def transfer_experiment(args, zoos: dict[str, dict[str, list]], sources: Sequenc
     results, unsupported = transfer_results(models, {s: (zoos[s]["train"], zoos[s]["val"]) for s in sources},
                                             tests_for, args.seeds, args.hidden, args.epochs,
                                             progress=not args.no_progress, model_options=model_options_for(models, zoos))
-    title += f", target {args.target}, Kendall tau over {args.seeds} seeds ({args.size} runs x 2 checkpoints per zoo)"
+    title += (f", target {args.target}, Kendall tau over {args.seeds} seeds ({args.size} runs x "
+              f"{getattr(args, 'zoo_checkpoints', 2)} checkpoints per zoo)")
     write_transfer_report(results, models, args.out, title, unsupported)
+    write_comparisons({key: sne_versus_best(entry) for key, entry in results.items()}, args.out)
     return results

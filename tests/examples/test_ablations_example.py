@@ -8,7 +8,9 @@ def test_quick_ablations_write_every_study_and_resume(tmp_path, monkeypatch):
     example = load_script("examples/ablations.py")
     args = ["--quick", "--seeds", "2", "--out", str(out), "--root", str(root), "--no-progress"]
     results = example.main(args)
-    stored = json.loads((out / "results.json").read_text())["results"]
+    written = json.loads((out / "results.json").read_text())
+    assert written["command"].startswith("python examples/ablations.py --quick") and written["wall_seconds"] > 0
+    stored = written["results"]
     assert set(stored) == {"table6", "table7", "data_efficiency"}
     assert set(stored["table6"]) == set(example.TABLE6) and set(stored["table7"]) == {"16", "64"}
     assert {(r["model"], r["fraction"]) for r in stored["data_efficiency"].values()} == {

@@ -23,6 +23,9 @@ def test_quick_accuracy_prediction_reports_reproducible_taus(tmp_path):
         assert r["tau_mean"] == pytest.approx(statistics.fmean(r["taus"]))
         assert r["tau_std"] == pytest.approx(statistics.stdev(r["taus"]))
     assert (out / "tau.png").stat().st_size > 0
+    versus = json.loads((out / "sne_vs_best.json").read_text())["test"]
+    assert versus["other"] == "statnn" and versus["metric"] == "tau"
+    assert versus["difference"] == pytest.approx(saved["sne"]["tau_mean"] - saved["statnn"]["tau_mean"])
     # the cached zoo is reused, and a second, independent run reproduces the numbers
     folder = cached_zoo("arch1-digits", str(root), 24, 2, progress=False)
     splits = {s: select_target(zoo_split(folder, s), 0) for s in ("train", "val", "test")}

@@ -13,6 +13,9 @@ def test_quick_tuning_feeds_table_1(tmp_path):
         stored = json.loads((out / f"{name}.json").read_text())
         assert len(stored["trials"]) == 2 and stored["best"] == results[name]["best"]
         assert stored["best"]["hidden"] in (8, 16) and stored["best"]["epochs"] == 2
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["command"].startswith("python examples/tune.py --quick") and summary["trials"] == 2
+    assert summary["best"]["statnn"]["val_mse"] == results["statnn"]["best_val_mse"]
     example = load_script("examples/inr_frequency.py")
     example.main(["--quick", "--models", "deepsets,statnn,flat_mlp", "--tuned", str(out), "--out", str(table),
                   "--root", str(root), "--no-progress", "--seeds", "2"])

@@ -27,3 +27,22 @@ def test_a_one_architecture_model_reports_an_unseen_architecture_as_unsupported(
                          hidden=8, epochs=1)
     assert len(out["same"]["taus"]) == 2
     assert "built for" in out["unseen"]["unsupported"]
+
+
+def test_kept_predictions_reproduce_the_taus_and_feed_the_comparison():
+    from sne_pyg.experiments.seeds import sne_versus_best
+    from sne_pyg.train import kendall_tau
+    import torch
+    nets = [convert(builders.mlp(seed=i), 16, y=[float(builders.mlp(seed=i)[0].weight.detach().abs().mean())])
+            for i in range(20)]
+    rows = {name: tau_over_seeds(name, nets[:10], nets[10:13], {"test": nets[13:]}, seeds=2, hidden=8,
+                                 epochs=2)["test"] for name in ("sne", "statnn", "deepsets")}
+    for entry in rows.values():
+        assert entry["targets"] == [float(d.y) for d in nets[13:]]
+        for tau, pred in zip(entry["taus"], entry["predictions"]):
+            assert tau == pytest.approx(kendall_tau(torch.tensor(pred), torch.tensor(entry["targets"])))
+    versus = sne_versus_best(rows, resamples=200)
+    others = {m: rows[m]["tau_mean"] for m in ("statnn", "deepsets")}
+    assert versus["other"] == max(others, key=others.get)
+    assert versus["difference"] == pytest.approx(rows["sne"]["tau_mean"] - others[versus["other"]])
+    assert sne_versus_best({"statnn": rows["statnn"]}) is None
