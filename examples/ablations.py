@@ -65,8 +65,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     started = time.time()
     args = parse_args(argv)
-    zoo = {split: list(SineINRZoo(args.root, split, size=args.size, chunk_size=args.chunk_size, steps=args.inr_steps,
-                                  recipe="peers", progress=not args.no_progress)) for split in ("train", "val", "test")}
+    zoo = {split: list(part) for split, part in SineINRZoo.splits(
+        args.root, size=args.size, chunk_size=args.chunk_size, steps=args.inr_steps, recipe="peers",
+        progress=not args.no_progress).items()}
     scaler = TargetScaler(targets_of(zoo["train"]))
     base = {"size": args.size, "inr_steps": args.inr_steps, "hidden": args.hidden, "epochs": args.epochs,
             "batch_size": args.batch_size, "lr": args.lr}

@@ -73,8 +73,8 @@ def main(argv=None) -> dict:
     started = time.time()
     args = parse_args(argv)
     names = parse_models(args.models)
-    zoo = {split: SineINRZoo(args.root, split, size=args.size, chunk_size=args.chunk_size, steps=args.inr_steps,
-                             recipe=args.recipe, progress=not args.no_progress) for split in ("train", "val", "test")}
+    zoo = SineINRZoo.splits(args.root, size=args.size, chunk_size=args.chunk_size, steps=args.inr_steps,
+                            recipe=args.recipe, progress=not args.no_progress)
     scaler = TargetScaler(targets_of(zoo["train"]))
     test_targets = targets_of(zoo["test"])
     baseline = mse(scaler.mean.expand_as(test_targets), test_targets)

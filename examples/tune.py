@@ -51,8 +51,8 @@ def main(argv=None) -> dict:
     started = time.time()
     args = parse_args(argv)
     names = parse_models(args.models)
-    zoo = {split: SineINRZoo(args.root, split, size=args.size, chunk_size=args.chunk_size, steps=args.inr_steps,
-                             recipe=args.recipe, progress=not args.no_progress) for split in ("train", "val")}
+    zoo = SineINRZoo.splits(args.root, ("train", "val"), size=args.size, chunk_size=args.chunk_size,
+                            steps=args.inr_steps, recipe=args.recipe, progress=not args.no_progress)
     results = {name: tune(name, zoo["train"], zoo["val"], args.trials, args.out, args.space, args.seed,
                           args.batch_size, progress=not args.no_progress) for name in names}
     with open(os.path.join(args.out, "summary.json"), "w") as f:

@@ -202,6 +202,11 @@ class SineINRZoo(NetworkZoo):
         self.recipe = check_recipe(recipe)
         super().__init__(root, split, **kwargs)
 
+    @classmethod
+    def splits(cls, root: str, names: tuple[str, ...] = ("train", "val", "test"), **kwargs) -> dict[str, "SineINRZoo"]:
+        """``{split: SineINRZoo(root, split, **kwargs)}`` for every split of ``names`` (one zoo, generated once)."""
+        return {name: cls(root, name, **kwargs) for name in names}
+
     def settings(self) -> dict:
         out = dict(size=self.size, chunk_size=self.chunk_size, steps=self.steps, lr=self.lr, seed=self.seed,
                    shared_init=self.shared_init, hidden=HIDDEN, omega_0=OMEGA_0, freq_range=FREQ_RANGE)
