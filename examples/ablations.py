@@ -106,7 +106,7 @@ def main(argv=None) -> dict:
                                                                         train_networks=len(keep))
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump({**run_metadata("examples/ablations.py", argv, started), "results": results, "settings": {k: v for k, v in vars(args).items()},
+        json.dump({**run_metadata("examples/ablations.py", argv, started), "results": results, "settings": vars(args),
                    "zoo": {k: len(v) for k, v in zoo.items()}}, f, indent=1)
     plots(results, args.out)
     for study, rows in results.items():

@@ -71,7 +71,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--zoo", default="arch1-digits", choices=sorted(k for k in ZOO_KINDS if not k.startswith("sine_inr")))
     parser.add_argument("--size", type=int, default=100, help="training runs in the zoo (two checkpoints each)")
     parser.add_argument("--zoo-epochs", type=int, default=10)
-    parser.add_argument("--zoo-checkpoints", type=int, default=2, help="evenly spaced checkpoints kept per run")
+    parser.add_argument("--zoo-checkpoints", type=int, default=None,
+                        help="evenly spaced checkpoints kept per run (default: the zoo kind's, 2)")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--latent", type=int, default=32, help="embedding size of every learned method and of PCA")
     parser.add_argument("--ssl-epochs", type=int, default=60, help="self-supervised epochs of HyperRep")

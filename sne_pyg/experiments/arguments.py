@@ -16,8 +16,9 @@ def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = 1
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--size", type=int, default=size, help=f"training runs {size_help} (--zoo-checkpoints each)")
     parser.add_argument("--zoo-epochs", type=int, default=10, help="epochs each classifier trains")
-    parser.add_argument("--zoo-checkpoints", type=int, default=2,
-                        help="evenly spaced checkpoints kept per run, all of a run in one split")
+    parser.add_argument("--zoo-checkpoints", type=int, default=None,
+                        help="evenly spaced checkpoints kept per run, all of a run in one split (default: the zoo "
+                             "kind's, 2 for classifier zoos)")
     parser.add_argument("--hidden", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=epochs)
     parser.add_argument("--root", default="data_cache", help="where generated zoos are cached")

@@ -3,26 +3,34 @@ from __future__ import annotations
 
 import time
 
+from torch import nn
+
 from ..nn import build_model
-from ..train.loop import TargetScaler, TrainConfig, fit, predict, prepare_dataset, seed_everything
+from ..train.loop import TargetScaler, TrainConfig, TrainResult, fit, predict, prepare_dataset, seed_everything
 from ..train.metrics import mse
 
 
-def train_and_test(name: str, zoo: dict[str, list], scaler: TargetScaler, seed: int, *, hidden: int = 32,
-                   epochs: int = 60, lr: float = 1e-3, weight_decay: float = TrainConfig.weight_decay,
-                   augment: bool = False, li_weight: float = 0.0, batch_size: int = 32, progress: bool = False,
-                   model_options: dict | None = None) -> dict:
-    """Train ``name`` on ``zoo["train"]`` (early stopping on ``zoo["val"]``) with seed ``seed`` and return
-    ``{"mse", "predictions" (first target, test order), "params", "best_epoch", "history", "seconds"}``
-    (``history``: training loss and validation metrics per epoch)."""
-    start = time.time()
+def fit_seeded(name: str, train, val, scaler: TargetScaler, seed: int, *, hidden: int = 32, epochs: int = 60,
+               lr: float = 1e-3, weight_decay: float = TrainConfig.weight_decay, augment: bool = False,
+               li_weight: float = 0.0, batch_size: int = 32, progress: bool = False,
+               model_options: dict | None = None) -> tuple[nn.Module, TrainResult]:
+    """``name`` built and trained with seed ``seed`` on ``train`` (early stopping on ``val``, patience a third of
+    ``epochs``): the one training recipe of the experiments and of every tuning trial."""
     seed_everything(seed)                    # the initial weights depend on the seed alone
-    model = build_model(name, hidden=hidden, out_dim=zoo["train"][0].y.size(-1), **(model_options or {}))
-    splits = {k: prepare_dataset(model, v) for k, v in zoo.items()}
+    model = build_model(name, hidden=hidden, out_dim=train[0].y.size(-1), **(model_options or {}))
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
                          li_weight=li_weight, seed=seed, patience=max(epochs // 3, 3), progress=progress)
-    result = fit(model, splits["train"], splits["val"], config, scaler)
-    predictions, targets = predict(model, splits["test"], scaler=scaler)
+    result = fit(model, prepare_dataset(model, train), prepare_dataset(model, val), config, scaler)
+    return model, result
+
+
+def train_and_test(name: str, zoo: dict[str, list], scaler: TargetScaler, seed: int, **settings) -> dict:
+    """Train ``name`` on ``zoo["train"]`` (early stopping on ``zoo["val"]``; ``settings`` as :func:`fit_seeded`)
+    and return ``{"mse", "predictions" (first target, test order), "params", "best_epoch", "history",
+    "seconds"}`` (``history``: training loss and validation metrics per epoch)."""
+    start = time.time()
+    model, result = fit_seeded(name, zoo["train"], zoo["val"], scaler, seed, **settings)
+    predictions, targets = predict(model, prepare_dataset(model, zoo["test"]), scaler=scaler)
     return {"mse": mse(predictions, targets), "predictions": predictions[:, 0].tolist(),
             "params": sum(p.numel() for p in model.parameters()), "best_epoch": result.best_epoch,
             "history": result.history, "seconds": round(time.time() - start, 1)}

@@ -70,7 +70,7 @@ def transfer_experiment(args, zoos: dict[str, dict[str, list]], sources: Sequenc
                                             tests_for, args.seeds, args.hidden, args.epochs,
                                             progress=not args.no_progress, model_options=model_options_for(models, zoos))
     title += (f", target {args.target}, Kendall tau over {args.seeds} seeds ({args.size} runs x "
-              f"{getattr(args, 'zoo_checkpoints', 2)} checkpoints per zoo)")
+              f"{args.zoo_checkpoints or 2} checkpoints per zoo)")
     write_transfer_report(results, models, args.out, title, unsupported)
     write_comparisons({key: sne_versus_best(entry) for key, entry in results.items()}, args.out)
     return results

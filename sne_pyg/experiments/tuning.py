@@ -16,8 +16,8 @@ import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from ..nn import build_model
-from ..train.loop import TargetScaler, TrainConfig, fit, prepare_dataset, seed_everything, targets_of
+from ..train.loop import TargetScaler, targets_of
+from .regression import fit_seeded
 
 
 @dataclass(frozen=True)
@@ -43,14 +43,8 @@ class SearchSpace:
 def train_with(name: str, settings: dict, train, val, seed: int = 0, batch_size: int = 32,
                progress: bool = False, model_options: dict | None = None):
     """``(model, validation MSE)`` of ``name`` trained with ``settings`` (keys of :class:`SearchSpace`)."""
-    seed_everything(seed)
-    model = build_model(name, hidden=settings["hidden"], out_dim=train[0].y.size(-1), **(model_options or {}))
-    scaler = TargetScaler(targets_of(train))
-    config = TrainConfig(epochs=settings["epochs"], batch_size=batch_size, lr=settings["lr"],
-                         weight_decay=settings["weight_decay"], augment=settings["augment"],
-                         li_weight=settings["li_weight"], seed=seed, patience=max(settings["epochs"] // 3, 3),
-                         progress=progress)
-    result = fit(model, prepare_dataset(model, train), prepare_dataset(model, val), config, scaler)
+    model, result = fit_seeded(name, train, val, TargetScaler(targets_of(train)), seed, batch_size=batch_size,
+                               progress=progress, model_options=model_options, **settings)
     return model, result.best_val
 
 

@@ -101,16 +101,14 @@ def cached_zoo(kind: str, root: str, size: int, steps: int | None = None, *, chu
     """Path of a zoo folder of ``kind`` under ``root``; generated (resumably) on first use. The folder name
     holds every setting (other fractions or checkpoint counts get their own folder)."""
     name = f"{kind}-n{size}-s{steps}-seed{seed}-c{chunk_size}"
-    if checkpoints not in (None, 2):
+    if checkpoints is not None:
         name += f"-k{checkpoints}"
     if tuple(fractions) != DEFAULT_FRACTIONS:
         name += "-f" + ",".join(f"{f:g}" for f in fractions)
     folder = os.path.join(root, name)
     if not all(os.path.exists(os.path.join(folder, f"{s}.pt")) for s in SPLITS):
         write_zoo_folder(kind, folder, size, steps, chunk_size=chunk_size, seed=seed, fractions=fractions,
-                         work_dir=os.path.join(root, "work"), progress=progress,
-                         checkpoints=None if checkpoints is None or (checkpoints == 2 and not kind.startswith("tetris-"))
-                         else checkpoints)
+                         work_dir=os.path.join(root, "work"), progress=progress, checkpoints=checkpoints)
     return folder
 
 
