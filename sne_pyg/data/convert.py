@@ -10,6 +10,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from .activations import activation_id
 from .classify import plan_group
 from .convert_plan import ConvertPlan, PlanCache, StateEntries, read_state
 from .layer_kinds import table_version
@@ -21,8 +22,8 @@ PLANS = PlanCache()
 
 
 def convert(model: nn.Module | Mapping[str, Any] | Iterable, chunk_size: int = 64, *,
-            dtype: torch.dtype | None = None, y: Any = None, dataflow: Mapping[str, Sequence[str]] | None = None
-            ) -> NetworkData | list[NetworkData]:
+            dtype: torch.dtype | None = None, y: Any = None, dataflow: Mapping[str, Sequence[str]] | None = None,
+            activations: Mapping[str, str] | None = None) -> NetworkData | list[NetworkData]:
     """Convert a network into hierarchical set data (a list, tuple or generator of them: :func:`convert_all`).
 
     Every float entry of the state_dict is kept exactly: the entries of one module form
@@ -51,6 +52,9 @@ def convert(model: nn.Module | Mapping[str, Any] | Iterable, chunk_size: int = 6
         dataflow: which layers feed which, ``{layer: (source layers...)}``, recorded in the layout so
             the neural-graph view can add residual edges; trace it with
             ``convert(model, dataflow=sne_pyg.symmetry.derive_dataflow(model))`` (torch.fx; modules only).
+        activations: the activation after each layer, ``{layer: name}``, recorded in the layout for the
+            neural-graph view's activation embedding; read it with
+            ``convert(model, activations=sne_pyg.data.activations.derive_activations(model))``.
 
     Raises:
         TypeError: ``model`` is neither, or an entry is not a tensor (the key is named).
@@ -58,8 +62,8 @@ def convert(model: nn.Module | Mapping[str, Any] | Iterable, chunk_size: int = 6
             overflows ``dtype`` (key named).
     """
     if isinstance(model, (list, tuple, Iterator)):
-        if dataflow is not None:
-            raise ValueError("dataflow describes one network: convert networks with a dataflow one by one")
+        if dataflow is not None or activations is not None:
+            raise ValueError("dataflow and activations describe one network: convert such networks one by one")
         return convert_all(model, chunk_size, dtype=dtype, ys=y)
     _check_chunk_size(chunk_size)
     state, modules = _state_and_modules(model)
@@ -67,6 +71,8 @@ def convert(model: nn.Module | Mapping[str, Any] | Iterable, chunk_size: int = 6
     data = _plan(state, entries, modules, chunk_size, dtype).fill(entries.sources, entries.others)
     if dataflow is not None:
         data.layout.dataflow = _checked_dataflow(dataflow)
+    if activations is not None:
+        data.layout.activations = _checked_activations(activations, data.layout)
     if y is not None:
         data.y = torch.as_tensor(y, dtype=torch.float32).reshape(1, -1)
     return data
@@ -167,6 +173,18 @@ def _checked_dataflow(dataflow) -> dict[str, tuple[str, ...]]:
         raise TypeError(f"dataflow must map layer names to their source layers (trace it with "
                         f"sne_pyg.symmetry.derive_dataflow(model)), got {type(dataflow).__name__}")
     return {layer: tuple(sources) for layer, sources in dataflow.items()}
+
+
+def _checked_activations(activations, layout) -> dict[str, str]:
+    if not isinstance(activations, Mapping):
+        raise TypeError(f"activations must map layer names to activation names (read them with "
+                        f"sne_pyg.data.activations.derive_activations(model)), got {type(activations).__name__}")
+    names = {spec.name for spec in layout.layers}
+    for layer, name in activations.items():
+        if layer not in names:
+            raise ValueError(f"activations: {layer!r} is not a layer of this network (layers: {sorted(names)})")
+        activation_id(name)
+    return dict(activations)
 
 
 def _state_and_modules(model) -> tuple[dict[str, Any], dict[str, nn.Module]]:

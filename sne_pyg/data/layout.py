@@ -109,6 +109,8 @@ class NetworkLayout:
         skipped: entries that are not encoded (integer / bool buffers), with the reason.
         dataflow: ``layer -> layers whose summed outputs it reads`` when converted with
             ``dataflow=derive_dataflow(module)`` (:func:`sne_pyg.symmetry.derive.derive_dataflow`), else None.
+        activations: ``layer -> activation name`` (one of :data:`sne_pyg.data.activations.ACTIVATION_NAMES`)
+            when converted with ``activations=derive_activations(module)``, else None.
     """
 
     keys: list[str]
@@ -117,6 +119,7 @@ class NetworkLayout:
     aliases: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, Skipped] = field(default_factory=dict)
     dataflow: dict[str, tuple[str, ...]] | None = None
+    activations: dict[str, str] | None = None
 
     def __repr__(self) -> str:
         return (f"NetworkLayout(layers={len(self.layers)}, params={len(self.params)}, "

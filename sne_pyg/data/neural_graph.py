@@ -3,8 +3,13 @@
 Nodes are the input neurons of the first layer, then the output neurons (channels for
 convolutions) of every Linear/Conv layer. An edge ``i -> j`` carries the weight(s) from input
 neuron ``i`` to output neuron ``j``: one value for a linear layer, the flattened kernel for a
-convolution, zero-padded to ``max_kernel`` values. Node features are the bias and, when a
-normalisation layer follows, its weight, bias, running mean and running variance.
+convolution, in ``max_kernel`` slots laid out as the official code lays them: a kernel centred in the
+square (cubic) grid of ``max_kernel`` cells (a 3x3 kernel in the middle of 5x5 slots), a single value
+(a Linear weight, a 1x1 kernel, a residual's identity weight) in the centre slot ``max_kernel // 2``.
+Node features are the bias and, when a normalisation layer follows, its weight, bias, running mean
+and running variance. ``ng_node_act`` is the id of the activation after each hidden neuron's layer
+(:func:`~sne_pyg.data.activations.activation_id`; 0 for input and output neurons and where the layout
+records none: convert with ``activations=derive_activations(model)``).
 Values enter relative to their tensor's RMS, with the log RMS as one more feature (the same
 scale-relative input every model of this package gets).
 
@@ -18,10 +23,13 @@ embeddings and other layer types, flatten of spatial positions, grouped convolut
 """
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 from torch_geometric.transforms import BaseTransform
 
+from .activations import activation_id
 from .layer_types import CONV_TYPES, NORM_TYPES, LayerType
 from .network_data import NetworkData
 
@@ -33,6 +41,36 @@ ROLE_INPUT, ROLE_HIDDEN, ROLE_OUTPUT = 0, 1, 2
 def _scaled(t: Tensor) -> tuple[Tensor, Tensor]:
     rms = t.double().pow(2).mean().sqrt().clamp_min(1e-12) if t.numel() else torch.tensor(1.0, dtype=torch.float64)
     return (t.double() / rms).float(), rms.log().float()
+
+
+def kernel_slots(kernel_shape: tuple[int, ...], max_kernel: int) -> Tensor:
+    """The slot of each value of a kernel (row-major) among an edge's ``max_kernel`` slots.
+
+    The slots form a grid of side ``max_kernel ** (1/d)`` for a ``d``-dimensional kernel; the kernel
+    sits in its middle, the odd cell of padding after it (``F.pad`` with ``full // 2`` before). A single
+    value goes to the centre slot ``max_kernel // 2``; a kernel without such a grid (a side that does
+    not fit, ``max_kernel`` not a ``d``-th power) fills the first slots.
+    """
+    count = math.prod(kernel_shape)
+    if count == 1:
+        return torch.tensor([max_kernel // 2])
+    d = len(kernel_shape)
+    side = round(max_kernel ** (1 / d))
+    if side ** d != max_kernel or any(s > side for s in kernel_shape):
+        return torch.arange(count)
+    axes = torch.meshgrid(*[torch.arange(s) + (side - s) // 2 for s in kernel_shape], indexing="ij")
+    return sum(axis * side ** (d - 1 - i) for i, axis in enumerate(axes)).reshape(-1)
+
+
+def _kernel_shape(layout, spec, kernel: int) -> tuple[int, ...]:
+    """The spatial shape of a layer's edge kernel: a convolution's own, a flatten's positions as a square
+    when they form one, else a row."""
+    if spec.type != LayerType.LINEAR:
+        shape = tuple(layout.params[spec.pieces[0].key].shape[2:])
+        if math.prod(shape) == kernel:
+            return shape
+    side = math.isqrt(kernel)
+    return (side, side) if side * side == kernel else (kernel,)
 
 
 def largest_kernel(networks) -> int:
@@ -56,13 +94,15 @@ def largest_kernel(networks) -> int:
 
 class NeuralGraphView(BaseTransform):
     """Add ``ng_x [N, 6]``, ``ng_edge_index [2, E]``, ``ng_edge_attr [E, max_kernel + 1]`` and node ids
-    (``ng_node_role``, ``ng_node_layer``, ``ng_node_pos``, ``ng_node2net``) to a converted network."""
+    (``ng_node_role``, ``ng_node_layer``, ``ng_node_pos``, ``ng_node_act``, ``ng_node2net``) to a converted
+    network."""
 
     def __init__(self, max_kernel: int = 9) -> None:
         self.max_kernel = max_kernel
 
     def forward(self, data: NetworkData) -> NetworkData:
         graph = _Graph(self.max_kernel)
+        activations = data.layout.activations or {}
         previous = INPUT
         for _, spec, block in data.layer_blocks():
             sources = _sources(data.layout, spec, previous)
@@ -83,10 +123,11 @@ class NeuralGraphView(BaseTransform):
                 if kernel > self.max_kernel:
                     raise ValueError(f"NeuralGraph view: layer {spec.name!r} has {kernel}-value kernels; "
                                      f"raise max_kernel (now {self.max_kernel})")
-                out = graph.add_nodes(spec.name, spec.rows)
+                out = graph.add_nodes(spec.name, spec.rows, activation_id(activations.get(spec.name)))
                 weights, w_rms = _scaled(block[:, :w_cols])
                 edge_attr = torch.zeros(spec.rows * in_features, self.max_kernel + 1)
-                edge_attr[:, :kernel] = weights.reshape(-1, kernel)
+                slots = kernel_slots(_kernel_shape(data.layout, spec, kernel), self.max_kernel)
+                edge_attr[:, slots] = weights.reshape(-1, kernel)
                 edge_attr[:, -1] = w_rms
                 graph.add_edges(torch.arange(inputs.start, inputs.stop).repeat(spec.rows),
                                 torch.arange(out.start, out.stop).repeat_interleave(in_features), edge_attr)
@@ -127,13 +168,15 @@ class _Graph:
         self.max_kernel = max_kernel
         self.nodes: dict[str, range] = {}       # neuron layer (or INPUT) -> its node ids
         self.feats: dict[str, Tensor] = {}
+        self.activation: dict[str, int] = {}
         self.edges: list[Tensor] = []
         self.attrs: list[Tensor] = []
         self.identity_pairs: set[tuple[str, str]] = set()
         self.num_nodes = 0
 
-    def add_nodes(self, name: str, count: int) -> range:
+    def add_nodes(self, name: str, count: int, activation: int = 0) -> range:
         self.nodes[name] = range(self.num_nodes, self.num_nodes + count)
+        self.activation[name] = activation
         self.feats[name] = torch.zeros(count, NODE_FEATURES)
         self.num_nodes += count
         return self.nodes[name]
@@ -160,7 +203,7 @@ class _Graph:
                 raise ValueError(f"NeuralGraph view: residual sum of {source!r} and {target!r} with different widths")
             self.identity_pairs.add((source, target))
             skip = torch.zeros(len(nodes), self.max_kernel + 1)
-            skip[:, 0] = 1.0                    # weight 1 (its rms is 1, log rms 0)
+            skip[:, self.max_kernel // 2] = 1.0   # weight 1 in the centre slot (its rms is 1, log rms 0)
             self.add_edges(torch.arange(self.nodes[source].start, self.nodes[source].stop),
                            torch.arange(nodes.start, nodes.stop), skip)
         return nodes
@@ -169,16 +212,18 @@ class _Graph:
         layers = [name for name in self.nodes if name != INPUT]
         if not layers:
             raise ValueError("NeuralGraph view: the network has no Linear or Conv layer")
-        roles, levels = [], []
+        roles, levels, acts = [], [], []
         for name, ids in self.nodes.items():      # creation order = node id order
             role = ROLE_INPUT if name == INPUT else ROLE_OUTPUT if name == layers[-1] else ROLE_HIDDEN
             roles.append(torch.full((len(ids),), role))
+            acts.append(torch.full((len(ids),), self.activation[name] if role == ROLE_HIDDEN else 0))
             levels.append(torch.full((len(ids),), 0 if name == INPUT else layers.index(name) + 1))
         data.ng_x = torch.cat(list(self.feats.values()))
         data.ng_edge_index = torch.cat(self.edges, dim=1)
         data.ng_edge_attr = torch.cat(self.attrs)
         data.ng_node_role = torch.cat(roles)
         data.ng_node_layer = torch.cat(levels)
+        data.ng_node_act = torch.cat(acts)
         data.ng_node_pos = torch.cat([torch.arange(len(ids)) for ids in self.nodes.values()])
         data.ng_node2net = torch.zeros(self.num_nodes, dtype=torch.long)
         return data

@@ -6,7 +6,8 @@ optimiser (SGD, Adam, RMSProp), learning rate log-uniform in [5e-4, 5e-2], L2 lo
 [1e-8, 1e-2], dropout uniform in [0, 0.5], train fraction in {0.1, 0.25, 0.5, 1.0}, and a seed.
 Every run is checkpointed at several epochs; each checkpoint is one network of the zoo with
 ``y = [test accuracy, train accuracy, generalization gap]`` (train accuracy on the run's own
-training subset), ``hparams`` (see :data:`HPARAM_NAMES`), ``run``, ``seed`` (the run's seed) and ``epoch``.
+training subset), ``hparams`` (see :data:`HPARAM_NAMES`), ``run``, ``seed`` (the run's seed) and ``epoch``; the activation after
+each layer is recorded in ``layout.activations`` (for NeuralGraph's activation embedding).
 
 Runs that share architecture, activation and optimiser train **together**: their weights are
 separate leaves (one optimiser parameter group per run, so each keeps its learning rate and L2),
@@ -28,6 +29,7 @@ from torch.func import functional_call, vmap
 from tqdm.auto import tqdm
 
 from ..data import NetworkData, convert
+from ..data.activations import derive_activations
 from .architectures import build_classifier
 from .datasets import ImageDataset, load_dataset
 from .sharding import make_groups
@@ -285,15 +287,18 @@ def generate_classifier_zoo(architecture: str, dataset: str, size: int, *, epoch
     groups = group_runs(RUN_SAMPLERS[runs](size, seed), group_size)
     if work_dir is not None:
         work_dir = os.path.join(work_dir, f"{architecture}-{dataset}-s{seed}-e{epochs}-c{','.join(map(str, checkpoints))}"
-                                          f"-n{size}-g{group_size}-chunk{chunk_size}-labels2"
-                                          + ("" if runs == "unterthiner" else f"-runs{runs}"))   # labels2: with ``seed``
+                                          f"-n{size}-g{group_size}-chunk{chunk_size}-labels3"
+                                          + ("" if runs == "unterthiner" else f"-runs{runs}"))   # labels3: seed, activations
         os.makedirs(work_dir, exist_ok=True)
     bar = tqdm(total=size, desc=f"{architecture} zoo on {dataset}", disable=not progress)
+
+    activations = {name: derive_activations(build_classifier(architecture, name)) for name in
+                   {r.activation for group in groups for r in group}}
 
     def make(k: int) -> list[NetworkData]:
         part = []
         for r, epoch, state, targets in train_group(architecture, groups[k], data, epochs, checkpoints):
-            net = convert(state, chunk_size, y=targets)
+            net = convert(state, chunk_size, y=targets, activations=activations[r.activation])
             net.hparams = torch.tensor([r.hparams(epoch)])
             net.run = torch.tensor([r.run])
             net.seed = torch.tensor([r.seed])

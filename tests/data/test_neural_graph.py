@@ -1,5 +1,6 @@
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch_geometric.loader import DataLoader
 
@@ -63,8 +64,15 @@ def test_unsupported_structures_are_named(model, match):
         NeuralGraphView()(convert(model, chunk_size=8))
 
 
+def _centred(kernel: torch.Tensor, side: int) -> torch.Tensor:
+    """The official layout, written independently: zero-pad a 2-D kernel to side x side, ``full // 2`` before."""
+    (h, w), (fh, fw) = kernel.shape, (side - kernel.shape[0], side - kernel.shape[1])
+    return F.pad(kernel, (fw // 2, fw - fw // 2, fh // 2, fh - fh // 2)).flatten()
+
+
 def test_flatten_positions_become_the_edge_kernel():
-    """Linear(C*P) after a flatten of C channels: one edge per (channel, neuron) carrying its P weights."""
+    """Linear(C*P) after a flatten of C channels: one edge per (channel, neuron) carrying its P weights
+    (the 2x2 positions laid out as a kernel in the 3x3 slots)."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(12, 2))
     g = NeuralGraphView()(convert(model, chunk_size=8))
@@ -76,8 +84,8 @@ def test_flatten_positions_become_the_edge_kernel():
         if dst in out_nodes:
             c, o = src - conv_nodes.start, dst - out_nodes.start
             assert src in conv_nodes
-            assert torch.allclose(g.ng_edge_attr[i, :4], lin[o, 4 * c:4 * c + 4] / rms, atol=1e-6)
-            assert torch.all(g.ng_edge_attr[i, 4:-1] == 0)
+            expected = _centred(lin[o, 4 * c:4 * c + 4].reshape(2, 2) / rms, 3)
+            assert torch.allclose(g.ng_edge_attr[i, :-1], expected, atol=1e-6)
     assert sum(dst in out_nodes for _, dst in edges) == 3 * 2
 
 
@@ -88,8 +96,9 @@ def test_residual_connections_become_identity_edges():
     g = NeuralGraphView()(convert(model, chunk_size=8, dataflow=derive_dataflow(model)))
     # nodes: 4 inputs, inp 8 (4..11), a 6 (12..17), b 8 (18..25), out 2 (26..27)
     src, dst = g.ng_edge_index
-    skip = g.ng_edge_attr[:, 0] == 1.0
-    skip &= (g.ng_edge_attr[:, 1:] == 0).all(1)
+    centre = 9 // 2                            # the identity weight sits in the centre slot
+    skip = g.ng_edge_attr[:, centre] == 1.0
+    skip &= (g.ng_edge_attr[:, torch.arange(10) != centre] == 0).all(1)
     assert torch.equal(src[skip], torch.arange(4, 12)) and torch.equal(dst[skip], torch.arange(18, 26))
     # 'out' reads the summed stream, represented by b's nodes
     out_edges = dst >= 26
@@ -127,3 +136,95 @@ def test_largest_kernel_is_the_smallest_max_kernel_that_reads_every_network():
         if k > 1:
             with pytest.raises(ValueError, match="max_kernel"):
                 NeuralGraphView(max_kernel=k - 1)(net.clone())
+
+
+def test_mixed_kernels_are_centred_and_linear_weights_sit_in_the_centre_slot():
+    """A 3x3 kernel among 5x5 slots sits in the middle (as the official code pads it); a Linear weight
+    and a 1x1 kernel sit in the centre slot; nothing else is written."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 5), nn.ReLU(), nn.Conv2d(2, 3, 3), nn.ReLU(), nn.Conv2d(3, 2, 1),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2, 2))
+    g = NeuralGraphView(max_kernel=25)(convert(model, chunk_size=8))
+    src, dst = g.ng_edge_index
+    layer_of_dst = g.ng_node_layer[dst]
+    for layer, module in ((1, model[0]), (2, model[2]), (3, model[4])):
+        w = module.weight.detach()
+        rms = w.pow(2).mean().sqrt()
+        edges = (layer_of_dst == layer).nonzero().flatten()
+        assert len(edges) == w.shape[0] * w.shape[1]
+        first_in = int(src[edges].min())
+        first_out = int(dst[edges].min())
+        for e in edges.tolist():
+            o, i = int(dst[e]) - first_out, int(src[e]) - first_in
+            assert torch.allclose(g.ng_edge_attr[e, :-1], _centred(w[o, i] / rms, 5), atol=1e-6)
+    lin = model[7].weight.detach()
+    edges = (layer_of_dst == 4).nonzero().flatten()
+    values = g.ng_edge_attr[edges, :-1]
+    assert torch.all(values[:, torch.arange(25) != 12] == 0)
+    assert torch.allclose(values[:, 12].sort().values, (lin / lin.pow(2).mean().sqrt()).flatten().sort().values)
+
+
+def test_residual_cnn_identity_edges_sit_in_the_centre_slot():
+    class ResidualCNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem, self.a, self.b = nn.Conv2d(1, 4, 3, padding=1), nn.Conv2d(4, 4, 3, padding=1), nn.Conv2d(4, 4, 3, padding=1)
+            self.head = nn.Linear(4, 2)
+
+        def forward(self, x):
+            h = torch.relu(self.stem(x))
+            h = torch.relu(h + self.b(torch.relu(self.a(h))))
+            return self.head(h.mean((2, 3)))
+
+    torch.manual_seed(0)
+    model = ResidualCNN()
+    g = NeuralGraphView(max_kernel=9)(convert(model, chunk_size=8, dataflow=derive_dataflow(model)))
+    src, dst = g.ng_edge_index
+    stem, b = torch.arange(1, 5), torch.arange(9, 13)       # node 0: the input channel; a: 5..8
+    identity = (g.ng_node_layer[src] == 1) & (g.ng_node_layer[dst] == 3)
+    assert torch.equal(src[identity], stem) and torch.equal(dst[identity], b)
+    expected = torch.zeros(int(identity.sum()), 10)
+    expected[:, 4] = 1.0
+    assert torch.equal(g.ng_edge_attr[identity], expected)
+
+
+def test_activations_are_recorded_and_embedded_on_hidden_neurons_only():
+    from sne_pyg.data.activations import ACTIVATION_NAMES, activation_id, derive_activations
+    from tests.symmetry.test_derive import ResidualMLP, cnn_flatten
+    assert derive_activations(cnn_flatten()) == {"0": "relu", "3": "relu", "6": "tanh"}
+    # reused torch.relu on a residual sum belongs to the sum's latest layer (b), as the view's nodes do
+    assert derive_activations(ResidualMLP()) == {"a": "relu", "b": "relu"}
+    model = cnn_flatten()
+    g = NeuralGraphView(max_kernel=16)(convert(model, chunk_size=8, activations=derive_activations(model)))
+    by_layer = {int(layer): set(g.ng_node_act[g.ng_node_layer == layer].tolist()) for layer in g.ng_node_layer.unique()}
+    relu, tanh = activation_id("relu"), activation_id("tanh")
+    assert by_layer == {0: {0}, 1: {relu}, 2: {relu}, 3: {tanh}, 4: {0}}
+    assert relu == 1 + ACTIVATION_NAMES.index("relu")
+    plain = NeuralGraphView(max_kernel=16)(convert(model, chunk_size=8))
+    assert torch.all(plain.ng_node_act == 0)
+    with pytest.raises(ValueError, match="'9' is not a layer"):
+        convert(model, activations={"9": "relu"})
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        convert(model, activations={"0": "swish"})
+
+
+def test_the_activation_embedding_changes_only_hidden_neurons_of_recorded_layers():
+    """With zero-initialised activation embeddings a recorded activation changes nothing; once the
+    embedding is non-zero, networks that differ only in activation get different embeddings."""
+    from sne_pyg.data.activations import derive_activations
+    from sne_pyg.nn.baselines.neural_graph import NeuralGraph
+    torch.manual_seed(0)
+    relu_net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    tanh_net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    tanh_net.load_state_dict(relu_net.state_dict())
+    nets = [NeuralGraphView(1)(convert(m, chunk_size=4, activations=derive_activations(m))) for m in (relu_net, tanh_net)]
+    batch = next(iter(DataLoader(nets, batch_size=2)))
+    torch.manual_seed(1)
+    model = NeuralGraph(hidden=8, out_dim=None, layers=2, max_kernel=1).eval()
+    z = model(batch)
+    assert torch.equal(z[0], z[1])                       # same weights, zero embedding
+    torch.nn.init.normal_(model.activation.weight)
+    z = model(batch)
+    assert not torch.allclose(z[0], z[1])
+    model.reset_parameters()
+    assert torch.all(model.activation.weight == 0)

@@ -120,6 +120,10 @@ def test_four_checkpoints_per_run_with_every_generating_factor_recorded(tmp_path
             run = drawn[int(net.run)]
             assert int(net.seed) == run.seed
             assert net.hparams[0].tolist() == pytest.approx(run.hparams(int(net.epoch)))
+            # mlp: Flatten, Linear, act, Dropout, Linear, act, Dropout, Linear: the run's activation after
+            # each hidden layer, none after the output layer
+            layout = net.layout[0] if isinstance(net.layout, list) else net.layout
+            assert layout.activations == {"1": run.activation, "4": run.activation}
     for run, entries in by_run.items():
         assert sorted(e for _, e in entries) == [1, 2, 3, 4]
         assert len({s for s, _ in entries}) == 1      # every checkpoint of a run in one split

@@ -11,7 +11,9 @@ Each layer is PNA-style message passing with edge features:
 
 over edges in both directions (a direction flag is an edge feature). Input and output neurons
 get positional embeddings of their index; hidden neurons only of their layer, so the model is
-invariant to hidden-neuron permutations. Readout: mean and max over the nodes of each network.
+invariant to hidden-neuron permutations. Hidden neurons also get an embedding of their layer's
+activation function where the conversion recorded it (``ng_node_act``, as the official code does for
+zoos that mix activations; zero where none is recorded). Readout: mean and max over the nodes of each network.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from torch_geometric.nn import MLP, MessagePassing
 from torch_geometric.nn.aggr import MultiAggregation
 from torch_geometric.utils import degree
 
+from ...data.activations import ACTIVATION_NAMES
 from ...data.network_data import NetworkData
 from ...data.neural_graph import NODE_FEATURES, ROLE_HIDDEN, NeuralGraphView
 from ...segment import segment_max, segment_mean, ptr_from_sizes
@@ -79,6 +82,14 @@ class NeuralGraph(NetworkEncoder, name="neural_graph"):
         self.position = nn.Linear(32, hidden)
         self.convs = nn.ModuleList(NGLayer(hidden, update_edges=i < layers - 1) for i in range(layers))
         self.readout = MLP([2 * hidden, hidden, hidden], norm=None)
+        # starts at zero without drawing random numbers: every other parameter gets the initial values it
+        # had before this embedding existed, and a zoo without recorded activations computes the same
+        self.activation = nn.Embedding(len(ACTIVATION_NAMES) + 1, hidden, padding_idx=0,
+                                       _weight=torch.zeros(len(ACTIVATION_NAMES) + 1, hidden))
+
+    def reset_parameters(self) -> None:
+        super().reset_parameters()
+        nn.init.zeros_(self.activation.weight)
 
     def prepare(self, data: NetworkData) -> NetworkData:
         """Add the neural-graph view once (training loops call this on every network)."""
@@ -104,6 +115,8 @@ class NeuralGraph(NetworkEncoder, name="neural_graph"):
         position = torch.where(hidden_node, 0.0, self.position(sinusoidal(g.ng_node_pos, 32).to(dtype)))
         x = (self.node_in(g.ng_x.to(dtype)) + self.role(g.ng_node_role)
              + self.level(sinusoidal(g.ng_node_layer, 32).to(dtype)) + position)
+        if "ng_node_act" in g:
+            x = x + self.activation(g.ng_node_act)
         forward_edges, attr = g.ng_edge_index, g.ng_edge_attr.to(dtype)
         edge_index = torch.cat([forward_edges, forward_edges.flip(0)], dim=1)
         direction = torch.cat([attr.new_zeros(attr.size(0), 1), attr.new_ones(attr.size(0), 1)])
