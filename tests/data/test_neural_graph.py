@@ -66,7 +66,7 @@ def test_unsupported_structures_are_named(model, match):
 
 def _centred(kernel: torch.Tensor, side: int) -> torch.Tensor:
     """The official layout, written independently: zero-pad a 2-D kernel to side x side, ``full // 2`` before."""
-    (h, w), (fh, fw) = kernel.shape, (side - kernel.shape[0], side - kernel.shape[1])
+    fh, fw = side - kernel.shape[0], side - kernel.shape[1]
     return F.pad(kernel, (fw // 2, fw - fw // 2, fh // 2, fh - fh // 2)).flatten()
 
 
