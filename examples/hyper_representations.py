@@ -8,7 +8,8 @@ regularisation chosen on validation R^2, logistic regression for categorical pro
 embedding on the test split for each property of the zoo:
 
 * ``W`` raw weights, ``s(W)`` layer-wise statistics (mean, var, quantiles), ``PCA(W)`` and kernel PCA
-  with cosine and RBF kernels (fitted on the training split), the paper's simple baselines;
+  with cosine and RBF kernels and, where umap-learn is installed, ``UMAP(W)`` (all fitted on the
+  training split: :mod:`sne_pyg.reducers`), the paper's simple baselines;
 * ``hyperrep``: HyperRep trained self-supervised (EcD: NT-Xent + reconstruction, beta 0.5) with
   permutation and erasing augmentations;
 * ``sne_ssl``: SNE trained self-supervised with the same augmentations and contrastive loss (Ec);
@@ -32,7 +33,6 @@ import time
 
 import numpy as np
 import torch
-from sklearn.decomposition import PCA, KernelPCA
 from torch_geometric.loader import DataLoader
 
 from sne_pyg.data.dataset import select_target
@@ -41,6 +41,7 @@ from sne_pyg.data.views import flat_view, statistics_view
 from sne_pyg.experiments import apply_quick
 from sne_pyg.nn import SNE, HyperRep
 from sne_pyg.probe import linear_probe
+from sne_pyg.reducers import available_reducers, fit_reducer
 from sne_pyg.ssl.train import SSLConfig, fit_ssl
 from sne_pyg.train import TargetScaler, TrainConfig, embed, fit, seed_everything, targets_of
 from sne_pyg.zoos.classifier_zoo import HPARAM_NAMES
@@ -56,7 +57,7 @@ PROPERTIES = {"test_accuracy": ("y", 0, "regression"), "generalization_gap": ("y
               "activation": ("hparams", HPARAM_NAMES.index("activation"), "classification"),
               "init": ("hparams", HPARAM_NAMES.index("init"), "classification"),
               "optimizer": ("hparams", HPARAM_NAMES.index("optimizer"), "classification")}
-SIMPLE = ("W", "s(W)", "PCA(W)", "kPCA-cos(W)", "kPCA-rbf(W)")
+REDUCER_NAMES = {"pca": "PCA(W)", "kpca-cos": "kPCA-cos(W)", "kpca-rbf": "kPCA-rbf(W)", "umap": "UMAP(W)"}
 LEARNED = ("hyperrep", "sne_ssl", "sne_supervised")
 LOSS_ABLATION = {"ED": dict(beta=0.0), "Ec": dict(beta=1.0), "EcD": dict(beta=0.5),
                  "Ec+D": dict(beta=0.5, loss="positive")}
@@ -183,12 +184,9 @@ def main(argv=None) -> dict:
 
     flat = {s: view(flat_view, part) for s, part in splits.items()}
     simple = {"W": flat, "s(W)": {s: view(statistics_view, part) for s, part in splits.items()}}
-    pca = PCA(n_components=min(args.latent, *flat["train"].shape), random_state=0).fit(flat["train"])
-    simple["PCA(W)"] = {s: pca.transform(z) for s, z in flat.items()}
-    for kernel in ("cosine", "rbf"):
-        kpca = KernelPCA(n_components=min(args.latent, flat["train"].shape[0] - 1), kernel=kernel,
-                         random_state=0).fit(flat["train"])
-        simple[f"kPCA-{kernel[:3]}(W)"] = {s: kpca.transform(z) for s, z in flat.items()}
+    for reducer in available_reducers():
+        embed = fit_reducer(reducer, flat["train"], args.latent, seed=0)
+        simple[REDUCER_NAMES[reducer]] = {s: embed(z) for s, z in flat.items()}
     for name, embeddings in simple.items():
         results["methods"][name] = {p: {k: summarise([v]) for k, v in r.items()}
                                     for p, r in probe_all(embeddings, labels).items()}
