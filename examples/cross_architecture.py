@@ -7,7 +7,10 @@ Every zoo is trained on the same dataset. For every source architecture each mod
 zoo's training split (model selection on its validation split) and is scored by Kendall's tau of
 predicted vs true test accuracy on every target zoo: the source's held-out test split when source
 = target, all networks of the target zoo otherwise. Only models that read any architecture take
-part (SNE, NeuralGraph, DeepSets by default; StatNN and the flat MLP need one fixed layout).
+part (SNE, NeuralGraph, DeepSets by default; StatNN and the flat MLP need one fixed layout), and
+HyperRep (the SNE paper's Table 3 comparison) where it applies: its token sequence is fixed by the
+architecture it was trained on, so it scores its own architecture's test split and every other target
+is listed as unsupported with the reason.
 Prints the table and writes ``DIR/results.json`` (``{"source->target": {model: {"tau_mean",
 "tau_std", "taus", "params"}}}``), ``DIR/average.json`` and ``DIR/transfer.png``.
 """
@@ -20,7 +23,7 @@ from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
 from sne_pyg.zoos.kinds import cached_splits
 
-DEFAULT_MODELS = "sne,neural_graph,deepsets"
+DEFAULT_MODELS = "sne,neural_graph,deepsets,hyperrep"
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -20,7 +20,7 @@ from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
 from sne_pyg.zoos.kinds import cached_splits
 
-DEFAULT_MODELS = "sne,neural_graph,deepsets,statnn"
+DEFAULT_MODELS = "sne,neural_graph,deepsets,statnn,hyperrep"
 
 
 def parse_args(argv=None) -> argparse.Namespace:

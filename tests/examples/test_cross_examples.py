@@ -42,15 +42,19 @@ def test_quick_cross_architecture_marks_what_a_model_cannot_read(tmp_path):
     example = load_script("examples/cross_architecture.py")
     out = tmp_path / "out"
     example.main(["--quick", "--sources", "arch2", "--targets", "arch2,arch1,transformer",
-                  "--models", "neural_graph,deepsets", "--root", str(tmp_path / "cache"), "--out", str(out),
+                  "--models", "neural_graph,deepsets,hyperrep", "--root", str(tmp_path / "cache"), "--out", str(out),
                   "--no-progress"])
     saved = json.loads((out / "results.json").read_text())
-    _check_entries(saved, {"arch2->arch2", "arch2->arch1", "arch2->transformer"}, {"neural_graph", "deepsets"})
-    # arch2 has 5x5 kernels and a flatten: NeuralGraph reads them; it does not read attention layers
+    _check_entries(saved, {"arch2->arch2", "arch2->arch1", "arch2->transformer"}, {"neural_graph", "deepsets", "hyperrep"})
+    # arch2 has 5x5 kernels and a flatten: NeuralGraph reads them; it does not read attention layers;
+    # HyperRep reads only the architecture it was built for
+    assert set(saved["arch2->arch2"]) == {"neural_graph", "deepsets", "hyperrep"}
     assert set(saved["arch2->arch1"]) == {"neural_graph", "deepsets"}
     assert set(saved["arch2->transformer"]) == {"deepsets"}
     unsupported = json.loads((out / "unsupported.json").read_text())
-    assert list(unsupported) == ["arch2->transformer"] and "not supported" in unsupported["arch2->transformer"]["neural_graph"]
+    assert set(unsupported) == {"arch2->arch1", "arch2->transformer"}
+    assert "not supported" in unsupported["arch2->transformer"]["neural_graph"]
+    assert all("token layout" in unsupported[pair]["hyperrep"] for pair in unsupported)
 
 
 def test_bad_choices_are_refused_before_any_work(tmp_path):

@@ -8,6 +8,7 @@ from sne_pyg.data.sources import zoo_split
 from sne_pyg.data.views import flat_view
 from sne_pyg.probe import linear_probe
 from sne_pyg.zoos.kinds import cached_zoo
+from sne_pyg.reducers import umap_available
 from tests.builders import load_script
 
 
@@ -17,8 +18,9 @@ def test_quick_run_probes_every_method_and_resumes_from_its_cache(tmp_path):
             "--no-progress"]
     results = example.main(argv)
     saved = json.loads((tmp_path / "out" / "results.json").read_text())
+    umap = {"UMAP(W)"} if umap_available() else set()
     assert set(saved["methods"]) == {"W", "s(W)", "PCA(W)", "kPCA-cos(W)", "kPCA-rbf(W)", "hyperrep", "sne_ssl",
-                                     "sne_supervised"}
+                                     "sne_supervised"} | umap
     for method, scores in saved["methods"].items():
         assert {"test_accuracy", "generalization_gap", "epoch"} <= set(scores), method
         assert all(set(s) & {"r2", "accuracy"} for p, s in scores.items() if p != "reconstruction_r2")
