@@ -18,6 +18,7 @@ and a rerun continues. Runs whose weights become non-finite are dropped (and cou
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import warnings
@@ -246,6 +247,15 @@ def _train_group(architecture: str, runs: list[RunConfig], data: ImageDataset, e
     return results
 
 
+def checkpoint_tag(checkpoints: tuple[int, ...], epochs: int) -> str:
+    """A short folder-name part naming the kept epochs: ``all`` for every epoch, the list when it is
+    short (``5,10``), else a hash of it (a list of 75 epochs would exceed the file-name limit)."""
+    if tuple(checkpoints) == tuple(range(1, epochs + 1)) and epochs > 2:
+        return "all"
+    listed = ",".join(map(str, checkpoints))
+    return listed if len(listed) <= 40 else "h" + hashlib.sha1(listed.encode()).hexdigest()[:12]
+
+
 def group_runs(runs: list[RunConfig], group_size: int) -> list[list[RunConfig]]:
     """Runs sharing activation and optimiser, cut into groups of at most ``group_size`` (deterministic)."""
     keyed: dict[tuple[str, str], list[RunConfig]] = {}
@@ -286,7 +296,7 @@ def generate_classifier_zoo(architecture: str, dataset: str, size: int, *, epoch
     data = load_dataset(dataset, seed)
     groups = group_runs(RUN_SAMPLERS[runs](size, seed), group_size)
     if work_dir is not None:
-        work_dir = os.path.join(work_dir, f"{architecture}-{dataset}-s{seed}-e{epochs}-c{','.join(map(str, checkpoints))}"
+        work_dir = os.path.join(work_dir, f"{architecture}-{dataset}-s{seed}-e{epochs}-c{checkpoint_tag(checkpoints, epochs)}"
                                           f"-n{size}-g{group_size}-chunk{chunk_size}-labels3"
                                           + ("" if runs == "unterthiner" else f"-runs{runs}"))   # labels3: seed, activations
         os.makedirs(work_dir, exist_ok=True)

@@ -130,3 +130,12 @@ def test_four_checkpoints_per_run_with_every_generating_factor_recorded(tmp_path
     assert len(by_run) <= 8 and sum(len(v) for v in by_run.values()) == 4 * len(by_run)
     with pytest.raises(ValueError, match="classifier zoos"):
         cached_zoo("sine_inr", str(tmp_path), 4, 2, checkpoints=4, progress=False)
+
+
+def test_checkpoint_tags_stay_short_and_distinct():
+    assert cz.checkpoint_tag((5, 10), 10) == "5,10"
+    assert cz.checkpoint_tag((1, 2), 2) == "1,2"                 # the folders of existing small zoos keep their names
+    assert cz.checkpoint_tag(tuple(range(1, 76)), 75) == "all"
+    many = tuple(range(2, 76))
+    tag = cz.checkpoint_tag(many, 75)
+    assert len(tag) <= 41 and tag != cz.checkpoint_tag(many[:-1], 75) and tag == cz.checkpoint_tag(many, 75)
