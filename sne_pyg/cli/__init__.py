@@ -1,6 +1,6 @@
-"""The ``sne-pyg`` command line: ``zoo``, ``convert``, ``train``, ``evaluate``, ``encode``, ``info``.
+"""The ``sne-pyg`` command line: ``zoo``, ``convert``, ``train``, ``pretrain``, ``evaluate``, ``encode``, ``info``.
 
-Every subcommand takes ``--help``; ``train``, ``evaluate``, ``encode`` and ``zoo`` also take
+Every subcommand takes ``--help``; ``train``, ``pretrain``, ``evaluate``, ``encode`` and ``zoo`` also take
 ``--config FILE`` (TOML or JSON whose keys are the long flag names, ``-`` or ``_``): the file
 sets the defaults and flags given on the command line override them.
 """
@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import convert, encode, evaluate, info, train, zoo
+from . import convert, encode, evaluate, info, pretrain, train, zoo
 from .config import apply_config
 
-COMMANDS = {"zoo": zoo, "convert": convert, "train": train, "evaluate": evaluate, "encode": encode, "info": info}
+COMMANDS = {"zoo": zoo, "convert": convert, "train": train, "pretrain": pretrain, "evaluate": evaluate, "encode": encode,
+            "info": info}
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:

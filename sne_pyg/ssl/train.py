@@ -13,11 +13,22 @@ contrastive term alone.
 
 The loop is seeded, shows a progress bar, keeps the state with the best validation loss (views of
 the validation networks are drawn with a fixed seed, so the score is comparable across epochs) and
-stops after ``patience`` epochs without improvement.
+stops after ``patience`` epochs without improvement. Each view is drawn from a seed of its own
+(run seed, epoch, network), so it does not depend on which process draws it.
+
+**Data-parallel under torchrun** (after :func:`sne_pyg.train.distributed.init_from_environment`):
+every process encodes its share of each global batch; the embeddings (and the reconstruction
+targets) are gathered with gradients (``torch.distributed.nn.all_gather``), and every process computes
+the loss of the whole global batch, so NT-Xent sees every negative and the projection head's
+BatchNorm the global statistics, exactly as one process does. Each process's gradient of that loss
+reaches the encoder through its own networks, multiplied by the number of processes by the gather's
+backward (a sum over processes); DDP's average restores the one-process gradient. Validation runs
+in every process on all validation networks, so all agree on the best epoch.
 """
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +41,7 @@ from torch_geometric.transforms import Compose
 from tqdm.auto import tqdm
 
 from ..data.network_data import NetworkData
+from ..train import distributed as dist_utils
 from ..train.loop import materialize, seed_everything
 from .augment import GaussianNoise, PermuteNeurons, RandomErasing
 from .losses import nt_xent, positive_pair_loss
@@ -94,13 +106,20 @@ class SSLObjective(nn.Module):
         super().__init__()
         self.encoder, self.config = encoder, config
         self.projector = None if hasattr(encoder, "project") else projection_head(encoder.config["hidden"])
+        dtype = next((p.dtype for p in encoder.parameters() if p.is_floating_point()), None)
+        if self.projector is not None and dtype is not None:
+            self.projector.to(dtype)            # the encoder's precision (a float64 run stays float64)
 
     def project(self, z: Tensor) -> Tensor:
         return self.encoder.project(z) if self.projector is None else self.projector(z)
 
-    def forward(self, view_a: NetworkData, view_b: NetworkData, clean: NetworkData | None = None) -> dict[str, Tensor]:
+    def forward(self, view_a: NetworkData, view_b: NetworkData, clean: NetworkData | None = None,
+                gather: Callable[[Tensor], Tensor] | None = None) -> dict[str, Tensor]:
+        """The loss parts of one batch; ``gather`` maps this process's rows to the global batch's (the
+        identity in one process: :func:`global_rows` under torchrun)."""
         cfg = self.config
-        z_a, z_b = self.encoder.encode(view_a), self.encoder.encode(view_b)
+        gather = gather or (lambda t: t)
+        z_a, z_b = gather(self.encoder.encode(view_a)), gather(self.encoder.encode(view_b))
         parts: dict[str, Tensor] = {}
         if cfg.beta > 0:
             p_a, p_b = self.project(z_a), self.project(z_b)
@@ -108,7 +127,7 @@ class SSLObjective(nn.Module):
                 else positive_pair_loss(p_a, p_b)
         if cfg.beta < 1 and hasattr(self.encoder, "decode"):
             targets = (clean, clean) if cfg.target == "clean" else (view_a, view_b)
-            parts["reconstruction"] = 0.5 * sum(F.mse_loss(self.encoder.decode(z), self.encoder.targets(t))
+            parts["reconstruction"] = 0.5 * sum(F.mse_loss(self.encoder.decode(z), gather(self.encoder.targets(t)))
                                                 for z, t in zip((z_a, z_b), targets))
         if not parts:
             raise ValueError("beta = 0 needs a model with a decoder (HyperRep): nothing to train otherwise")
@@ -117,16 +136,39 @@ class SSLObjective(nn.Module):
         return parts
 
 
-def _views(networks: Sequence[NetworkData], augment) -> tuple[Batch, Batch, Batch]:
-    a = [augment(d) for d in networks]
-    b = [augment(d) for d in networks]
+def view_seed(seed: int, epoch: int, index: int) -> int:
+    """The seed of network ``index``'s two views in ``epoch`` (-1: validation) of a run seeded ``seed``."""
+    digest = hashlib.blake2b(f"{seed},{epoch},{index}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") % 2**62
+
+
+def _views(networks: Sequence[NetworkData], indices: Sequence[int], config: SSLConfig, seed: int,
+           epoch: int) -> tuple[Batch, Batch, Batch]:
+    a, b = [], []
+    for data, index in zip(networks, indices):
+        augment = augmentations(config, view_seed(seed, epoch, index))
+        a.append(augment(data))
+        b.append(augment(data))
     return Batch.from_data_list(a), Batch.from_data_list(b), Batch.from_data_list(list(networks))
+
+
+def global_rows(local: Tensor) -> Tensor:
+    """The rows of every process, in rank order, with gradients flowing back to each process's own
+    (``torch.distributed.nn.all_gather``; shards of unequal length are padded for the gather)."""
+    if not dist_utils.is_distributed():
+        return local
+    import torch.distributed as dist
+    from torch.distributed.nn.functional import all_gather
+    counts = [torch.zeros(1, dtype=torch.long) for _ in range(dist.get_world_size())]
+    dist.all_gather(counts, torch.tensor([local.size(0)]))
+    counts = [int(c) for c in counts]
+    padded = torch.cat([local, local.new_zeros(max(counts) - local.size(0), *local.shape[1:])])
+    return torch.cat([part[:n] for part, n in zip(all_gather(padded), counts)])
 
 
 def ssl_loss(objective: SSLObjective, networks: Sequence[NetworkData], config: SSLConfig, seed: int) -> dict[str, float]:
     """Mean loss parts over ``networks`` with views drawn from ``seed`` (no gradient): the validation score."""
     objective.eval()
-    augment = augmentations(config, seed)
     totals: dict[str, float] = {}
     count = 0
     with torch.no_grad():
@@ -134,7 +176,8 @@ def ssl_loss(objective: SSLObjective, networks: Sequence[NetworkData], config: S
             part = networks[start:start + config.batch_size]
             if len(part) < 2:           # a contrastive pair needs another network as its negative
                 continue
-            views = [v.to(config.device) for v in _views(part, augment)]
+            indices = range(start, start + len(part))
+            views = [v.to(config.device) for v in _views(part, indices, config, seed, epoch=-1)]
             for key, value in objective(*views).items():
                 totals[key] = totals.get(key, 0.0) + float(value) * len(part)
             count += len(part)
@@ -145,30 +188,38 @@ def fit_ssl(encoder: nn.Module, train: Sequence[NetworkData], val: Sequence[Netw
             config: SSLConfig = SSLConfig()) -> tuple[SSLObjective, SSLResult]:
     """Train ``encoder`` self-supervised on ``train``; keep the state with the best validation loss.
 
-    Returns the objective (the encoder and the projection head it used) and the history.
+    Returns the objective (the encoder and the projection head it used) and the history. Under
+    torchrun every process must call it with the same networks and config (see the module doc).
     """
+    world, rank = dist_utils.world_size(), dist_utils.rank()
     if len(train) < 2 or len(val) < 2:
         raise ValueError(f"self-supervised training needs >= 2 training and >= 2 validation networks "
                          f"(got {len(train)} and {len(val)})")
+    if config.batch_size < max(2, world):
+        raise ValueError(f"batch size {config.batch_size} is smaller than the {max(2, world)} networks a step needs "
+                         f"(a negative for each pair, one network per process)")
     seed_everything(config.seed)
     encoder.to(config.device)
     materialize(encoder, list(train), min(config.batch_size, len(train)), config.device)
     objective = SSLObjective(encoder, config).to(config.device)
+    network = dist_utils.wrap(objective, find_unused_parameters=True)
     optimizer = torch.optim.Adam(objective.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     order = torch.Generator().manual_seed(config.seed)
-    augment = augmentations(config, config.seed + 1000)
+    view_base = config.seed + 1000
     best_val, best_epoch, best_state, history = math.inf, -1, None, []
-    bar = tqdm(range(config.epochs), desc=f"self-supervised {type(encoder).__name__}", disable=not config.progress)
+    bar = tqdm(range(config.epochs), desc=f"self-supervised {type(encoder).__name__}",
+               disable=not config.progress or not dist_utils.is_main_process())
     for epoch in bar:
-        objective.train()
-        perm = torch.randperm(len(train), generator=order).tolist()
+        network.train()
+        perm = torch.randperm(len(train), generator=order).tolist()     # the same global order in every process
         batches = [perm[s:s + config.batch_size] for s in range(0, len(perm), config.batch_size)]
-        if len(batches) > 1 and len(batches[-1]) < 2:            # BatchNorm and NT-Xent need two networks
+        if len(batches) > 1 and len(batches[-1]) < max(2, world):  # BatchNorm, NT-Xent and every process need networks
             batches[-2] += batches.pop()
         total = 0.0
         for index in batches:
-            views = [v.to(config.device) for v in _views([train[i] for i in index], augment)]
-            loss = objective(*views)["loss"]
+            mine = index[rank::world]
+            views = [v.to(config.device) for v in _views([train[i] for i in mine], mine, config, view_base, epoch)]
+            loss = network(*views, gather=global_rows)["loss"]
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -73,12 +73,14 @@ def local_batch_size(global_batch_size: int) -> int:
     return global_batch_size // n
 
 
-def wrap(model: nn.Module) -> nn.Module:
-    """``DistributedDataParallel(model)`` in a distributed run (gradients averaged across processes)."""
+def wrap(model: nn.Module, find_unused_parameters: bool = False) -> nn.Module:
+    """``DistributedDataParallel(model)`` in a distributed run (gradients averaged across processes);
+    ``find_unused_parameters`` for models whose loss leaves some parameters out (a decoder at beta 1)."""
     if not is_distributed():
         return model
     device = model_device(model)
-    return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None,
+                                   find_unused_parameters=find_unused_parameters)
 
 
 def unwrap(model: nn.Module) -> nn.Module:

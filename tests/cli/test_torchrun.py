@@ -50,3 +50,30 @@ def test_two_process_torchrun_trains_the_same_weights_as_one_process(tiny_zoo, t
     # only rank 0 writes: one report, printed once
     assert done.stdout.count("train sne on") == 1
     assert sorted(os.listdir(tmp_path / "ddp")) == sorted(os.listdir(tmp_path / "single"))
+
+
+@pytest.mark.parametrize("model,beta", [("hyperrep", "0.5"), ("sne", "1.0")])
+def test_two_process_pretraining_equals_one_process(tiny_zoo, tmp_path, model, beta):
+    """Self-supervised training on 2 processes: embeddings (and HyperRep's reconstruction targets) are
+    gathered with gradients, so NT-Xent sees every negative and BatchNorm the global batch; a batch of 7
+    splits 4 + 3 (uneven shards are padded for the gather). Same weights as one process."""
+    args = ["--model", model, "--hidden", "8", "--epochs", "2", "--batch-size", "7", "--beta", beta,
+            "--dtype", "float64", "--no-progress"] + (["--option", "dropout=0", "--option", "d_model=16",
+                                                       "--option", "blocks=1"] if model == "hyperrep" else [])
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+               "-m", "sne_pyg.cli", "pretrain", "--data", str(tiny_zoo), "--out", str(tmp_path / "ddp"), *args]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert main(["pretrain", "--data", str(tiny_zoo), "--out", str(tmp_path / "single"), *args]) == 0
+    ddp = load_file(str(tmp_path / "ddp" / "encoder.safetensors"))
+    single = load_file(str(tmp_path / "single" / "encoder.safetensors"))
+    assert ddp.keys() == single.keys()
+    for key in single:
+        torch.testing.assert_close(ddp[key], single[key], rtol=0, atol=1e-6, msg=key)
+    results = {name: json.loads((tmp_path / name / "results.json").read_text()) for name in ("ddp", "single")}
+    assert results["ddp"]["world_size"] == 2 and results["single"]["world_size"] == 1
+    for a, b in zip(results["ddp"]["history"], results["single"]["history"]):
+        assert a["train_loss"] == pytest.approx(b["train_loss"], rel=1e-8)
+        assert a["val_loss"] == pytest.approx(b["val_loss"], rel=1e-8)
+    assert done.stdout.count("pretrained") == 1
