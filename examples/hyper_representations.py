@@ -40,23 +40,14 @@ from sne_pyg.data.sources import zoo_split
 from sne_pyg.data.views import flat_view, statistics_view
 from sne_pyg.experiments import apply_quick
 from sne_pyg.nn import SNE, HyperRep
-from sne_pyg.probe import linear_probe
+from sne_pyg.experiments.probing import PROPERTIES, merge_seeds, probe_all, properties_of, score_key, summarise
 from sne_pyg.reducers import available_reducers, fit_reducer
 from sne_pyg.ssl.train import SSLConfig, fit_ssl
 from sne_pyg.train import TargetScaler, TrainConfig, embed, fit, seed_everything, targets_of
-from sne_pyg.zoos.classifier_zoo import HPARAM_NAMES
 from sne_pyg.experiments.cache import cached  # noqa: E402
 from sne_pyg.experiments.reports import git_commit  # noqa: E402
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo
 
-# property -> (where it is stored, column, task)
-PROPERTIES = {"test_accuracy": ("y", 0, "regression"), "generalization_gap": ("y", 2, "regression"),
-              "epoch": ("hparams", HPARAM_NAMES.index("epoch"), "regression"),
-              "log10_lr": ("hparams", 0, "regression"), "log10_l2": ("hparams", 1, "regression"),
-              "dropout": ("hparams", 2, "regression"), "train_fraction": ("hparams", 3, "regression"),
-              "activation": ("hparams", HPARAM_NAMES.index("activation"), "classification"),
-              "init": ("hparams", HPARAM_NAMES.index("init"), "classification"),
-              "optimizer": ("hparams", HPARAM_NAMES.index("optimizer"), "classification")}
 REDUCER_NAMES = {"pca": "PCA(W)", "kpca-cos": "kPCA-cos(W)", "kpca-rbf": "kPCA-rbf(W)", "umap": "UMAP(W)"}
 LEARNED = ("hyperrep", "sne_ssl", "sne_supervised")
 LOSS_ABLATION = {"ED": dict(beta=0.0), "Ec": dict(beta=1.0), "EcD": dict(beta=0.5),
@@ -102,23 +93,8 @@ def _learned_list(text: str) -> list[str]:
     return names
 
 
-def properties_of(networks) -> dict[str, np.ndarray]:
-    return {name: np.array([float(getattr(d, where)[0, col]) for d in networks])
-            for name, (where, col, _) in PROPERTIES.items()}
-
-
 def view(fn, networks) -> np.ndarray:
     return torch.cat([fn(b) for b in DataLoader(networks, batch_size=64)]).double().numpy()
-
-
-def probe_all(embeddings: dict[str, np.ndarray], labels: dict[str, dict[str, np.ndarray]]) -> dict[str, dict]:
-    out = {}
-    for name, (_, _, task) in PROPERTIES.items():
-        splits = [(embeddings[s], labels[s][name]) for s in ("train", "val", "test")]
-        if task == "classification" and len(set(labels["train"][name].tolist())) < 2:
-            continue                                    # a property the zoo does not vary
-        out[name] = linear_probe(*splits, task=task)
-    return out
 
 
 def hyperrep(args, seed: int, **settings) -> HyperRep:
@@ -163,16 +139,6 @@ def learned_embedding(args, method: str, seed: int, splits, settings: dict | Non
     return {s: embed(model, part).double().numpy() for s, part in splits.items()}, extra
 
 
-def summarise(values: list[float]) -> dict:
-    finite = [v for v in values if v == v]
-    return {"mean": statistics.fmean(finite) if finite else float("nan"),
-            "std": statistics.stdev(finite) if len(finite) > 1 else 0.0, "values": values}
-
-
-def score_key(task: str) -> str:
-    return "r2" if task == "regression" else "accuracy"
-
-
 def main(argv=None) -> dict:
     args = parse_args(argv)
     start = time.time()
@@ -197,13 +163,13 @@ def main(argv=None) -> dict:
             runs.setdefault(method, []).append(
                 cached(args.out, f"{method}-seed{seed}", lambda: _run(args, method, seed, splits, labels)))
     for method in args.methods:
-        results["methods"][method] = _merge(runs[method])
+        results["methods"][method] = merge_seeds(runs[method])
     if args.ablations:
-        results["loss_ablation"] = {name: _merge([cached(args.out, f"loss-{name}-seed{seed}",
+        results["loss_ablation"] = {name: merge_seeds([cached(args.out, f"loss-{name}-seed{seed}",
                                                          lambda: _run(args, "hyperrep", seed, splits, labels, s))
                                                   for seed in range(args.seeds)])
                                     for name, s in LOSS_ABLATION.items()}
-        results["augmentation_ablation"] = {name: _merge([cached(args.out, f"augment-{name}-seed{seed}",
+        results["augmentation_ablation"] = {name: merge_seeds([cached(args.out, f"augment-{name}-seed{seed}",
                                                                  lambda: _run(args, "hyperrep", seed, splits, labels, s))
                                                           for seed in range(args.seeds)])
                                             for name, s in AUGMENT_ABLATION.items()}
@@ -224,17 +190,6 @@ def main(argv=None) -> dict:
 def _run(args, method, seed, splits, labels, settings=None) -> dict:
     embeddings, extra = learned_embedding(args, method, seed, splits, settings)
     return {"probes": probe_all(embeddings, labels), **extra}
-
-
-def _merge(per_seed: list[dict]) -> dict:
-    """``{property: {metric: {mean, std, values}}}`` over seeds (plus reconstruction R^2 when there is one)."""
-    out = {}
-    for prop in per_seed[0]["probes"]:
-        out[prop] = {metric: summarise([run["probes"][prop][metric] for run in per_seed])
-                     for metric in per_seed[0]["probes"][prop]}
-    if "reconstruction_r2" in per_seed[0]:
-        out["reconstruction_r2"] = summarise([run["reconstruction_r2"] for run in per_seed])
-    return out
 
 
 def format_tables(results: dict, args) -> str:

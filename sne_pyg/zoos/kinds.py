@@ -16,11 +16,13 @@ from .sine_inr import generate_sine_inr_zoo
 @dataclass(frozen=True)
 class ZooKind:
     """``generate(size, chunk_size, seed, progress, [steps], work_dir)`` -> converted networks with ``y``
-    holding ``targets`` in order."""
+    holding ``targets`` in order. ``version`` counts changes to what a generated zoo holds (cached zoo
+    folders of an older version are not reused: version 2 classifier zoos record activations)."""
 
     generate: Callable[..., list[NetworkData]]
     targets: tuple[str, ...]
     description: str
+    version: int = 1
 
 
 def _sine_inr(size: int, chunk_size: int, seed: int, progress: bool, steps: int = 1000, work_dir: str | None = None):
@@ -52,6 +54,8 @@ def _tetris(runs: str):
     return generate
 
 
+CLASSIFIER_VERSION = 2          # 2: the layout records each layer's activation (NeuralGraph's embedding)
+
 ZOO_KINDS: dict[str, ZooKind] = {
     "sine_inr": ZooKind(_sine_inr, ("frequency",), "SIRENs fitted to sin(a x) from one shared initialisation "
                         "(aligned); target: the frequency a"),
@@ -59,12 +63,13 @@ ZOO_KINDS: dict[str, ZooKind] = {
                               "(independent initialisations, DWSNets/SNE Table 1; --steps = max steps)"),
     **{f"{arch}-{data}": ZooKind(_classifier(arch, data), TARGET_NAMES,
                                  f"{arch} classifiers on {data} (--steps = epochs; --checkpoints evenly spaced epochs per run, "
-                                 f"default 2: half and end)")
+                                 f"default 2: half and end)", CLASSIFIER_VERSION)
        for arch in ARCHITECTURES for data in DATASETS},
     "tetris-seed": ZooKind(_tetris("seed"), TARGET_NAMES, "TETRIS-SEED (Schürholt et al. 2021): 4x4 tetris FFNs "
-                           "(109 parameters), one setting, only the seed varies; every epoch kept (--steps = epochs, 75)"),
+                           "(109 parameters), one setting, only the seed varies; every epoch kept (--steps = epochs, 75)",
+                           CLASSIFIER_VERSION),
     "tetris-hyp": ZooKind(_tetris("grid"), TARGET_NAMES, "TETRIS-HYP: activation x initialisation x learning rate "
-                          "(2 x 6 x 3) x seeds; every epoch kept (--steps = epochs, 75)"),
+                          "(2 x 6 x 3) x seeds; every epoch kept (--steps = epochs, 75)", CLASSIFIER_VERSION),
 }
 
 
@@ -101,6 +106,8 @@ def cached_zoo(kind: str, root: str, size: int, steps: int | None = None, *, chu
     """Path of a zoo folder of ``kind`` under ``root``; generated (resumably) on first use. The folder name
     holds every setting (other fractions or checkpoint counts get their own folder)."""
     name = f"{kind}-n{size}-s{steps}-seed{seed}-c{chunk_size}"
+    if kind in ZOO_KINDS and ZOO_KINDS[kind].version > 1:
+        name += f"-v{ZOO_KINDS[kind].version}"
     if checkpoints is not None:
         name += f"-k{checkpoints}"
     if tuple(fractions) != DEFAULT_FRACTIONS:

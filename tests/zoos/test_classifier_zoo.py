@@ -111,7 +111,7 @@ def test_four_checkpoints_per_run_with_every_generating_factor_recorded(tmp_path
     from sne_pyg.zoos.kinds import cached_zoo
     folder = cached_zoo("mlp-shapes", str(tmp_path), 8, 4, chunk_size=32, checkpoints=4, fractions=(0.5, 0.25, 0.25),
                         progress=False)
-    assert folder.endswith("-k4-f0.5,0.25,0.25")
+    assert folder.endswith("-v2-k4-f0.5,0.25,0.25")      # v2: a cached zoo without activations is not reused
     drawn = {r.run: r for r in cz.sample_runs(8, seed=0)}
     by_run = {}
     for split in ("train", "val", "test"):

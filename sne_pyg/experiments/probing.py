@@ -1,0 +1,70 @@
+"""Probing tables over classifier zoos: the properties a zoo records, every one probed alike.
+
+A property is ``(attribute, column, task)``: a column of ``data.y`` or ``data.hparams`` (see
+:data:`sne_pyg.zoos.classifier_zoo.HPARAM_NAMES`), probed by ridge regression (R^2) or logistic
+regression (accuracy) through :func:`sne_pyg.probe.linear_probe`. :func:`merge_seeds` summarises
+the probes of several seeds of a learned method as ``{property: {metric: {mean, std, values}}}``.
+"""
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..probe import linear_probe
+from ..zoos.classifier_zoo import HPARAM_NAMES
+
+SPLITS = ("train", "val", "test")
+
+# property -> (where it is stored, column, task)
+PROPERTIES: dict[str, tuple[str, int, str]] = {
+    "test_accuracy": ("y", 0, "regression"), "generalization_gap": ("y", 2, "regression"),
+    "epoch": ("hparams", HPARAM_NAMES.index("epoch"), "regression"),
+    "log10_lr": ("hparams", HPARAM_NAMES.index("log10_lr"), "regression"),
+    "log10_l2": ("hparams", HPARAM_NAMES.index("log10_l2"), "regression"),
+    "dropout": ("hparams", HPARAM_NAMES.index("dropout"), "regression"),
+    "train_fraction": ("hparams", HPARAM_NAMES.index("train_fraction"), "regression"),
+    "activation": ("hparams", HPARAM_NAMES.index("activation"), "classification"),
+    "init": ("hparams", HPARAM_NAMES.index("init"), "classification"),
+    "optimizer": ("hparams", HPARAM_NAMES.index("optimizer"), "classification")}
+
+
+def score_key(task: str) -> str:
+    return "r2" if task == "regression" else "accuracy"
+
+
+def properties_of(networks: Sequence, properties: dict = PROPERTIES) -> dict[str, np.ndarray]:
+    """``{property: [N] values}`` of ``networks``."""
+    return {name: np.array([float(getattr(d, where)[0, col]) for d in networks])
+            for name, (where, col, _) in properties.items()}
+
+
+def probe_all(embeddings: dict[str, np.ndarray], labels: dict[str, dict[str, np.ndarray]],
+              properties: dict = PROPERTIES) -> dict[str, dict]:
+    """:func:`~sne_pyg.probe.linear_probe` of one embedding (``{split: [N, d]}``) for every property;
+    a categorical property that does not vary in the training split is left out."""
+    out = {}
+    for name, (_, _, task) in properties.items():
+        if task == "classification" and len(set(labels["train"][name].tolist())) < 2:
+            continue
+        out[name] = linear_probe(*[(embeddings[s], labels[s][name]) for s in SPLITS], task=task)
+    return out
+
+
+def summarise(values: list[float]) -> dict:
+    """Mean and sample std of the finite ``values`` (NaN-free), with the values themselves."""
+    finite = [v for v in values if v == v]
+    return {"mean": statistics.fmean(finite) if finite else float("nan"),
+            "std": statistics.stdev(finite) if len(finite) > 1 else 0.0, "values": values}
+
+
+def merge_seeds(per_seed: list[dict]) -> dict:
+    """``{property: {metric: summary}}`` over seeds of ``{"probes": probe_all(...), ...}`` results (a
+    ``reconstruction_r2`` entry is summarised too)."""
+    out = {prop: {metric: summarise([run["probes"][prop][metric] for run in per_seed])
+                  for metric in per_seed[0]["probes"][prop]}
+           for prop in per_seed[0]["probes"]}
+    if "reconstruction_r2" in per_seed[0]:
+        out["reconstruction_r2"] = summarise([run["reconstruction_r2"] for run in per_seed])
+    return out
