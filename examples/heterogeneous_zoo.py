@@ -29,11 +29,10 @@ from sne_pyg.plots import plot_embedding_panels
 from sne_pyg.train import embed
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
-from sne_pyg.zoos.kinds import cached_splits
+from sne_pyg.zoos.kinds import POOL_FACTORS as FACTORS, pooled_splits
 
 # NeuralGraph reads MLPs and CNNs only, not the transformers in the pool
 DEFAULT_MODELS = "sne,deepsets"
-FACTORS = ("architecture", "dataset")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -50,17 +49,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def pooled_zoo(args) -> tuple[dict[str, list], dict[str, dict[str, list[str]]]]:
     """``{split: networks}`` over every (architecture, dataset) zoo, and each network's labels per split."""
-    splits = {"train": [], "val": [], "test": []}
-    labels = {split: {factor: [] for factor in FACTORS} for split in splits}
-    for arch in args.architectures:
-        for name in args.datasets:
-            zoo = cached_splits(f"{arch}-{name}", args.root, args.size, args.zoo_epochs, args.target,
-                                progress=not args.no_progress, checkpoints=args.zoo_checkpoints)
-            for split, networks in zoo.items():
-                splits[split] += networks
-                labels[split]["architecture"] += [arch] * len(networks)
-                labels[split]["dataset"] += [name] * len(networks)
-    return splits, labels
+    return pooled_splits(args.architectures, args.datasets, args.root, args.size, args.zoo_epochs, args.target,
+                         progress=not args.no_progress, checkpoints=args.zoo_checkpoints)
 
 
 def pooled_test_sets(test: list, labels: dict[str, list[str]]) -> dict[str, list]:

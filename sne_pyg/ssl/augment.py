@@ -15,6 +15,8 @@ Every transform draws from its own seeded ``torch.Generator``, so a run is repro
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import torch
 from torch_geometric.transforms import BaseTransform
 
@@ -40,26 +42,48 @@ def _with_values(data: NetworkData, values: torch.Tensor) -> NetworkData:
     return out
 
 
+def architecture_key(data: NetworkData) -> tuple[str, ...]:
+    """What tells architectures apart in a zoo: the network's state_dict keys, in order."""
+    return tuple(data.layout.keys)
+
+
+def specs_by_architecture(modules) -> dict[tuple[str, ...], PermutationSpec]:
+    """``{architecture_key: derive_permutation_spec(module)}`` for one module of each architecture: the
+    ``spec`` of :class:`PermuteNeurons` for a heterogeneous zoo with residual or attention networks."""
+    from ..data import convert
+    from ..symmetry import derive_permutation_spec
+    return {architecture_key(convert(module)): derive_permutation_spec(module) for module in modules}
+
+
 class PermuteNeurons(BaseTransform):
     """A random hidden-neuron permutation of the network (the same function, other weights).
 
     Args:
         spec: the permutation groups; by default read from each network's layout
             (:func:`~sne_pyg.symmetry.spec_from_layout`: sequential MLPs and CNNs). Give the spec of
-            :func:`~sne_pyg.symmetry.derive_permutation_spec` for residual or attention networks.
+            :func:`~sne_pyg.symmetry.derive_permutation_spec` for residual or attention networks, or for a
+            zoo of several architectures a mapping ``{architecture_key: spec}`` (:func:`specs_by_architecture`;
+            architectures not in it are read from their layout).
         seed: seed of the transform's generator (``None``: a random seed).
     """
 
-    def __init__(self, spec: PermutationSpec | None = None, seed: int | None = 0) -> None:
+    def __init__(self, spec: PermutationSpec | Mapping[tuple[str, ...], PermutationSpec] | None = None,
+                 seed: int | None = 0) -> None:
         self.spec = spec
         self.generator = _generator(seed)
 
     def forward(self, data: NetworkData) -> NetworkData:
-        spec = self.spec or spec_from_layout(data)
+        spec = self.spec
+        if isinstance(spec, Mapping):
+            spec = spec.get(architecture_key(data))
+        if spec is None:
+            spec = spec_from_layout(data)
         return apply_to_data(data, spec, spec.sample(self.generator))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(spec={'layout' if self.spec is None else len(self.spec.groups)})"
+        described = ("layout" if self.spec is None else f"{len(self.spec)} architectures" if isinstance(self.spec, Mapping)
+                     else len(self.spec.groups))
+        return f"{type(self).__name__}(spec={described})"
 
 
 class RandomErasing(BaseTransform):

@@ -65,6 +65,7 @@ class SSLConfig:
     permute: bool = True
     erase: float = 0.5             # probability of erasing one block (0: off)
     noise: float = 0.0             # sigma of Gaussian noise
+    permutation_specs: dict | None = None   # {architecture_key: spec} where the layout does not give one
     patience: int = 10
     seed: int = 0
     device: str = "cpu"
@@ -88,7 +89,7 @@ class SSLResult:
 
 def augmentations(config: SSLConfig, seed: int) -> Callable[[NetworkData], NetworkData]:
     """The composed view transform of ``config`` (permutation, erasing, noise), seeded by ``seed``."""
-    steps = ([PermuteNeurons(seed=seed)] if config.permute else []) + \
+    steps = ([PermuteNeurons(config.permutation_specs, seed=seed)] if config.permute else []) + \
             ([RandomErasing(p=config.erase, seed=seed + 1)] if config.erase > 0 else []) + \
             ([GaussianNoise(config.noise, seed=seed + 2)] if config.noise > 0 else [])
     return Compose(steps) if steps else (lambda data: data)

@@ -124,3 +124,23 @@ def cached_splits(kind: str, root: str, size: int, steps: int | None = None, tar
     """``{split: networks}`` of a :func:`cached_zoo`, keeping target column ``target`` (``None``: all)."""
     folder = cached_zoo(kind, root, size, steps, progress=progress, **options)
     return {split: select_target(list(ZooFolder(folder, split)), target) for split in SPLITS}
+
+
+POOL_FACTORS = ("architecture", "dataset")
+
+
+def pooled_splits(architectures, datasets, root: str, size: int, steps: int | None = None, target: int | None = 0, *,
+                  progress: bool = True, checkpoints: int | None = None
+                  ) -> tuple[dict[str, list[NetworkData]], dict[str, dict[str, list[str]]]]:
+    """One heterogeneous zoo pooled from the :func:`cached_splits` of every ``architecture-dataset`` kind:
+    ``{split: networks}`` and, per split, each network's ``architecture`` and ``dataset``."""
+    splits: dict[str, list[NetworkData]] = {split: [] for split in SPLITS}
+    labels = {split: {factor: [] for factor in POOL_FACTORS} for split in SPLITS}
+    for arch in architectures:
+        for name in datasets:
+            zoo = cached_splits(f"{arch}-{name}", root, size, steps, target, progress=progress, checkpoints=checkpoints)
+            for split, networks in zoo.items():
+                splits[split] += networks
+                labels[split]["architecture"] += [arch] * len(networks)
+                labels[split]["dataset"] += [name] * len(networks)
+    return splits, labels

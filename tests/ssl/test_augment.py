@@ -23,6 +23,27 @@ def test_a_permuted_view_computes_the_same_function():
     assert torch.equal(view.chunks[~view.chunk_mask], torch.zeros_like(view.chunks[~view.chunk_mask]))
 
 
+def test_per_architecture_specs_permute_a_zoo_of_mlps_cnns_and_transformers():
+    """One transform for a heterogeneous zoo: the transformer's spec comes from its module (its layout gives
+    none), the MLP's from its layout; each permuted view computes its network's function."""
+    from sne_pyg.ssl import specs_by_architecture
+    from sne_pyg.zoos.architectures import build_classifier
+    torch.manual_seed(0)
+    models = {name: build_classifier(name).eval() for name in ("transformer", "mlp")}
+    permute = PermuteNeurons(specs_by_architecture([models["transformer"]]), seed=0)
+    x = torch.randn(3, 1, 8, 8)
+    for name, model in models.items():
+        data = convert(model, 64)
+        view = permute(data)
+        assert not torch.equal(view.chunks, data.chunks), name
+        rebuilt = build_classifier(name).eval()
+        rebuilt.load_state_dict(view.to_state_dict())
+        with torch.no_grad():
+            assert torch.allclose(rebuilt(x), model(x), atol=1e-5), name
+    with pytest.raises(Exception, match="derive them from the module"):
+        PermuteNeurons(seed=0)(convert(models["transformer"], 64))
+
+
 def test_erasing_zeroes_one_contiguous_block_within_the_bounds():
     data = convert(builders.mlp(seed=0, widths=(8, 16, 16, 4)), 16)
     values = data.chunks[data.chunk_mask]
