@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import time
 
+from sne_pyg.argtypes import positive_int
+from sne_pyg.experiments.seeds import mean_and_std
 from sne_pyg.experiments.ablations import CHUNK_SIZES, DATA_EFFICIENCY_MODELS, FRACTIONS, TABLE6, rechunk, training_subset
 from sne_pyg.experiments.cache import cached
 from sne_pyg.experiments.regression import train_and_test
@@ -33,7 +34,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--studies", default=",".join(STUDIES), help=f"comma-separated, of {STUDIES}")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=positive_int, default=3)
     parser.add_argument("--size", type=int, default=600, help="INRs in the zoo (the Table 1 zoo)")
     parser.add_argument("--inr-steps", type=int, default=1500)
     parser.add_argument("--chunk-size", type=int, default=64, help="chunk size of Table 6 and Figure 3")
@@ -57,8 +58,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.quick:
         args.size, args.inr_steps, args.epochs, args.hidden = 60, 200, 3, 16
         args.chunk_sizes, args.fractions = [16, 64], [0.25, 1.0]
-    if args.seeds < 1:
-        parser.error("--seeds must be >= 1")
     return args
 
 
@@ -118,8 +117,8 @@ def main(argv=None) -> dict:
 
 def summary(runs: list[dict]) -> dict:
     scores = [r["mse"] for r in runs]
-    return {"mse_mean": statistics.fmean(scores), "mse_std": statistics.stdev(scores) if len(scores) > 1 else 0.0,
-            "mse": scores, "params": runs[0]["params"], "seconds": round(sum(r["seconds"] for r in runs), 1)}
+    mean, std = mean_and_std(scores)
+    return {"mse_mean": mean, "mse_std": std, "mse": scores, "params": runs[0]["params"], "seconds": round(sum(r["seconds"] for r in runs), 1)}
 
 
 def plots(results: dict, out: str) -> None:

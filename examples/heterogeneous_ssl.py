@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch_geometric.data import Batch
 
+from sne_pyg.argtypes import positive_int
 from sne_pyg.experiments import apply_quick, name_list
 from sne_pyg.experiments.cache import cached
 from sne_pyg.experiments.probing import PROPERTIES, merge_seeds, probe_all, properties_of, score_key, summarise
@@ -54,7 +55,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=50, help="training runs per architecture and dataset")
     parser.add_argument("--zoo-epochs", type=int, default=10)
     parser.add_argument("--zoo-checkpoints", type=int, default=None)
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=positive_int, default=3)
     parser.add_argument("--latent", type=int, default=32, help="embedding size")
     parser.add_argument("--ssl-epochs", type=int, default=20)
     parser.add_argument("--methods", default=",".join(METHODS), type=name_list(METHODS))
@@ -67,8 +68,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     apply_quick(args, size=8)
     if args.quick:
         args.latent, args.ssl_epochs, args.seeds = 8, 2, min(args.seeds, 2)
-    if args.seeds < 1:
-        parser.error("--seeds must be >= 1")
     return args
 
 

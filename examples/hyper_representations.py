@@ -35,6 +35,7 @@ import numpy as np
 import torch
 from torch_geometric.loader import DataLoader
 
+from sne_pyg.argtypes import positive_int
 from sne_pyg.data.dataset import select_target
 from sne_pyg.data.sources import zoo_split
 from sne_pyg.data.views import flat_view, statistics_view
@@ -65,7 +66,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--zoo-epochs", type=int, default=10)
     parser.add_argument("--zoo-checkpoints", type=int, default=None,
                         help="evenly spaced checkpoints kept per run (default: the zoo kind's, 2)")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=positive_int, default=3)
     parser.add_argument("--latent", type=int, default=32, help="embedding size of every learned method and of PCA")
     parser.add_argument("--ssl-epochs", type=int, default=60, help="self-supervised epochs of HyperRep")
     parser.add_argument("--sne-ssl-epochs", type=int, default=20,

@@ -19,11 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import time
 
 import numpy as np
 
+from sne_pyg.argtypes import positive_int
+from sne_pyg.experiments.seeds import mean_and_std
 from sne_pyg.experiments.bootstrap import versus_best_other  # noqa: E402
 from sne_pyg.experiments.cache import cached  # noqa: E402
 from sne_pyg.experiments.regression import train_and_test  # noqa: E402
@@ -39,7 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--models", default="all", help="comma-separated registered names, or 'all'")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=positive_int, default=3)
     parser.add_argument("--size", type=int, default=600, help="INRs in the zoo (split 80/10/10)")
     parser.add_argument("--inr-steps", type=int, default=None,
                         help="Adam steps per INR (default 1000 for --recipe ours, at most 1500 for peers)")
@@ -64,8 +65,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.inr_steps = 1000 if args.recipe == "ours" else 1500
     if args.quick:
         args.size, args.inr_steps, args.epochs, args.hidden, args.resamples = 60, 200, 4, 16, 500
-    if args.seeds < 1:
-        parser.error("--seeds must be >= 1")
     return args
 
 
@@ -96,8 +95,8 @@ def main(argv=None) -> dict:
         runs = [cached(args.out, f"{name}-seed{seed}", lambda: train_one(name, seed), model_settings)
                 for seed in range(args.seeds)]
         scores = [r["mse"] for r in runs]
-        results[name] = {"params": runs[0]["params"], "mse_mean": statistics.fmean(scores),
-                         "mse_std": statistics.stdev(scores) if len(scores) > 1 else 0.0, "seeds": len(scores)}
+        mean, std = mean_and_std(scores)
+        results[name] = {"params": runs[0]["params"], "mse_mean": mean, "mse_std": std, "seeds": len(scores)}
         per_seed[name] = {"mse": scores, "seconds": round(sum(r["seconds"] for r in runs), 1)}
         predictions[name] = np.array([r["predictions"] for r in runs])
         if all("history" in r for r in runs):     # results cached before histories were kept have none

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from ..argtypes import positive_int
 from ..nn import parse_models
 
 
@@ -13,7 +14,7 @@ def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = 1
     training length, cache folder, output folder, ``--quick`` and ``--no-progress``."""
     parser.add_argument("--target", type=int, default=0, help="0 test accuracy, 1 train accuracy, 2 gap")
     parser.add_argument("--models", default=models, type=_model_list, help="comma-separated registered models")
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=positive_int, default=3)
     parser.add_argument("--size", type=int, default=size, help=f"training runs {size_help} (--zoo-checkpoints each)")
     parser.add_argument("--zoo-epochs", type=int, default=10, help="epochs each classifier trains")
     parser.add_argument("--zoo-checkpoints", type=int, default=None,

@@ -7,13 +7,13 @@ the probes of several seeds of a learned method as ``{property: {metric: {mean, 
 """
 from __future__ import annotations
 
-import statistics
 from collections.abc import Sequence
 
 import numpy as np
 
 from ..probe import linear_probe
 from ..zoos.classifier_zoo import HPARAM_NAMES
+from .seeds import mean_and_std
 
 SPLITS = ("train", "val", "test")
 
@@ -55,8 +55,8 @@ def probe_all(embeddings: dict[str, np.ndarray], labels: dict[str, dict[str, np.
 def summarise(values: list[float]) -> dict:
     """Mean and sample std of the finite ``values`` (NaN-free), with the values themselves."""
     finite = [v for v in values if v == v]
-    return {"mean": statistics.fmean(finite) if finite else float("nan"),
-            "std": statistics.stdev(finite) if len(finite) > 1 else 0.0, "values": values}
+    mean, std = mean_and_std(finite) if finite else (float("nan"), 0.0)
+    return {"mean": mean, "std": std, "values": values}
 
 
 def merge_seeds(per_seed: list[dict]) -> dict:

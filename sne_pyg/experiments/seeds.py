@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import statistics
+
 import numpy as np
 from torch import nn
 
@@ -10,6 +12,12 @@ from ..nn import build_model
 from .bootstrap import versus_best_other
 from ..train.loop import (TargetScaler, TrainConfig, fit, metrics_of, predict, prepare_dataset, seed_everything,
                           targets_of)
+
+
+def mean_and_std(values) -> tuple[float, float]:
+    """Mean and sample standard deviation of per-seed scores (std 0 for a single seed)."""
+    values = list(values)
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 
 def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3, hidden: int = 32,

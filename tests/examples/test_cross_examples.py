@@ -65,3 +65,15 @@ def test_bad_choices_are_refused_before_any_work(tmp_path):
         with pytest.raises(SystemExit):
             load_script(script).main(argv + ["--root", str(tmp_path / "cache")])
     assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("script", ["examples/cross_dataset.py", "examples/cross_architecture.py",
+                                    "examples/heterogeneous_zoo.py", "examples/accuracy_prediction.py",
+                                    "examples/hyper_representations.py", "examples/heterogeneous_ssl.py",
+                                    "examples/ablations.py", "examples/inr_frequency.py"])
+def test_seeds_below_one_are_refused_by_the_parser(script, capsys):
+    example = load_script(script)
+    with pytest.raises(SystemExit):
+        example.parse_args(["--seeds", "0"])
+    assert "--seeds: must be a whole number >= 1, got '0'" in capsys.readouterr().err
+    assert example.parse_args(["--seeds", "2"]).seeds == 2

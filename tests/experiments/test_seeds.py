@@ -46,3 +46,9 @@ def test_kept_predictions_reproduce_the_taus_and_feed_the_comparison():
     assert versus["other"] == max(others, key=others.get)
     assert versus["difference"] == pytest.approx(rows["sne"]["tau_mean"] - others[versus["other"]])
     assert sne_versus_best({"statnn": rows["statnn"]}) is None
+
+
+def test_mean_and_std_is_the_sample_statistic():
+    from sne_pyg.experiments.seeds import mean_and_std
+    assert mean_and_std([1.0, 2.0, 4.0]) == pytest.approx((7 / 3, ((16 / 9 + 1 / 9 + 25 / 9) / 2) ** 0.5))
+    assert mean_and_std([0.5]) == (0.5, 0.0)
