@@ -18,10 +18,6 @@ holds every number and ``OUT/table.md`` the table.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import sys
 import time
 
 import numpy as np
@@ -31,8 +27,9 @@ from torch_geometric.data import Batch
 from sne_pyg.argtypes import positive_int
 from sne_pyg.experiments import apply_quick, name_list
 from sne_pyg.experiments.cache import cached
-from sne_pyg.experiments.probing import PROPERTIES, merge_seeds, probe_all, properties_of, score_key, summarise
-from sne_pyg.experiments.reports import git_commit
+from sne_pyg.experiments.probing import PROPERTIES, merge_seeds, probe_all, properties_of, summarise
+from sne_pyg.experiments.readme_tables import render_probe
+from sne_pyg.experiments.reports import run_metadata, write_results
 from sne_pyg.nn import HyperRep, build_model
 from sne_pyg.ssl import specs_by_architecture
 from sne_pyg.ssl.train import SSLConfig, fit_ssl
@@ -124,34 +121,16 @@ def main(argv=None) -> dict:
         runs = [cached(args.out, f"{method}-seed{seed}", lambda: learned(args, method, seed, splits, labels, specs))
                 for seed in range(args.seeds)]
         results["methods"][method] = merge_seeds(runs)
-    results.update(seconds=round(time.time() - start, 1), commit=git_commit(),
-                   command="python examples/heterogeneous_ssl.py " + " ".join(sys.argv[1:] if argv is None else argv),
-                   machine=f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}")
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
-    table = format_table(results, args)
-    with open(os.path.join(args.out, "table.md"), "w") as f:
-        f.write(table + "\n")
-    print(table)
+    results.update(run_metadata("examples/heterogeneous_ssl.py", argv, start))
+    write_results(args.out, results, format_table(results, args))
     return results
 
 
 def format_table(results: dict, args) -> str:
-    props = PROBED
-    shown = [p for p in props if p in results["methods"]["s(W) global"]]
-    lines = [f"Linear probes on a zoo of {', '.join(results['architectures'])} ({', '.join(results['datasets'])}); "
-             f"test split of {results['sizes']['test']} networks; learned: mean ± std over {args.seeds} seeds",
-             "", "| method | " + " | ".join(f"{p} ({'R²' if props[p][2] == 'regression' else 'acc'})" for p in shown) + " |",
-             "|" + " --- |" * (len(shown) + 1)]
-    for method, scores in results["methods"].items():
-        cells = []
-        for p in shown:
-            s = scores[p][score_key(props[p][2])]
-            cells.append(f"{s['mean']:.3f}" + (f" ± {s['std']:.3f}" if method in METHODS else ""))
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    lines += ["", f"HyperRep: not applicable ({results['hyperrep']['unsupported']})"]
-    return "\n".join(lines)
+    title = (f"Linear probes on a zoo of {', '.join(results['architectures'])} ({', '.join(results['datasets'])}); "
+             f"test split of {results['sizes']['test']} networks; learned: mean ± std over {args.seeds} seeds")
+    return "\n".join([title, "", render_probe(results), "",
+                      f"HyperRep: not applicable ({results['hyperrep']['unsupported']})"])
 
 
 if __name__ == "__main__":

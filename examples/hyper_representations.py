@@ -24,7 +24,6 @@ Every (method, seed, setting) result is cached in ``OUT/cache/``, so an interrup
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -46,7 +45,8 @@ from sne_pyg.reducers import available_reducers, fit_reducer
 from sne_pyg.ssl.train import SSLConfig, fit_ssl
 from sne_pyg.train import TargetScaler, TrainConfig, embed, fit, seed_everything, targets_of
 from sne_pyg.experiments.cache import cached  # noqa: E402
-from sne_pyg.experiments.reports import git_commit  # noqa: E402
+from sne_pyg.experiments.readme_tables import render_probe  # noqa: E402
+from sne_pyg.experiments.reports import git_commit, write_results  # noqa: E402
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo
 
 REDUCER_NAMES = {"pca": "PCA(W)", "kpca-cos": "kPCA-cos(W)", "kpca-rbf": "kPCA-rbf(W)", "umap": "UMAP(W)"}
@@ -178,13 +178,7 @@ def main(argv=None) -> dict:
     results["command"] = "python examples/hyper_representations.py " + " ".join(sys.argv[1:] if argv is None else argv)
     results["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"
     results["commit"] = git_commit()
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
-    table = format_tables(results, args)
-    with open(os.path.join(args.out, "table.md"), "w") as f:
-        f.write(table + "\n")
-    print(table)
+    write_results(args.out, results, format_tables(results, args))
     return results
 
 
@@ -195,15 +189,8 @@ def _run(args, method, seed, splits, labels, settings=None) -> dict:
 
 def format_tables(results: dict, args) -> str:
     props = [p for p in PROPERTIES if p in results["methods"]["W"]]
-    head = "| method | " + " | ".join(f"{p} ({'R²' if PROPERTIES[p][2] == 'regression' else 'acc'})" for p in props) + " |"
     lines = [f"Linear probes on {results['zoo']} (test split; {results['sizes']}; learned methods: mean ± std over "
-             f"{args.seeds} seeds)", "", head, "|" + " --- |" * (len(props) + 1)]
-    for method, scores in results["methods"].items():
-        cells = []
-        for p in props:
-            s = scores[p][score_key(PROPERTIES[p][2])]
-            cells.append(f"{s['mean']:.3f}" + (f" ± {s['std']:.3f}" if method in LEARNED else ""))
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+             f"{args.seeds} seeds)", "", render_probe(results)]
     for key, title in (("loss_ablation", "HyperRep loss ablation"), ("augmentation_ablation", "HyperRep augmentations")):
         if key not in results:
             continue

@@ -24,7 +24,7 @@ from ..train import seed_everything
 from ..train import distributed as dist_utils
 from .config import add_config_argument, add_subcommand
 from .outputs import add_overwrite_argument, check_run_folder
-from .train import DTYPES
+from .train import DTYPES, add_schedule_arguments
 
 RUN_FILES = ("encoder.safetensors", "results.json")
 
@@ -49,11 +49,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser.add_argument("--option", action="append", default=[], type=model_option, metavar="KEY=VALUE",
                         help="a constructor setting of the model, e.g. dropout=0 or d_model=64 (repeatable)")
     defaults = SSLConfig()
-    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs)
-    parser.add_argument("--batch-size", type=positive_int, default=defaults.batch_size,
-                        help="global batch size (split across processes under torchrun)")
-    parser.add_argument("--lr", type=float, default=defaults.lr)
-    parser.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+    add_schedule_arguments(parser, defaults)
     parser.add_argument("--beta", type=float, default=defaults.beta,
                         help="weight of the contrastive term (1: contrastive only, 0: reconstruction only)")
     parser.add_argument("--loss", default=defaults.loss, choices=LOSSES)

@@ -33,6 +33,16 @@ RUN_FILES = ("model.safetensors", "results.json", "report.txt", "training_curve.
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
+def add_schedule_arguments(parser: argparse.ArgumentParser, defaults) -> None:
+    """``--epochs``, ``--batch-size``, ``--lr``, ``--weight-decay`` with the defaults of a training config
+    (``train`` and ``pretrain`` share them)."""
+    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs)
+    parser.add_argument("--batch-size", type=positive_int, default=defaults.batch_size,
+                        help="global batch size (split across processes under torchrun)")
+    parser.add_argument("--lr", type=float, default=defaults.lr)
+    parser.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+
+
 def add_parser(sub) -> argparse.ArgumentParser:
     parser = add_subcommand(sub, "train", "train a model on a zoo folder", __doc__)
     parser.add_argument("--data", required=True, help="zoo folder (train.pt, val.pt, test.pt)")
@@ -42,11 +52,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser.add_argument("--target", default="0", help="column of y to predict, or 'all'")
     parser.add_argument("--hidden", type=positive_int, default=64, help="model width")
     defaults = TrainConfig()
-    parser.add_argument("--epochs", type=positive_int, default=defaults.epochs)
-    parser.add_argument("--batch-size", type=positive_int, default=defaults.batch_size,
-                        help="global batch size (split across processes under torchrun)")
-    parser.add_argument("--lr", type=float, default=defaults.lr)
-    parser.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
+    add_schedule_arguments(parser, defaults)
     parser.add_argument("--patience", type=positive_int, default=defaults.patience)
     parser.add_argument("--li-weight", type=float, default=defaults.li_weight, help="Logit Invariance weight")
     parser.add_argument("--li-samples", type=positive_int, default=defaults.li_samples)

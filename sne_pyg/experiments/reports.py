@@ -23,6 +23,16 @@ def run_metadata(script: str, argv: Sequence[str] | None, started: float) -> dic
             "threads": torch.get_num_threads(), "wall_seconds": round(time.time() - started, 1)}
 
 
+def write_results(out: str, results: dict, table: str) -> None:
+    """``out/results.json`` (every number) and ``out/table.md`` (the printed table), then print the table."""
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    with open(os.path.join(out, "table.md"), "w") as f:
+        f.write(table + "\n")
+    print(table)
+
+
 def git_commit() -> str:
     """The short commit of the checkout this package runs from (``"unknown"`` outside git)."""
     try:

@@ -24,19 +24,25 @@ from sne_pyg.train import seed_everything
 ARGS = ["--hidden", "8", "--epochs", "3", "--batch-size", "8", "--dtype", "float64", "--no-progress"]
 
 
-def test_two_process_torchrun_trains_the_same_weights_as_one_process(tiny_zoo, tmp_path):
+def _two_processes_and_one(command: str, tiny_zoo, tmp_path, args: list[str], weights: str):
+    """Run ``sne-pyg COMMAND`` under torchrun with 2 CPU processes (into ``ddp``) and in this process (into
+    ``single``); assert both wrote the same ``weights`` file up to 1e-6; return (torchrun output, single weights)."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               "-m", "sne_pyg.cli", "train", "--data", str(tiny_zoo), "--out", str(tmp_path / "ddp"), *ARGS]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    launch = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+              "-m", "sne_pyg.cli", command, "--data", str(tiny_zoo), "--out", str(tmp_path / "ddp"), *args]
+    done = subprocess.run(launch, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert main(["train", "--data", str(tiny_zoo), "--out", str(tmp_path / "single"), *ARGS]) == 0
-
-    ddp = load_file(str(tmp_path / "ddp" / "model.safetensors"))
-    single = load_file(str(tmp_path / "single" / "model.safetensors"))
+    assert main([command, "--data", str(tiny_zoo), "--out", str(tmp_path / "single"), *args]) == 0
+    ddp = load_file(str(tmp_path / "ddp" / weights))
+    single = load_file(str(tmp_path / "single" / weights))
     assert ddp.keys() == single.keys()
     for key in single:
         torch.testing.assert_close(ddp[key], single[key], rtol=0, atol=1e-6, msg=key)
+    return done, single
+
+
+def test_two_process_torchrun_trains_the_same_weights_as_one_process(tiny_zoo, tmp_path):
+    done, single = _two_processes_and_one("train", tiny_zoo, tmp_path, ARGS, "model.safetensors")
     seed_everything(0)               # the initial weights of both runs: training moved them
     initial = build_model("sne", hidden=8, out_dim=1).double().state_dict()
     moved = [k for k in single if initial[k].is_floating_point() and (single[k] - initial[k]).abs().max() > 1e-4]
@@ -60,17 +66,7 @@ def test_two_process_pretraining_equals_one_process(tiny_zoo, tmp_path, model, b
     args = ["--model", model, "--hidden", "8", "--epochs", "2", "--batch-size", "7", "--beta", beta,
             "--dtype", "float64", "--no-progress"] + (["--option", "dropout=0", "--option", "d_model=16",
                                                        "--option", "blocks=1"] if model == "hyperrep" else [])
-    env = dict(os.environ, OMP_NUM_THREADS="1")
-    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-               "-m", "sne_pyg.cli", "pretrain", "--data", str(tiny_zoo), "--out", str(tmp_path / "ddp"), *args]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert main(["pretrain", "--data", str(tiny_zoo), "--out", str(tmp_path / "single"), *args]) == 0
-    ddp = load_file(str(tmp_path / "ddp" / "encoder.safetensors"))
-    single = load_file(str(tmp_path / "single" / "encoder.safetensors"))
-    assert ddp.keys() == single.keys()
-    for key in single:
-        torch.testing.assert_close(ddp[key], single[key], rtol=0, atol=1e-6, msg=key)
+    done, _ = _two_processes_and_one("pretrain", tiny_zoo, tmp_path, args, "encoder.safetensors")
     results = {name: json.loads((tmp_path / name / "results.json").read_text()) for name in ("ddp", "single")}
     assert results["ddp"]["world_size"] == 2 and results["single"]["world_size"] == 1
     for a, b in zip(results["ddp"]["history"], results["single"]["history"]):
