@@ -117,10 +117,13 @@ def main(argv=None) -> dict:
     stats = {s: global_statistics(part) for s, part in splits.items()}
     results["methods"]["s(W) global"] = {p: {k: summarise([v]) for k, v in r.items()}
                                          for p, r in probe_all(stats, labels, PROBED).items()}
+    runs: dict[str, list] = {}      # seed-major: an interrupted run leaves whole seeds of every method
+    for seed in range(args.seeds):
+        for method in args.methods:
+            runs.setdefault(method, []).append(
+                cached(args.out, f"{method}-seed{seed}", lambda: learned(args, method, seed, splits, labels, specs)))
     for method in args.methods:
-        runs = [cached(args.out, f"{method}-seed{seed}", lambda: learned(args, method, seed, splits, labels, specs))
-                for seed in range(args.seeds)]
-        results["methods"][method] = merge_seeds(runs)
+        results["methods"][method] = merge_seeds(runs[method])
     results.update(run_metadata("examples/heterogeneous_ssl.py", argv, start))
     write_results(args.out, results, format_table(results, args))
     return results
