@@ -56,6 +56,7 @@ LOSS_ABLATION = {"ED": dict(beta=0.0), "Ec": dict(beta=1.0), "EcD": dict(beta=0.
 AUGMENT_ABLATION = {"none": dict(permute=False, erase=0.0), "P": dict(permute=True, erase=0.0),
                     "E": dict(permute=False, erase=0.5), "N": dict(permute=False, erase=0.0, noise=0.05),
                     "P+E": dict(permute=True, erase=0.5), "P+E+N": dict(permute=True, erase=0.5, noise=0.05)}
+ABLATIONS = (("loss_ablation", "loss", LOSS_ABLATION), ("augmentation_ablation", "augment", AUGMENT_ABLATION))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -165,15 +166,16 @@ def main(argv=None) -> dict:
                 cached(args.out, f"{method}-seed{seed}", lambda: _run(args, method, seed, splits, labels)))
     for method in args.methods:
         results["methods"][method] = merge_seeds(runs[method])
-    if args.ablations:
-        results["loss_ablation"] = {name: merge_seeds([cached(args.out, f"loss-{name}-seed{seed}",
-                                                         lambda: _run(args, "hyperrep", seed, splits, labels, s))
-                                                  for seed in range(args.seeds)])
-                                    for name, s in LOSS_ABLATION.items()}
-        results["augmentation_ablation"] = {name: merge_seeds([cached(args.out, f"augment-{name}-seed{seed}",
-                                                                 lambda: _run(args, "hyperrep", seed, splits, labels, s))
-                                                          for seed in range(args.seeds)])
-                                            for name, s in AUGMENT_ABLATION.items()}
+    if args.ablations:             # seed-major too: an interrupted ablation leaves whole seeds of every setting
+        ablation_runs: dict = {}
+        for seed in range(args.seeds):
+            for key, prefix, table in ABLATIONS:
+                for name, s in table.items():
+                    ablation_runs.setdefault(key, {}).setdefault(name, []).append(
+                        cached(args.out, f"{prefix}-{name}-seed{seed}",
+                               lambda: _run(args, "hyperrep", seed, splits, labels, s)))
+        for key, by_setting in ablation_runs.items():
+            results[key] = {name: merge_seeds(seed_runs) for name, seed_runs in by_setting.items()}
     results["seconds"] = round(time.time() - start, 1)
     results["command"] = "python examples/hyper_representations.py " + " ".join(sys.argv[1:] if argv is None else argv)
     results["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"
