@@ -21,9 +21,9 @@ from ..nn import MODELS, build_model
 from ..nn.checkpoint import save_model
 from ..ssl.train import LOSSES, TARGETS, SSLConfig, fit_ssl
 from ..train import seed_everything
-from ..train import distributed as dist_utils
 from .config import add_config_argument, add_subcommand
-from .outputs import add_overwrite_argument, check_run_folder
+from .distributed_run import finish_distributed_run, start_distributed_run
+from .outputs import add_overwrite_argument
 from .train import DTYPES, add_schedule_arguments
 
 RUN_FILES = ("encoder.safetensors", "results.json")
@@ -70,10 +70,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     start = time.time()
-    check_run_folder(args.out, RUN_FILES, args.overwrite, remove=False)   # before any work
-    dist_utils.init_from_environment(args.device)
-    world = dist_utils.world_size()
-    device = dist_utils.local_device(args.device)
+    world, device = start_distributed_run(args, RUN_FILES)
     train, val = zoo_split(args.data, "train"), zoo_split(args.data, "val")
     seed_everything(args.seed)                       # the initial weights too
     encoder = build_model(args.model, hidden=args.hidden, out_dim=None, **dict(args.option)).to(DTYPES[args.dtype])
@@ -82,12 +79,8 @@ def run(args: argparse.Namespace) -> int:
                        permute=not args.no_permute, erase=args.erase, noise=args.noise, patience=args.patience,
                        seed=args.seed, device=device, progress=not args.no_progress)
     _, result = fit_ssl(encoder, train, val, config)
-    main_process = dist_utils.is_main_process()
-    dist_utils.shutdown()
-    if not main_process:
+    if not finish_distributed_run(args, RUN_FILES):   # evaluation and files: rank 0 alone, on every network
         return 0
-    check_run_folder(args.out, RUN_FILES, args.overwrite)     # clears the old run's files (--overwrite)
-    os.makedirs(args.out, exist_ok=True)
     save_model(encoder, os.path.join(args.out, "encoder.safetensors"),
                {"pretrained": "self-supervised", "data": os.path.abspath(args.data)})
     results = {"command": "pretrain", "model": args.model, "data": args.data, "best_epoch": result.best_epoch,

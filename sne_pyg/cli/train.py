@@ -21,9 +21,9 @@ from ..nn import MODELS, build_model
 from ..nn.checkpoint import save_model
 from ..plots import plot_training_curve
 from ..train import TASKS, TargetScaler, TrainConfig, fit, prepare_dataset, seed_everything, targets_of
-from ..train import distributed as dist_utils
 from .config import add_config_argument, add_subcommand
-from .outputs import add_overwrite_argument, check_run_folder
+from .distributed_run import finish_distributed_run, start_distributed_run
+from .outputs import add_overwrite_argument
 from .runs import assess, plot_zoo_embeddings, write_report
 
 # the files a training run writes into --out
@@ -81,10 +81,7 @@ def output_size(train, task: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     start = time.time()
-    check_run_folder(args.out, RUN_FILES, args.overwrite, remove=False)   # before any work
-    dist_utils.init_from_environment(args.device)
-    world = dist_utils.world_size()
-    device = dist_utils.local_device(args.device)
+    world, device = start_distributed_run(args, RUN_FILES)
     splits = {s: select_target(zoo_split(args.data, s), args.target) for s in ("train", "val", "test")}
     out_dim = output_size(splits["train"], args.task)
     seed_everything(args.seed)                       # the initial weights too
@@ -96,12 +93,8 @@ def run(args: argparse.Namespace) -> int:
                          li_samples=args.li_samples, seed=args.seed, device=device,
                          progress=not args.no_progress)
     result = fit(model, prepared["train"], prepared["val"], config, scaler)
-    main_process = dist_utils.is_main_process()
-    dist_utils.shutdown()          # evaluation and files: rank 0 alone, on every network
-    if not main_process:
+    if not finish_distributed_run(args, RUN_FILES):   # evaluation and files: rank 0 alone, on every network
         return 0
-    check_run_folder(args.out, RUN_FILES, args.overwrite)     # clears the old run's files (--overwrite)
-    os.makedirs(args.out, exist_ok=True)
     metadata = {"task": args.task, "target": args.target, "data": os.path.abspath(args.data), "out_dim": out_dim,
                 "scaler": scaler.state() if scaler is not None else None}
     save_model(model, os.path.join(args.out, "model.safetensors"), metadata)

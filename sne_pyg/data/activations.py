@@ -14,7 +14,6 @@ registration order (right for ``nn.Sequential`` and most zoo models).
 """
 from __future__ import annotations
 
-import operator
 
 import torch
 import torch.nn.functional as F
@@ -71,7 +70,7 @@ def derive_activations(model: nn.Module) -> dict[str, str]:
 def _activation_of(node: fx.Node, modules: dict[str, nn.Module]) -> str | None:
     if node.op == "call_module":
         return _MODULES.get(type(modules.get(node.target)))
-    if node.op == "call_function" and node.target not in (operator.getitem,):
+    if node.op == "call_function":
         return _FUNCTIONS.get(node.target)
     if node.op == "call_method":
         return _METHODS.get(node.target)
