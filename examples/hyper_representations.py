@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
 
@@ -40,12 +39,12 @@ from sne_pyg.data.sources import zoo_split
 from sne_pyg.data.views import flat_view, statistics_view
 from sne_pyg.experiments import apply_quick
 from sne_pyg.nn import SNE, HyperRep
-from sne_pyg.experiments.probing import PROPERTIES, merge_seeds, probe_all, properties_of, score_key, summarise
+from sne_pyg.experiments.probing import merge_seeds, probe_all, properties_of, summarise
 from sne_pyg.reducers import available_reducers, fit_reducer
 from sne_pyg.ssl.train import SSLConfig, fit_ssl
 from sne_pyg.train import TargetScaler, TrainConfig, embed, fit, seed_everything, targets_of
 from sne_pyg.experiments.cache import cached  # noqa: E402
-from sne_pyg.experiments.readme_tables import render_probe  # noqa: E402
+from sne_pyg.experiments.readme_tables import ABLATION_TITLES, render_ablation, render_probe  # noqa: E402
 from sne_pyg.experiments.reports import git_commit, write_results  # noqa: E402
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo
 
@@ -190,18 +189,11 @@ def _run(args, method, seed, splits, labels, settings=None) -> dict:
 
 
 def format_tables(results: dict, args) -> str:
-    props = [p for p in PROPERTIES if p in results["methods"]["W"]]
     lines = [f"Linear probes on {results['zoo']} (test split; {results['sizes']}; learned methods: mean ± std over "
              f"{args.seeds} seeds)", "", render_probe(results)]
-    for key, title in (("loss_ablation", "HyperRep loss ablation"), ("augmentation_ablation", "HyperRep augmentations")):
-        if key not in results:
-            continue
-        lines += ["", f"{title}: mean probe score over properties, test reconstruction R²", "",
-                  "| setting | mean probe score | reconstruction R² |", "| --- | --- | --- |"]
-        for name, scores in results[key].items():
-            mean_score = statistics.fmean(scores[p][score_key(PROPERTIES[p][2])]["mean"] for p in props if p in scores)
-            rec = scores["reconstruction_r2"]
-            lines.append(f"| {name} | {mean_score:.3f} | {rec['mean']:.3f} ± {rec['std']:.3f} |")
+    if any(key in results for key in ABLATION_TITLES):
+        lines += ["", "HyperRep ablations (probe scores on the test split, reconstruction R² of the test networks)", "",
+                  render_ablation(results)]
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ A generated block in a Markdown file looks like::
 ``mse`` (``{"results": {model: {"params", "mse_mean", "mse_std", "seeds"}}}``, optional
 ``"mean_baseline_mse"`` and ``"sne_vs_best"``), ``tau`` (``{"results": {model: {"params", "tau_mean",
 "tau_std", "taus"}}}``) and ``probe`` (``{"methods": {method: {property: {"r2" | "accuracy": {"mean",
-"std", "values"}}}}}``) name the renderers; the path is relative to the repository root.
+"std", "values"}}}}}``) and ``ablation`` (HyperRep's ``loss_ablation`` / ``augmentation_ablation``) name the renderers; the path is relative to the repository root.
 
     python -m sne_pyg.experiments.readme_tables            # rewrite the blocks of README.md
     python -m sne_pyg.experiments.readme_tables --check    # exit 1 naming every block that disagrees
@@ -71,7 +71,39 @@ def render_probe(result: dict) -> str:
     return "\n".join(lines)
 
 
-RENDERERS: dict[str, Callable[[dict], str]] = {"mse": render_mse, "tau": render_tau, "probe": render_probe}
+ABLATION_TITLES = {"loss_ablation": "loss", "augmentation_ablation": "augmentations"}
+
+
+def render_ablation(result: dict) -> str:
+    """HyperRep's ablations (``loss_ablation``, ``augmentation_ablation``: ``{setting: merge_seeds(...)}``):
+    per setting the test-accuracy R², the mean R² over the regression properties, the mean accuracy over
+    the categorical ones (R² and accuracy are never averaged together) and the test reconstruction R²."""
+    tables = []
+    for key, title in ABLATION_TITLES.items():
+        if key not in result:
+            continue
+        settings = result[key]
+        first = next(iter(settings.values()))
+        regression = [p for p, s in first.items() if isinstance(s, dict) and "r2" in s]
+        categorical = [p for p, s in first.items() if isinstance(s, dict) and "accuracy" in s]
+        seeds = {len(scores["reconstruction_r2"]["values"]) for scores in settings.values()}
+        lines = [f"| {title} | test_accuracy R² | mean R² ({len(regression)} properties) | mean accuracy "
+                 f"({len(categorical)} properties) | reconstruction R² ({_seeds(seeds)}) |", "| --- " * 5 + "|"]
+        for name, scores in settings.items():
+            acc = scores["test_accuracy"]["r2"]
+            mean_r2 = sum(scores[p]["r2"]["mean"] for p in regression) / len(regression)
+            mean_acc = sum(scores[p]["accuracy"]["mean"] for p in categorical) / max(len(categorical), 1)
+            rec = scores["reconstruction_r2"]
+            lines.append(f"| {name} | {acc['mean']:.3f} ± {acc['std']:.3f} | {mean_r2:.3f} | "
+                         f"{mean_acc if categorical else float('nan'):.3f} | {rec['mean']:.3f} ± {rec['std']:.3f} |")
+        tables.append("\n".join(lines))
+    if not tables:
+        raise KeyError("loss_ablation")
+    return "\n\n".join(tables)
+
+
+RENDERERS: dict[str, Callable[[dict], str]] = {"mse": render_mse, "tau": render_tau, "probe": render_probe,
+                                               "ablation": render_ablation}
 
 
 def regenerate(text: str, root: str) -> tuple[str, list[str]]:

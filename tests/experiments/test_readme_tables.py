@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from sne_pyg.experiments.readme_tables import main, regenerate, render_mse, render_probe, render_tau
+from sne_pyg.experiments.readme_tables import main, regenerate, render_ablation, render_mse, render_probe, render_tau
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -44,6 +44,28 @@ def test_tau_and_probe_tables():
                                  "act": {"accuracy": {"mean": 1.0, "std": 0.0, "values": [1.0, 1.0]}}}}}
     assert render_probe(probe).splitlines() == ["| method | acc (R²) | act (acc) |", "| --- | --- | --- |",
                                                 "| W | 0.500 | 0.750 |", "| rep | 0.250 ± 0.100 | 1.000 ± 0.000 |"]
+
+
+def _summary(*values):
+    mean = sum(values) / len(values)
+    return {"mean": mean, "std": 0.5, "values": list(values)}
+
+
+def test_ablation_table_averages_r2_and_accuracy_apart():
+    setting = lambda shift: {"test_accuracy": {"r2": _summary(0.5 + shift, 0.7 + shift)},
+                             "epoch": {"r2": _summary(-0.5, -0.3)},
+                             "activation": {"accuracy": _summary(0.75, 0.25)},
+                             "reconstruction_r2": _summary(0.9, 0.8)}
+    result = {"loss_ablation": {"ED": setting(0.0), "Ec": setting(0.1)}, "augmentation_ablation": {"P": setting(0.2)}}
+    lines = render_ablation(result).splitlines()
+    assert lines[0] == ("| loss | test_accuracy R² | mean R² (2 properties) | mean accuracy (1 properties) | "
+                        "reconstruction R² (2 seeds) |")
+    # ED: test_accuracy 0.6, epoch -0.4 -> mean R² 0.1; accuracy 0.5 (never mixed with R²)
+    assert lines[2] == "| ED | 0.600 ± 0.500 | 0.100 | 0.500 | 0.850 ± 0.500 |"
+    assert lines[3] == "| Ec | 0.700 ± 0.500 | 0.150 | 0.500 | 0.850 ± 0.500 |"
+    assert lines[4] == "" and lines[5].startswith("| augmentations |") and lines[7].startswith("| P | 0.800 ")
+    with pytest.raises(KeyError):
+        render_ablation({"methods": {}})
 
 
 def test_a_changed_file_fails_the_check_and_regenerating_fixes_it(tmp_path, capsys):
