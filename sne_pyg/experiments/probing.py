@@ -43,10 +43,11 @@ def properties_of(networks: Sequence, properties: dict = PROPERTIES) -> dict[str
 def probe_all(embeddings: dict[str, np.ndarray], labels: dict[str, dict[str, np.ndarray]],
               properties: dict = PROPERTIES) -> dict[str, dict]:
     """:func:`~sne_pyg.probe.linear_probe` of one embedding (``{split: [N, d]}``) for every property;
-    a categorical property that does not vary in the training split is left out."""
+    a property that does not vary in the training split (TETRIS-SEED's learning rate, say) is left out:
+    there is nothing to predict, and R² of a constant is not defined."""
     out = {}
     for name, (_, _, task) in properties.items():
-        if task == "classification" and len(set(labels["train"][name].tolist())) < 2:
+        if len(set(labels["train"][name].tolist())) < 2:
             continue
         out[name] = linear_probe(*[(embeddings[s], labels[s][name]) for s in SPLITS], task=task)
     return out
