@@ -1,6 +1,7 @@
 """Hyper-representations (Schürholt et al. 2021) beside SNE: linear probes of learned and simple embeddings.
 
     python examples/hyper_representations.py [--zoo arch1-digits] [--size 100] [--seeds 3] [--ablations]
+    python examples/hyper_representations.py --zoo tetris-seed --size 1000 --zoo-checkpoints 5   # TETRIS-SEED
 
 One classifier zoo, split by training run (every checkpoint of a run in one split). Every method
 embeds every network, and one protocol (:func:`sne_pyg.probe.linear_probe`: ridge with the
@@ -62,8 +63,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--zoo", default="arch1-digits", choices=sorted(k for k in ZOO_KINDS if not k.startswith("sine_inr")))
-    parser.add_argument("--size", type=int, default=100, help="training runs in the zoo (two checkpoints each)")
-    parser.add_argument("--zoo-epochs", type=int, default=10)
+    parser.add_argument("--size", type=int, default=100, help="training runs in the zoo")
+    parser.add_argument("--zoo-epochs", type=int, default=None,
+                        help="epochs of every run (default: 75 for the TETRIS zoos as in the paper, else 10)")
     parser.add_argument("--zoo-checkpoints", type=int, default=None,
                         help="evenly spaced checkpoints kept per run (default: the zoo kind's, 2)")
     parser.add_argument("--seeds", type=positive_int, default=3)
@@ -80,6 +82,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="tiny zoo and training (CI)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
+    if args.zoo_epochs is None:
+        args.zoo_epochs = 75 if args.zoo.startswith("tetris") else 10
     apply_quick(args, size=16)
     if args.quick:
         args.ssl_epochs, args.sne_ssl_epochs, args.latent, args.seeds = 3, 3, 8, min(args.seeds, 2)
