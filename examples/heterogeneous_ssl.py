@@ -92,13 +92,15 @@ def hyperrep_refusal(splits: dict[str, list]) -> str:
 
 def learned(args, method: str, seed: int, splits, labels, specs) -> dict:
     name, options = ENCODERS[method]
+    start = time.time()
     seed_everything(seed)
     encoder = build_model(name, hidden=args.latent, out_dim=None, **options)
     config = SSLConfig(epochs=args.ssl_epochs, batch_size=64, lr=1e-3, beta=1.0, patience=max(args.ssl_epochs // 3, 3),
                        seed=seed, progress=not args.no_progress, permutation_specs=specs)
     _, result = fit_ssl(encoder, splits["train"], splits["val"], config)
     embeddings = {s: embed(encoder, part).double().numpy() for s, part in splits.items()}
-    return {"probes": probe_all(embeddings, labels, PROBED), "best_epoch": result.best_epoch}
+    return {"probes": probe_all(embeddings, labels, PROBED), "best_epoch": result.best_epoch,
+            "seconds": round(time.time() - start, 1)}
 
 
 def main(argv=None) -> dict:

@@ -77,6 +77,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--methods", default=",".join(LEARNED), type=_learned_list,
                         help=f"learned methods to run, comma-separated, from {','.join(LEARNED)} (the simple ones always run)")
     parser.add_argument("--ablations", action="store_true", help="HyperRep loss and augmentation ablations")
+    parser.add_argument("--ablation-seeds", type=positive_int, default=None,
+                        help="seeds of every ablation setting (default: --seeds)")
     parser.add_argument("--root", default="data_cache")
     parser.add_argument("--out", default="runs/hyper_representations")
     parser.add_argument("--quick", action="store_true", help="tiny zoo and training (CI)")
@@ -171,7 +173,7 @@ def main(argv=None) -> dict:
         results["methods"][method] = merge_seeds(runs[method])
     if args.ablations:             # seed-major too: an interrupted ablation leaves whole seeds of every setting
         ablation_runs: dict = {}
-        for seed in range(args.seeds):
+        for seed in range(args.ablation_seeds or args.seeds):
             for key, prefix, table in ABLATIONS:
                 for name, s in table.items():
                     ablation_runs.setdefault(key, {}).setdefault(name, []).append(
@@ -188,8 +190,9 @@ def main(argv=None) -> dict:
 
 
 def _run(args, method, seed, splits, labels, settings=None) -> dict:
+    start = time.time()
     embeddings, extra = learned_embedding(args, method, seed, splits, settings)
-    return {"probes": probe_all(embeddings, labels), **extra}
+    return {"probes": probe_all(embeddings, labels), **extra, "seconds": round(time.time() - start, 1)}
 
 
 def format_tables(results: dict, args) -> str:

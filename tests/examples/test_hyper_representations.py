@@ -77,3 +77,5 @@ def test_ablations_run_seed_major_pass_each_setting_and_resume(tmp_path, zoo_roo
     calls.clear()
     example.main(argv)                                             # resumes: every setting is read from the cache
     assert calls == []
+    fewer = example.main(argv + ["--ablation-seeds", "1"])         # the table of the finished seeds only
+    assert calls == [] and fewer["loss_ablation"]["ED"]["test_accuracy"]["r2"]["values"] == [0.0]
