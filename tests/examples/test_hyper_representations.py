@@ -79,3 +79,11 @@ def test_ablations_run_seed_major_pass_each_setting_and_resume(tmp_path, zoo_roo
     assert calls == []
     fewer = example.main(argv + ["--ablation-seeds", "1"])         # the table of the finished seeds only
     assert calls == [] and fewer["loss_ablation"]["ED"]["test_accuracy"]["r2"]["values"] == [0.0]
+
+
+def test_zoo_epochs_default_to_the_papers_75_on_tetris_zoos():
+    example = load_script("examples/hyper_representations.py")
+    assert example.parse_args(["--zoo", "tetris-seed"]).zoo_epochs == 75
+    assert example.parse_args(["--zoo", "tetris-hyp"]).zoo_epochs == 75
+    assert example.parse_args([]).zoo_epochs == 10
+    assert example.parse_args(["--zoo", "tetris-hyp", "--zoo-epochs", "5"]).zoo_epochs == 5
