@@ -176,8 +176,10 @@ def main(argv=None) -> dict:
         for seed in range(args.ablation_seeds or args.seeds):
             for key, prefix, table in ABLATIONS:
                 for name, s in table.items():
+                    # a setting that is HyperRep's own recipe (EcD, P+E) is the hyperrep run itself: trained once
+                    same = "hyperrep" in args.methods and ssl_config(args, seed, **s) == ssl_config(args, seed)
                     ablation_runs.setdefault(key, {}).setdefault(name, []).append(
-                        cached(args.out, f"{prefix}-{name}-seed{seed}",
+                        cached(args.out, f"hyperrep-seed{seed}" if same else f"{prefix}-{name}-seed{seed}",
                                lambda: _run(args, "hyperrep", seed, splits, labels, s)))
         for key, by_setting in ablation_runs.items():
             results[key] = {name: merge_seeds(seed_runs) for name, seed_runs in by_setting.items()}

@@ -62,7 +62,10 @@ def test_ablations_run_seed_major_pass_each_setting_and_resume(tmp_path, zoo_roo
     argv = ["--quick", "--seeds", "2", "--methods", "hyperrep", "--ablations", "--root", zoo_root,
             "--out", str(tmp_path / "out"), "--no-progress"]
     results = example.main(argv)
-    settings = [s for _, _, table in example.ABLATIONS for s in table.values()]
+    recipe = example.ssl_config(example.parse_args(argv), 0)
+    settings = [s for _, _, table in example.ABLATIONS for s in table.values()
+                if example.ssl_config(example.parse_args(argv), 0, **s) != recipe]
+    assert len(settings) == 8                                      # EcD and P+E are HyperRep's recipe: not retrained
     # the main methods of every seed come first, then the ablations seed by seed
     main_calls = [c for c in calls if c[2] is None]
     ablation_calls = [c for c in calls if c[2] is not None]
@@ -73,6 +76,7 @@ def test_ablations_run_seed_major_pass_each_setting_and_resume(tmp_path, zoo_roo
     for name in example.LOSS_ABLATION:                             # seeds 0 and 1 merged: mean 0.5 and 5.0
         assert results["loss_ablation"][name]["test_accuracy"]["r2"]["mean"] == pytest.approx(0.5)
         assert results["loss_ablation"][name]["reconstruction_r2"]["mean"] == pytest.approx(5.0)
+    assert results["loss_ablation"]["EcD"] == results["augmentation_ablation"]["P+E"] == results["methods"]["hyperrep"]
     assert "| P+E+N |" in (tmp_path / "out" / "table.md").read_text()
     calls.clear()
     example.main(argv)                                             # resumes: every setting is read from the cache
