@@ -94,8 +94,8 @@ def render_ablation(result: dict) -> str:
             mean_r2 = sum(scores[p]["r2"]["mean"] for p in regression) / len(regression)
             mean_acc = sum(scores[p]["accuracy"]["mean"] for p in categorical) / max(len(categorical), 1)
             rec = scores["reconstruction_r2"]
-            lines.append(f"| {name} | {acc['mean']:.3f} ± {acc['std']:.3f} | {mean_r2:.3f} | "
-                         f"{mean_acc if categorical else float('nan'):.3f} | {rec['mean']:.3f} ± {rec['std']:.3f} |")
+            lines.append(f"| {name} | {_cell(acc)} | {mean_r2:.3f} | {mean_acc if categorical else float('nan'):.3f} | "
+                         f"{_cell(rec)} |")
         tables.append("\n".join(lines))
     if not tables:
         raise KeyError("loss_ablation")
@@ -152,6 +152,11 @@ def main(argv=None) -> int:
         os.replace(f"{args.readme}.partial", args.readme)
     print(f"{args.readme}: {len(changed)} block(s) regenerated" + (f": {', '.join(changed)}" if changed else ""))
     return 0
+
+
+def _cell(summary: dict) -> str:
+    """``mean ± std`` over seeds, or the one value when there is one seed."""
+    return f"{summary['mean']:.3f}" + (f" ± {summary['std']:.3f}" if len(summary["values"]) > 1 else "")
 
 
 def _seeds(counts: set[int]) -> str:

@@ -64,6 +64,8 @@ def test_ablation_table_averages_r2_and_accuracy_apart():
     assert lines[2] == "| ED | 0.600 ± 0.500 | 0.100 | 0.500 | 0.850 ± 0.500 |"
     assert lines[3] == "| Ec | 0.700 ± 0.500 | 0.150 | 0.500 | 0.850 ± 0.500 |"
     assert lines[4] == "" and lines[5].startswith("| augmentations |") and lines[7].startswith("| P | 0.800 ")
+    one_seed = {"loss_ablation": {"ED": {"test_accuracy": {"r2": _summary(0.25)}, "reconstruction_r2": _summary(0.5)}}}
+    assert render_ablation(one_seed).splitlines()[2] == "| ED | 0.250 | 0.250 | nan | 0.500 |"
     with pytest.raises(KeyError):
         render_ablation({"methods": {}})
 
