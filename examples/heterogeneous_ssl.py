@@ -25,7 +25,7 @@ import torch
 from torch_geometric.data import Batch
 
 from sne_pyg.argtypes import positive_int
-from sne_pyg.experiments import name_list
+from sne_pyg.experiments import apply_quick, name_list
 from sne_pyg.experiments.cache import cached
 from sne_pyg.experiments.probing import PROPERTIES, merge_seeds, probe_all, properties_of, summarise
 from sne_pyg.experiments.readme_tables import render_probe
@@ -61,8 +61,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="tiny zoos and training (CI)")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
-    if args.quick:                  # tiny zoos and encoders, trained 2 epochs
-        args.size, args.zoo_epochs = 8, 2
+    apply_quick(args, size=8)
+    if args.quick:
         args.latent, args.ssl_epochs, args.seeds = 8, 2, min(args.seeds, 2)
     return args
 

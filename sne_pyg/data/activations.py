@@ -14,7 +14,6 @@ registration order (right for ``nn.Sequential`` and most zoo models).
 """
 from __future__ import annotations
 
-
 import torch
 import torch.nn.functional as F
 from torch import fx, nn

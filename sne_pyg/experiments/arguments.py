@@ -48,6 +48,10 @@ def name_list(choices, minimum: int = 1) -> Callable[[str], list[str]]:
 
 
 def apply_quick(args, size: int) -> None:
-    """``--quick``: ``size`` runs per zoo trained 2 epochs, models of hidden 8 trained 2 epochs."""
+    """``--quick``: ``size`` runs per zoo trained 2 epochs; models of hidden 8 trained 2 epochs (where the
+    example has ``--hidden`` / ``--epochs``)."""
     if args.quick:
-        args.size, args.zoo_epochs, args.epochs, args.hidden = size, 2, 2, 8
+        args.size, args.zoo_epochs = size, 2
+        for name, value in (("epochs", 2), ("hidden", 8)):
+            if hasattr(args, name):
+                setattr(args, name, value)

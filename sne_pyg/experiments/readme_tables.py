@@ -63,10 +63,7 @@ def render_probe(result: dict) -> str:
     lines = ["| method | " + " | ".join(f"{p} ({'R²' if metric[p] == 'r2' else 'acc'})" for p in properties) + " |",
              "|" + " --- |" * (len(properties) + 1)]
     for method, scores in methods.items():
-        cells = []
-        for p in properties:
-            s = scores[p][metric[p]]
-            cells.append(f"{s['mean']:.3f}" + (f" ± {s['std']:.3f}" if len(s["values"]) > 1 else ""))
+        cells = [_cell(scores[p][metric[p]]) for p in properties]
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -92,10 +89,9 @@ def render_ablation(result: dict) -> str:
         for name, scores in settings.items():
             acc = scores["test_accuracy"]["r2"]
             mean_r2 = sum(scores[p]["r2"]["mean"] for p in regression) / len(regression)
-            mean_acc = sum(scores[p]["accuracy"]["mean"] for p in categorical) / max(len(categorical), 1)
-            rec = scores["reconstruction_r2"]
-            lines.append(f"| {name} | {_cell(acc)} | {mean_r2:.3f} | {mean_acc if categorical else float('nan'):.3f} | "
-                         f"{_cell(rec)} |")
+            mean_acc = sum(scores[p]["accuracy"]["mean"] for p in categorical) / len(categorical) if categorical \
+                else float("nan")
+            lines.append(f"| {name} | {_cell(acc)} | {mean_r2:.3f} | {mean_acc:.3f} | {_cell(scores['reconstruction_r2'])} |")
         tables.append("\n".join(lines))
     if not tables:
         raise KeyError("loss_ablation")
