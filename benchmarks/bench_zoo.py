@@ -34,7 +34,7 @@ def networks_per_second(architecture: str, runs: int, epochs: int, group_size: i
 
 
 def vectorisation_rows(quick: bool) -> list[dict]:
-    runs, epochs = (12, 1) if quick else (48, 2)
+    runs, epochs = (4, 1) if quick else (48, 2)
     networks_per_second("mlp", 2, 1, 32)              # warm-up: the dataset and the first vmap trace
     rows = []
     for architecture in ARCHITECTURES:

@@ -7,6 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import bench_bootstrap  # noqa: E402
 import bench_convert  # noqa: E402
 import bench_invariance  # noqa: E402
 import bench_large  # noqa: E402
@@ -18,7 +19,7 @@ import bench_zoo  # noqa: E402
 
 BENCHMARKS = {"convert": bench_convert.run, "segments": bench_segments.run, "throughput": bench_throughput.run,
               "invariance": bench_invariance.run, "large": bench_large.run, "scaling": bench_scaling.run,
-              "training": bench_training.run, "zoo": bench_zoo.run}
+              "training": bench_training.run, "zoo": bench_zoo.run, "bootstrap": bench_bootstrap.run}
 
 
 def main(argv=None) -> None:

@@ -10,7 +10,7 @@ Model A has predictions ``[S_a, N]`` (one row per training seed) and model B ``[
              - \frac{1}{S_b}\sum_{s \in \mathrm{seeds}^*_b} m(\hat y^B_s[I^*], y[I^*]),
 
 and the interval is the percentile interval of :math:`\Delta^*`. An interval containing 0 is a tie.
-``m`` is the MSE (vectorised over resamples through draw counts), Kendall's tau, or any
+``m`` is the MSE or Kendall's tau-b (both vectorised over resamples through draw counts), or any
 ``score(pred, true) -> float``.
 """
 from __future__ import annotations
@@ -68,6 +68,10 @@ def resampled_differences(pred_a: np.ndarray, pred_b: np.ndarray, targets: np.nd
         net_weights = _counts(draws.networks, targets.size) / targets.size               # [B, N]
         return (_mse_term(pred_a, targets, draws.seeds_a, net_weights)
                 - _mse_term(pred_b, targets, draws.seeds_b, net_weights))
+    if metric == "tau":                       # Kendall's tau-b of every (resample, seed) from draw counts
+        counts = _counts(draws.networks, targets.size).astype(float)                     # [B, N]
+        return (_tau_term(pred_a, targets, draws.seeds_a, counts)
+                - _tau_term(pred_b, targets, draws.seeds_b, counts))
     score = _score_function(metric)
     out = np.empty(len(draws.networks))
     for b, networks in enumerate(draws.networks):
@@ -141,6 +145,33 @@ def _counts(index: np.ndarray, size: int) -> np.ndarray:
     """``[B, size]``: how often each value occurs in each row of ``index [B, k]``."""
     rows = np.repeat(np.arange(len(index)), index.shape[1])
     return np.bincount(rows * size + index.reshape(-1), minlength=len(index) * size).reshape(len(index), size)
+
+
+def _pairs(counts: np.ndarray, same: np.ndarray) -> np.ndarray:
+    r"""``[B]``: pairs of the multiset of each row of ``counts`` (copies of network ``i``: ``c_i``) that
+    ``same [N, N]`` marks, self-pairs excluded: :math:`\tfrac12 (c^\top M c - \sum_i c_i M_{ii})`."""
+    return 0.5 * (((counts @ same) * counts).sum(1) - counts @ np.diagonal(same))
+
+
+def _tau_term(pred: np.ndarray, targets: np.ndarray, seeds: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    r"""The mean over drawn seeds of Kendall's tau-b on each resample, without materialising it:
+    with :math:`s^x_{ij} = \mathrm{sign}(x_i - x_j)` over the ``N`` distinct networks,
+    :math:`C - D = \tfrac12 c^\top (s^x \circ s^y) c`, ties :math:`n_x = \tfrac12 (c^\top T^x c - n)` and
+    :math:`\tau_b = (C - D) / \sqrt{(n_0 - n_x)(n_0 - n_y)}`, :math:`n_0 = n(n-1)/2` (scipy's tau-b;
+    NaN where a resample holds one value only)."""
+    n = counts.sum(1)
+    all_pairs = n * (n - 1) / 2
+    sign_y = np.sign(targets[:, None] - targets[None, :])
+    tied_y = _pairs(counts, (sign_y == 0).astype(float))
+    taus = np.empty((len(counts), len(pred)))                                            # [B, S]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for s, row in enumerate(pred):
+            sign_x = np.sign(row[:, None] - row[None, :])
+            concordance = _pairs(counts, sign_x * sign_y)
+            tied_x = _pairs(counts, (sign_x == 0).astype(float))
+            taus[:, s] = concordance / np.sqrt((all_pairs - tied_x) * (all_pairs - tied_y))
+    seed_weights = _counts(seeds, len(pred)) / seeds.shape[1]                            # [B, S]
+    return (seed_weights * taus).sum(1)
 
 
 def _mse_term(pred: np.ndarray, targets: np.ndarray, seeds: np.ndarray, net_weights: np.ndarray) -> np.ndarray:

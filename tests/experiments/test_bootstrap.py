@@ -35,6 +35,20 @@ def test_every_resample_equals_explicit_resampling(predictions, metric):
     np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-12)
 
 
+def test_tau_with_ties_equals_scipy_on_every_resample():
+    """Rounded predictions and targets tie often (and duplicated networks always): tau-b's corrections."""
+    rng = np.random.default_rng(3)
+    y = np.round(rng.normal(size=25), 1)
+    pred_a, pred_b = np.round(y + rng.normal(size=(3, 25)), 0), np.round(y + rng.normal(size=(2, 25)), 1)
+    draws = Draws.sample(np.random.default_rng(4), y.size, 3, 2, 80)
+    fast = resampled_differences(pred_a, pred_b, y, draws, "tau")
+    slow = [explicit_difference(pred_a, pred_b, y, n, sa, sb, lambda p, t: kendalltau(p, t).statistic)
+            for n, sa, sb in zip(draws.networks, draws.seeds_a, draws.seeds_b)]
+    np.testing.assert_allclose(fast, slow, rtol=1e-10, atol=1e-12)
+    constant = resampled_differences(np.zeros((1, 25)), pred_b, y, draws, "tau")     # tau of a constant: NaN
+    assert np.isnan(constant).all()
+
+
 def test_networks_are_paired_across_models():
     """B = A + 1 on every network: with shared network draws every resample differs by exactly the same."""
     rng = np.random.default_rng(2)
