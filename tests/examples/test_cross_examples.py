@@ -21,11 +21,11 @@ def _check_entries(results: dict, pairs: set, models: set):
                 assert r["tau_std"] == pytest.approx(statistics.stdev(finite))
 
 
-def test_quick_cross_dataset_fills_the_full_matrix(tmp_path):
+def test_quick_cross_dataset_fills_the_full_matrix(tmp_path, quick_zoos):
     example = load_script("examples/cross_dataset.py")
     out = tmp_path / "out"
     results = example.main(["--quick", "--datasets", "digits,tetris", "--models", "statnn,sne",
-                            "--root", str(tmp_path / "cache"), "--out", str(out), "--no-progress"])
+                            "--root", quick_zoos, "--out", str(out), "--no-progress"])
     saved = json.loads((out / "results.json").read_text())
     assert json.dumps(saved, sort_keys=True) == json.dumps(results, sort_keys=True)
     _check_entries(saved, {"digits->digits", "digits->tetris", "tetris->digits", "tetris->tetris"}, {"statnn", "sne"})
@@ -38,11 +38,11 @@ def test_quick_cross_dataset_fills_the_full_matrix(tmp_path):
     assert (out / "transfer.png").stat().st_size > 0 and not (out / "unsupported.json").exists()
 
 
-def test_quick_cross_architecture_marks_what_a_model_cannot_read(tmp_path):
+def test_quick_cross_architecture_marks_what_a_model_cannot_read(tmp_path, quick_zoos):
     example = load_script("examples/cross_architecture.py")
     out = tmp_path / "out"
     example.main(["--quick", "--sources", "arch2", "--targets", "arch2,arch1,transformer",
-                  "--models", "neural_graph,deepsets,hyperrep", "--root", str(tmp_path / "cache"), "--out", str(out),
+                  "--models", "neural_graph,deepsets,hyperrep", "--root", quick_zoos, "--out", str(out),
                   "--no-progress"])
     saved = json.loads((out / "results.json").read_text())
     _check_entries(saved, {"arch2->arch2", "arch2->arch1", "arch2->transformer"}, {"neural_graph", "deepsets", "hyperrep"})

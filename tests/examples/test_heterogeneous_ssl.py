@@ -11,9 +11,9 @@ from sne_pyg.zoos.kinds import pooled_splits
 from tests.builders import load_script
 
 
-def test_quick_run_probes_every_property_and_the_architecture_and_resumes(tmp_path):
+def test_quick_run_probes_every_property_and_the_architecture_and_resumes(tmp_path, quick_zoos):
     example = load_script("examples/heterogeneous_ssl.py")
-    argv = ["--quick", "--seeds", "1", "--root", str(tmp_path / "cache"), "--out", str(tmp_path / "out"), "--no-progress"]
+    argv = ["--quick", "--seeds", "1", "--root", quick_zoos, "--out", str(tmp_path / "out"), "--no-progress"]
     results = example.main(argv)
     saved = json.loads((tmp_path / "out" / "results.json").read_text())
     assert set(saved["methods"]) == {"s(W) global", "sne_ssl", "deepsets_ssl"}
@@ -22,7 +22,7 @@ def test_quick_run_probes_every_property_and_the_architecture_and_resumes(tmp_pa
         assert "architecture" in scores and 0 <= scores["architecture"]["accuracy"]["mean"] <= 1, method
         assert set(scores) - {"architecture"} <= set(PROPERTIES)
     # the baseline row, recomputed independently from each network's state_dict
-    splits, origin = pooled_splits(["arch1", "arch2", "mlp", "transformer"], ["digits"], str(tmp_path / "cache"), 8, 2,
+    splits, origin = pooled_splits(["arch1", "arch2", "mlp", "transformer"], ["digits"], quick_zoos, 8, 2,
                                    None, progress=False)
     names = ["arch1", "arch2", "mlp", "transformer"]
 

@@ -16,11 +16,11 @@ def test_knn_accuracy_is_one_on_separated_clusters_and_near_chance_on_noise():
     assert example.knn_accuracy(torch.randn(90, 2, generator=g), labels) < 0.6
 
 
-def test_quick_heterogeneous_zoo(tmp_path):
+def test_quick_heterogeneous_zoo(tmp_path, quick_zoos):
     example = load_script("examples/heterogeneous_zoo.py")
     out = tmp_path / "out"
     results = example.main(["--quick", "--architectures", "arch1,mlp", "--datasets", "digits,tetris",
-                            "--models", "sne", "--root", str(tmp_path / "cache"), "--out", str(out),
+                            "--models", "sne", "--root", quick_zoos, "--out", str(out),
                             "--no-progress"])
     saved = json.loads((out / "results.json").read_text())
     assert set(saved) == {"sne"}
@@ -34,7 +34,7 @@ def test_quick_heterogeneous_zoo(tmp_path):
         assert (out / f"embeddings_sne_{method}.png").stat().st_size > 0
     # the per-architecture test sets partition the pooled one
     args = example.parse_args(["--quick", "--architectures", "arch1,mlp", "--datasets", "digits,tetris",
-                               "--root", str(tmp_path / "cache"), "--no-progress"])
+                               "--root", quick_zoos, "--no-progress"])
     splits, labels = example.pooled_zoo(args)
     sets = example.pooled_test_sets(splits["test"], labels["test"])
     assert len(sets["architecture=arch1"]) + len(sets["architecture=mlp"]) == len(sets["all"])
