@@ -18,6 +18,8 @@ embedding on the test split for each property of the zoo:
 
 ``--ablations`` adds HyperRep's loss ablation (ED, Ec, EcD, Ec+D; with the mean probe score and the
 test reconstruction R^2) and augmentation ablation (none, P, E, N, P+E, P+E+N; reconstruction R^2).
+``--reconstruction`` trains HyperRep per :data:`RECONSTRUCTION_STUDY` recipe and reports its reconstruction
+R^2 on the train, validation and test splits beside PCA's (the best linear code of the same width).
 
 Every (method, seed, setting) result is cached in ``OUT/cache/``, so an interrupted run resumes;
 ``OUT/results.json`` holds every number and ``OUT/table.md`` the printed tables.
@@ -42,10 +44,12 @@ from sne_pyg.experiments import apply_quick
 from sne_pyg.nn import SNE, HyperRep
 from sne_pyg.experiments.probing import merge_seeds, probe_all, properties_of, summarise
 from sne_pyg.reducers import available_reducers, fit_reducer
+from sne_pyg.ssl.reconstruction import pca_reconstruction_r2, reconstruction_r2, targets_and_reconstructions
 from sne_pyg.ssl.train import SSLConfig, fit_ssl
 from sne_pyg.train import TargetScaler, TrainConfig, embed, fit, seed_everything, targets_of
 from sne_pyg.experiments.cache import cached  # noqa: E402
-from sne_pyg.experiments.readme_tables import ABLATION_TITLES, render_ablation, render_probe  # noqa: E402
+from sne_pyg.experiments.readme_tables import (ABLATION_TITLES, render_ablation, render_probe,  # noqa: E402
+                                              render_reconstruction)
 from sne_pyg.experiments.reports import git_commit, write_results  # noqa: E402
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo
 
@@ -57,6 +61,11 @@ AUGMENT_ABLATION = {"none": dict(permute=False, erase=0.0), "P": dict(permute=Tr
                     "E": dict(permute=False, erase=0.5), "N": dict(permute=False, erase=0.0, noise=0.05),
                     "P+E": dict(permute=True, erase=0.5), "P+E+N": dict(permute=True, erase=0.5, noise=0.05)}
 ABLATIONS = (("loss_ablation", "loss", LOSS_ABLATION), ("augmentation_ablation", "augment", AUGMENT_ABLATION))
+# --reconstruction: does HyperRep fail to reconstruct held-out networks because it memorises (train R^2
+# high), underfits (train R^2 low too), or because of its recipe (learning rate, augmentations)?
+RECONSTRUCTION_STUDY = {"EcD (our recipe)": {}, "ED": dict(beta=0.0), "ED, lr 1e-4": dict(beta=0.0, lr=1e-4),
+                        "ED, no augmentation": dict(beta=0.0, permute=False, erase=0.0),
+                        "ED, no augmentation, clean target": dict(beta=0.0, permute=False, erase=0.0, target="clean")}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -79,6 +88,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--ablations", action="store_true", help="HyperRep loss and augmentation ablations")
     parser.add_argument("--ablation-seeds", type=positive_int, default=None,
                         help="seeds of every ablation setting (default: --seeds)")
+    parser.add_argument("--reconstruction", action="store_true",
+                        help="HyperRep's reconstruction R^2 on every split per recipe, beside PCA's linear reference")
     parser.add_argument("--root", default="data_cache")
     parser.add_argument("--out", default="runs/hyper_representations")
     parser.add_argument("--quick", action="store_true", help="tiny zoo and training (CI)")
@@ -114,14 +125,6 @@ def ssl_config(args, seed: int, **settings) -> SSLConfig:
                                progress=not args.no_progress), **settings})
 
 
-def reconstruction_r2(model: HyperRep, networks) -> float:
-    with torch.no_grad():
-        batch = next(iter(DataLoader(networks, batch_size=len(networks))))
-        target = model.targets(batch)
-        pred = model.decode(model.encode(batch))
-    return float(1 - ((pred - target) ** 2).sum() / ((target - target.mean(0)) ** 2).sum())
-
-
 def learned_embedding(args, method: str, seed: int, splits, settings: dict | None = None):
     """Embeddings of every split by ``method`` trained with ``seed``, and its reconstruction R^2 (HyperRep)."""
     settings = settings or {}
@@ -129,7 +132,8 @@ def learned_embedding(args, method: str, seed: int, splits, settings: dict | Non
     if method == "hyperrep":
         model = hyperrep(args, seed)
         objective, _ = fit_ssl(model, splits["train"], splits["val"], ssl_config(args, seed, **settings))
-        extra["reconstruction_r2"] = reconstruction_r2(model.eval(), splits["test"])
+        extra["reconstruction_r2"] = reconstruction_r2(model, splits["test"])
+        extra["reconstruction_r2_train"] = reconstruction_r2(model, splits["train"])
     elif method == "sne_ssl":
         seed_everything(seed)
         model = SNE(hidden=args.latent, out_dim=None, heads=4)
@@ -155,14 +159,11 @@ def main(argv=None) -> dict:
     labels = {s: properties_of(part) for s, part in splits.items()}
     results: dict = {"zoo": args.zoo, "sizes": {s: len(p) for s, p in splits.items()}, "methods": {}}
 
-    flat = {s: view(flat_view, part) for s, part in splits.items()}
-    simple = {"W": flat, "s(W)": {s: view(statistics_view, part) for s, part in splits.items()}}
-    for reducer in available_reducers():
-        embed = fit_reducer(reducer, flat["train"], args.latent, seed=0)
-        simple[REDUCER_NAMES[reducer]] = {s: embed(z) for s, z in flat.items()}
-    for name, embeddings in simple.items():
-        results["methods"][name] = {p: {k: summarise([v]) for k, v in r.items()}
-                                    for p, r in probe_all(embeddings, labels).items()}
+    simple_settings = {"zoo": args.zoo, "size": args.size, "zoo_epochs": args.zoo_epochs,
+                       "zoo_checkpoints": args.zoo_checkpoints, "latent": args.latent,
+                       "reducers": list(available_reducers())}
+    results["methods"].update(cached(args.out, "simple-methods", lambda: simple_methods(args, splits, labels),
+                                     simple_settings))
 
     runs = {}                       # seed-major: an interrupted run leaves whole seeds of every method
     for seed in range(args.seeds):
@@ -183,6 +184,8 @@ def main(argv=None) -> dict:
                                lambda: _run(args, "hyperrep", seed, splits, labels, s)))
         for key, by_setting in ablation_runs.items():
             results[key] = {name: merge_seeds(seed_runs) for name, seed_runs in by_setting.items()}
+    if args.reconstruction:
+        results["reconstruction"] = reconstruction_study(args, splits)
     results["seconds"] = round(time.time() - start, 1)
     results["command"] = "python examples/hyper_representations.py " + " ".join(sys.argv[1:] if argv is None else argv)
     results["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"
@@ -191,10 +194,45 @@ def main(argv=None) -> dict:
     return results
 
 
+def simple_methods(args, splits, labels) -> dict:
+    """The paper's simple baselines probed (deterministic: reducers seeded 0), ``{method: {property: ...}}``."""
+    flat = {s: view(flat_view, part) for s, part in splits.items()}
+    simple = {"W": flat, "s(W)": {s: view(statistics_view, part) for s, part in splits.items()}}
+    for reducer in available_reducers():
+        embed = fit_reducer(reducer, flat["train"], args.latent, seed=0)
+        simple[REDUCER_NAMES[reducer]] = {s: embed(z) for s, z in flat.items()}
+    return {name: {p: {k: summarise([v]) for k, v in r.items()} for p, r in probe_all(embeddings, labels).items()}
+            for name, embeddings in simple.items()}
+
+
 def _run(args, method, seed, splits, labels, settings=None) -> dict:
     start = time.time()
     embeddings, extra = learned_embedding(args, method, seed, splits, settings)
     return {"probes": probe_all(embeddings, labels), **extra, "seconds": round(time.time() - start, 1)}
+
+
+def reconstruction_study(args, splits) -> dict:
+    """Per :data:`RECONSTRUCTION_STUDY` setting: HyperRep's reconstruction R^2 on every split (mean over
+    ``--ablation-seeds``), and PCA of the training targets with ``--latent`` components as the reference."""
+    out = {}
+    for name, settings in RECONSTRUCTION_STUDY.items():
+        runs = [cached(args.out, f"reconstruction-{name}-seed{seed}",
+                       lambda: _reconstruction_run(args, seed, splits, settings))
+                for seed in range(args.ablation_seeds or args.seeds)]
+        out[name] = {key: summarise([run[key] for run in runs]) for key in runs[0]}
+    probe = hyperrep(args, 0)
+    targets = {s: targets_and_reconstructions(probe, part)[0] for s, part in splits.items()}   # model-independent
+    out[f"PCA ({args.latent} components)"] = {s: summarise([pca_reconstruction_r2(targets["train"], t, args.latent)])
+                                              for s, t in targets.items()}
+    return out
+
+
+def _reconstruction_run(args, seed: int, splits, settings: dict) -> dict:
+    start = time.time()
+    model = hyperrep(args, seed)
+    _, history = fit_ssl(model, splits["train"], splits["val"], ssl_config(args, seed, **settings))
+    return {**{s: reconstruction_r2(model, part) for s, part in splits.items()},
+            "best_epoch": history.best_epoch, "epochs_run": len(history.history), "seconds": round(time.time() - start, 1)}
 
 
 def format_tables(results: dict, args) -> str:
@@ -203,6 +241,9 @@ def format_tables(results: dict, args) -> str:
     if any(key in results for key in ABLATION_TITLES):
         lines += ["", "HyperRep ablations (probe scores on the test split, reconstruction R² of the test networks)", "",
                   render_ablation(results)]
+    if "reconstruction" in results:
+        lines += ["", "HyperRep's reconstruction R² per split (each layer relative to its RMS)", "",
+                  render_reconstruction(results)]
     return "\n".join(lines)
 
 

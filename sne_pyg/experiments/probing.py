@@ -62,10 +62,11 @@ def summarise(values: list[float]) -> dict:
 
 def merge_seeds(per_seed: list[dict]) -> dict:
     """``{property: {metric: summary}}`` over seeds of ``{"probes": probe_all(...), ...}`` results (a
-    ``reconstruction_r2`` entry is summarised too)."""
+    ``reconstruction_r2`` or ``reconstruction_r2_<split>`` entry every seed has is summarised too)."""
     out = {prop: {metric: summarise([run["probes"][prop][metric] for run in per_seed])
                   for metric in per_seed[0]["probes"][prop]}
            for prop in per_seed[0]["probes"]}
-    if "reconstruction_r2" in per_seed[0]:
-        out["reconstruction_r2"] = summarise([run["reconstruction_r2"] for run in per_seed])
+    for key in per_seed[0]:
+        if key.startswith("reconstruction_r2") and all(key in run for run in per_seed):
+            out[key] = summarise([run[key] for run in per_seed])
     return out

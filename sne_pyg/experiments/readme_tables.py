@@ -9,7 +9,8 @@ A generated block in a Markdown file looks like::
 ``mse`` (``{"results": {model: {"params", "mse_mean", "mse_std", "seeds"}}}``, optional
 ``"mean_baseline_mse"`` and ``"sne_vs_best"``), ``tau`` (``{"results": {model: {"params", "tau_mean",
 "tau_std", "taus"}}}``) and ``probe`` (``{"methods": {method: {property: {"r2" | "accuracy": {"mean",
-"std", "values"}}}}}``) and ``ablation`` (HyperRep's ``loss_ablation`` / ``augmentation_ablation``) name the renderers; the path is relative to the repository root.
+"std", "values"}}}}}``) ``ablation`` (HyperRep's ``loss_ablation`` / ``augmentation_ablation``) and ``reconstruction`` (HyperRep's
+reconstruction R² per split and recipe) name the renderers; the path is relative to the repository root.
 
     python -m sne_pyg.experiments.readme_tables            # rewrite the blocks of README.md
     python -m sne_pyg.experiments.readme_tables --check    # exit 1 naming every block that disagrees
@@ -98,8 +99,20 @@ def render_ablation(result: dict) -> str:
     return "\n\n".join(tables)
 
 
+def render_reconstruction(result: dict) -> str:
+    """HyperRep's reconstruction study (``reconstruction``: ``{setting: {split: summary, ...}}``): the
+    reconstruction R² of every split per recipe, PCA's linear reference among the rows."""
+    settings = result["reconstruction"]
+    splits = [s for s in ("train", "val", "test") if s in next(iter(settings.values()))]
+    lines = ["| recipe | " + " | ".join(f"{s} R²" for s in splits) + " | best epoch |", "| --- " * (len(splits) + 2) + "|"]
+    for name, scores in settings.items():
+        epoch = f"{scores['best_epoch']['mean']:.0f}" if "best_epoch" in scores else "–"   # mean over seeds
+        lines.append(f"| {name} | " + " | ".join(_cell(scores[s]) for s in splits) + f" | {epoch} |")
+    return "\n".join(lines)
+
+
 RENDERERS: dict[str, Callable[[dict], str]] = {"mse": render_mse, "tau": render_tau, "probe": render_probe,
-                                               "ablation": render_ablation}
+                                               "ablation": render_ablation, "reconstruction": render_reconstruction}
 
 
 def regenerate(text: str, root: str) -> tuple[str, list[str]]:

@@ -30,10 +30,11 @@ def test_quick_run_probes_every_method_and_resumes_from_its_cache(tmp_path, zoo_
                                      "sne_supervised"} | umap
     for method, scores in saved["methods"].items():
         assert {"test_accuracy", "generalization_gap", "epoch"} <= set(scores), method
-        assert all(set(s) & {"r2", "accuracy"} for p, s in scores.items() if p != "reconstruction_r2")
-    assert -1e9 < saved["methods"]["hyperrep"]["reconstruction_r2"]["mean"] <= 1
+        assert all(set(s) & {"r2", "accuracy"} for p, s in scores.items() if not p.startswith("reconstruction_r2"))
+    for split in ("", "_train"):
+        assert -1e9 < saved["methods"]["hyperrep"][f"reconstruction_r2{split}"]["mean"] <= 1
     cache = sorted(os.listdir(tmp_path / "out" / "cache"))
-    assert cache == ["hyperrep-seed0.json", "sne_ssl-seed0.json", "sne_supervised-seed0.json"]
+    assert cache == ["hyperrep-seed0.json", "simple-methods.json", "sne_ssl-seed0.json", "sne_supervised-seed0.json"]
     stamps = {f: os.stat(tmp_path / "out" / "cache" / f).st_mtime_ns for f in cache}
     again = example.main(argv)                                    # resumes: nothing is trained again
     assert {f: os.stat(tmp_path / "out" / "cache" / f).st_mtime_ns for f in cache} == stamps
@@ -91,3 +92,36 @@ def test_zoo_epochs_default_to_the_papers_75_on_tetris_zoos():
     assert example.parse_args(["--zoo", "tetris-hyp"]).zoo_epochs == 75
     assert example.parse_args([]).zoo_epochs == 10
     assert example.parse_args(["--zoo", "tetris-hyp", "--zoo-epochs", "5"]).zoo_epochs == 5
+
+
+def test_reconstruction_study_scores_every_split_beside_pca_and_resumes(tmp_path, zoo_root, monkeypatch):
+    example = load_script("examples/hyper_representations.py")
+    argv = ["--quick", "--seeds", "1", "--methods", "", "--reconstruction", "--root", zoo_root,
+            "--out", str(tmp_path / "out"), "--no-progress"]
+    results = example.main(argv)
+    study = results["reconstruction"]
+    assert set(study) == set(example.RECONSTRUCTION_STUDY) | {"PCA (8 components)"}
+    for name in example.RECONSTRUCTION_STUDY:
+        for split in ("train", "val", "test"):
+            assert np.isfinite(study[name][split]["mean"]) and study[name][split]["mean"] <= 1
+        assert 0 <= study[name]["best_epoch"]["mean"] < study[name]["epochs_run"]["mean"] <= 3
+    # the PCA row, recomputed here with an SVD of the training targets (each layer relative to its RMS)
+    folder = cached_zoo("arch1-digits", zoo_root, 16, 2, progress=False)
+    splits = {s: zoo_split(folder, s) for s in ("train", "val", "test")}
+    model = example.hyperrep(example.parse_args(argv), 0)
+    x = {s: np.concatenate([model.targets(d).double().numpy() for d in part]) for s, part in splits.items()}
+    mean = x["train"].mean(0)
+    basis = np.linalg.svd(x["train"] - mean, full_matrices=False)[2][:8]
+    for split, part in x.items():
+        projected = mean + (part - mean) @ basis.T @ basis
+        r2 = 1 - ((projected - part) ** 2).sum() / ((part - part.mean(0)) ** 2).sum()
+        assert study["PCA (8 components)"][split]["mean"] == pytest.approx(r2, abs=1e-8)
+    cache = sorted(os.listdir(tmp_path / "out" / "cache"))
+    assert cache == sorted([f"reconstruction-{name}-seed0.json" for name in example.RECONSTRUCTION_STUDY]
+                           + ["simple-methods.json"])
+    assert "| ED, lr 1e-4 |" in (tmp_path / "out" / "table.md").read_text()
+
+    def no_training(*a, **k):
+        raise AssertionError("a cached recipe was trained again")
+    monkeypatch.setattr(example, "fit_ssl", no_training)
+    assert example.main(argv)["reconstruction"] == study

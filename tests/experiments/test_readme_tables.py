@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from sne_pyg.experiments.readme_tables import main, regenerate, render_ablation, render_mse, render_probe, render_tau
+from sne_pyg.experiments.readme_tables import (main, regenerate, render_ablation, render_mse, render_probe,
+                                              render_reconstruction, render_tau)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -93,3 +94,13 @@ def test_bad_blocks_name_the_file_or_kind(tmp_path):
     (tmp_path / "x.json").write_text(json.dumps({"results": {}}))
     with pytest.raises(ValueError, match=r"x.json lacks 'methods'"):
         regenerate("<!-- table probe x.json -->\n<!-- /table -->", str(tmp_path))
+
+
+def test_reconstruction_table_has_a_row_per_recipe_and_a_column_per_split():
+    result = {"reconstruction": {"ED": {"train": _summary(0.9, 0.7), "val": _summary(0.1, 0.3), "test": _summary(-0.1, 0.1),
+                                        "best_epoch": _summary(12.0, 14.0), "seconds": _summary(3.0, 4.0)},
+                                 "PCA (32 components)": {"train": _summary(0.5), "val": _summary(0.2), "test": _summary(0.25)}}}
+    assert render_reconstruction(result).splitlines() == [
+        "| recipe | train R² | val R² | test R² | best epoch |", "| --- | --- | --- | --- | --- |",
+        "| ED | 0.800 ± 0.500 | 0.200 ± 0.500 | 0.000 ± 0.500 | 13 |",
+        "| PCA (32 components) | 0.500 | 0.200 | 0.250 | – |"]
