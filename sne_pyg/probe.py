@@ -11,7 +11,11 @@ split, report the test split.
 * classification: multinomial logistic regression (cross-entropy, L2 penalty :math:`\alpha`, i.e.
   scikit-learn's ``C = 1/\alpha``) on standardised embeddings, :math:`\alpha` chosen by validation
   accuracy; reported: test accuracy. The paper trains one linear layer with Adam; the exact
-  optimum of the same penalised cross-entropy needs no learning-rate or epoch choice.
+  optimum of the same penalised cross-entropy needs no learning-rate or epoch choice. With more
+  dimensions than training networks (raw weights) the fit runs in the row space of the training
+  embeddings: the penalty makes any part of :math:`w` orthogonal to every training row cost without
+  changing a training logit, so the optimum lies in that span, and coordinates in an orthonormal
+  basis of it (``V`` of a thin SVD) pose the same problem in ``rank`` instead of ``d`` dimensions.
 
 >>> linear_probe(train=(Z_tr, y_tr), val=(Z_va, y_va), test=(Z_te, y_te))
 {'r2': 0.93, 'alpha': 0.1, 'kendall_tau': 0.85, 'val_r2': 0.94}
@@ -85,6 +89,9 @@ def _logistic(z_tr, y_tr, z_va, y_va, z_te, y_te, alphas) -> dict[str, float]:
         raise ValueError("classification probes need integer class labels")
     scaler = StandardScaler().fit(z_tr)
     z_tr, z_va, z_te = scaler.transform(z_tr), scaler.transform(z_va), scaler.transform(z_te)
+    basis = row_space(z_tr)
+    if basis is not None:
+        z_tr, z_va, z_te = z_tr @ basis, z_va @ basis, z_te @ basis
     best = None
     for alpha in alphas:
         with warnings.catch_warnings():
@@ -96,3 +103,12 @@ def _logistic(z_tr, y_tr, z_va, y_va, z_te, y_te, alphas) -> dict[str, float]:
     score, alpha, model = best
     accuracy = float((model.predict(z_te) == y_te.astype(int)).mean())
     return {"accuracy": accuracy, "alpha": alpha, "val_accuracy": score}
+
+
+def row_space(z: np.ndarray, rtol: float = 1e-10) -> np.ndarray | None:
+    """``[d, rank]`` orthonormal basis of the span of the rows of ``z`` when ``rank < d``, else ``None``."""
+    if z.shape[1] <= z.shape[0]:
+        return None
+    _, singular, vt = np.linalg.svd(z, full_matrices=False)
+    rank = int((singular > rtol * singular[0]).sum()) if singular.size and singular[0] > 0 else 0
+    return vt[:max(rank, 1)].T if rank < z.shape[1] else None

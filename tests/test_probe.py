@@ -68,3 +68,32 @@ def test_bad_inputs_name_the_split():
         linear_probe((z, y), (z, y[:4]), (z, y))
     with pytest.raises(ValueError, match="task must be"):
         linear_probe((z, y), (z, y), (z, y), task="ranking")
+
+
+def test_wide_classification_fits_in_the_row_space_with_the_same_optimum():
+    """More dimensions than networks (raw weights): the reduced fit is the full-space fit, alpha by alpha."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    from sne_pyg.probe import row_space
+    rng = np.random.default_rng(5)
+    centres = rng.normal(size=(3, 300))
+
+    def split(n):
+        y = rng.integers(0, 3, size=n)
+        return centres[y] + 2.0 * rng.normal(size=(n, 300)), y
+    train, val, test = split(24), split(40), split(40)
+    scaler = StandardScaler().fit(train[0])
+    z = {name: scaler.transform(part[0]) for name, part in (("train", train), ("val", val), ("test", test))}
+    basis = row_space(z["train"])
+    assert basis.shape == (300, 23) and np.allclose(basis.T @ basis, np.eye(23))        # centred: rank n - 1
+    for alpha in (10.0, 0.1):
+        full = LogisticRegression(C=1 / alpha, tol=1e-12, max_iter=20_000).fit(z["train"], train[1])
+        reduced = LogisticRegression(C=1 / alpha, tol=1e-12, max_iter=20_000).fit(z["train"] @ basis, train[1])
+        np.testing.assert_allclose(reduced.decision_function(z["test"] @ basis), full.decision_function(z["test"]),
+                                   rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(full.coef_ @ basis @ basis.T, full.coef_, atol=1e-6)   # w lies in the row span
+    out = linear_probe(train, val, test, task="classification", alphas=(10.0, 0.1))
+    chosen = LogisticRegression(C=1 / out["alpha"], max_iter=20_000, tol=1e-12).fit(z["train"], train[1])
+    assert out["accuracy"] == float((chosen.predict(z["test"]) == test[1]).mean())
+    assert row_space(z["train"].T) is None                                  # tall: nothing to reduce

@@ -19,7 +19,12 @@ from isolated import run_isolated  # noqa: E402
 def test_quick_run_writes_one_json_per_simple_benchmark(tmp_path, monkeypatch):
     monkeypatch.setattr(bench_invariance, "run", lambda quick, out, root="": (pathlib.Path(out) / "invariance.json")
                         .write_text("{}"))
-    bench_run.main(["--quick", "--only", "convert,segments,throughput,invariance,bootstrap", "--out", str(tmp_path)])
+    bench_run.main(["--quick", "--only", "convert,segments,throughput,invariance,bootstrap,probe", "--out", str(tmp_path)])
+    probes = json.loads((tmp_path / "probe.json").read_text())["rows"]
+    assert [r["property"] for r in probes] == ["activation"]                # quick: one factor
+    for r in probes:
+        assert r["speedup"] == r["full_s"] / r["row_space_s"] and r["dimensions"] > r["train_networks"]
+        assert r["accuracy_row_space"] == r["accuracy_full"] and r["alpha_row_space"] == r["alpha_full"]
     bootstrap = json.loads((tmp_path / "bootstrap.json").read_text())["rows"]
     assert [r["test_networks"] for r in bootstrap] == [20, 150]
     for row in bootstrap:
