@@ -17,6 +17,8 @@ import json
 import os
 import time
 
+from matplotlib.ticker import NullFormatter
+
 from sne_pyg.argtypes import positive_int
 from sne_pyg.experiments.seeds import mean_and_std
 from sne_pyg.experiments.ablations import CHUNK_SIZES, DATA_EFFICIENCY_MODELS, FRACTIONS, TABLE6, rechunk, training_subset
@@ -147,8 +149,11 @@ def plots(results: dict, out: str) -> None:
             rows = [r for r in results["data_efficiency"].values() if r["model"] == name]
             if rows:
                 _band(ax, [r["train_networks"] for r in rows], rows, name)
+        counts = sorted({r["train_networks"] for r in results["data_efficiency"].values()})
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.set_xticks(counts, [str(c) for c in counts])           # the subset sizes, not log-axis minor labels
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("training INRs")
         ax.set_ylabel("test MSE")
         ax.set_title("Data efficiency (Figure 3)")

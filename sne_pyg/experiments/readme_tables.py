@@ -9,8 +9,9 @@ A generated block in a Markdown file looks like::
 ``mse`` (``{"results": {model: {"params", "mse_mean", "mse_std", "seeds"}}}``, optional
 ``"mean_baseline_mse"`` and ``"sne_vs_best"``), ``tau`` (``{"results": {model: {"params", "tau_mean",
 "tau_std", "taus"}}}``) and ``probe`` (``{"methods": {method: {property: {"r2" | "accuracy": {"mean",
-"std", "values"}}}}}``) ``ablation`` (HyperRep's ``loss_ablation`` / ``augmentation_ablation``) and ``reconstruction`` (HyperRep's
-reconstruction R² per split and recipe) name the renderers; the path is relative to the repository root.
+"std", "values"}}}}}``) ``ablation`` (HyperRep's ``loss_ablation`` / ``augmentation_ablation``), ``reconstruction`` (HyperRep's
+reconstruction R² per split and recipe) and ``data_efficiency`` (the SNE paper's Figure 3 as a table) name
+the renderers; the path is relative to the repository root.
 
     python -m sne_pyg.experiments.readme_tables            # rewrite the blocks of README.md
     python -m sne_pyg.experiments.readme_tables --check    # exit 1 naming every block that disagrees
@@ -53,6 +54,32 @@ def render_tau(result: dict) -> str:
     lines = [f"| model | parameters | Kendall tau (mean ± std, {_seeds(seeds)}) |", "| --- | --- | --- |"]
     lines += [f"| {name} | {r['params']:,} | {r['tau_mean']:.3f} ± {r['tau_std']:.3f} |" for name, r in rows]
     return "\n".join(lines)
+
+
+def render_data_efficiency(result: dict) -> str:
+    """Figure 3 as a table (``results.data_efficiency``: ``{"model@fraction": {"model", "fraction",
+    "train_networks", "mse_mean", "mse_std", "mse"}}``): a row per training-set size, a column per model,
+    the lowest test MSE of each row in bold."""
+    rows = result["results"]["data_efficiency"].values()
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    by_size: dict[int, dict] = {}
+    for r in rows:
+        by_size.setdefault(r["train_networks"], {})[r["model"]] = r
+    seeds = {len(r["mse"]) for r in rows}
+    lines = ["| training INRs | " + " | ".join(f"{m} test MSE" for m in models) + " |",
+             "| --- " * (len(models) + 1) + "|"]
+    for size in sorted(by_size):
+        cells = {m: by_size[size][m] for m in models if m in by_size[size]}
+        best = min(cells, key=lambda m: cells[m]["mse_mean"])
+        text = [_mse_cell(cells[m], bold=m == best) if m in cells else "–" for m in models]
+        lines.append(f"| {size} | " + " | ".join(text) + " |")
+    lines.append(f"\n({_seeds(seeds)}; mean ± std where there is more than one)")
+    return "\n".join(lines)
+
+
+def _mse_cell(row: dict, bold: bool) -> str:
+    cell = f"{row['mse_mean']:.4f}" + (f" ± {row['mse_std']:.4f}" if len(row["mse"]) > 1 else "")
+    return f"**{cell}**" if bold else cell
 
 
 def render_probe(result: dict) -> str:
@@ -112,7 +139,8 @@ def render_reconstruction(result: dict) -> str:
 
 
 RENDERERS: dict[str, Callable[[dict], str]] = {"mse": render_mse, "tau": render_tau, "probe": render_probe,
-                                               "ablation": render_ablation, "reconstruction": render_reconstruction}
+                                               "ablation": render_ablation, "reconstruction": render_reconstruction,
+                                               "data_efficiency": render_data_efficiency}
 
 
 def regenerate(text: str, root: str) -> tuple[str, list[str]]:
@@ -169,7 +197,10 @@ def _cell(summary: dict) -> str:
 
 
 def _seeds(counts: set[int]) -> str:
-    return f"{counts.pop()} seeds" if len(counts) == 1 else "seeds: see the file"
+    if len(counts) != 1:
+        return "seeds: see the file"
+    n = counts.pop()
+    return f"{n} seed" if n == 1 else f"{n} seeds"
 
 
 def _verdict(verdict: str) -> str:

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from sne_pyg.experiments.readme_tables import (main, regenerate, render_ablation, render_mse, render_probe,
-                                              render_reconstruction, render_tau)
+from sne_pyg.experiments.readme_tables import (main, regenerate, render_ablation, render_data_efficiency, render_mse,
+                                              render_probe, render_reconstruction, render_tau)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -104,3 +104,18 @@ def test_reconstruction_table_has_a_row_per_recipe_and_a_column_per_split():
         "| recipe | train R² | val R² | test R² | best epoch |", "| --- | --- | --- | --- | --- |",
         "| ED | 0.800 ± 0.500 | 0.200 ± 0.500 | 0.000 ± 0.500 | 13 |",
         "| PCA (32 components) | 0.500 | 0.200 | 0.250 | – |"]
+
+
+def test_data_efficiency_table_pivots_models_into_columns_and_bolds_each_rows_best():
+    def row(model, fraction, n, *mse):
+        mean = sum(mse) / len(mse)
+        return {"model": model, "fraction": fraction, "train_networks": n, "mse": list(mse), "mse_mean": mean,
+                "mse_std": 0.25}
+    rows = [row("sne", 0.5, 24, 0.8), row("dwsnet", 0.5, 24, 2.0), row("sne", 1.0, 48, 0.4), row("dwsnet", 1.0, 48, 0.3)]
+    table = render_data_efficiency({"results": {"data_efficiency": {f"{r['model']}@{r['fraction']}": r for r in rows}}})
+    assert table.splitlines() == ["| training INRs | sne test MSE | dwsnet test MSE |", "| --- | --- | --- |",
+                                  "| 24 | **0.8000** | 2.0000 |", "| 48 | 0.4000 | **0.3000** |", "",
+                                  "(1 seed; mean ± std where there is more than one)"]
+    two = [row("sne", 1.0, 48, 0.4, 0.6)]
+    assert render_data_efficiency({"results": {"data_efficiency": {"sne@1.0": two[0]}}}).splitlines()[2] == \
+        "| 48 | **0.5000 ± 0.2500** |"
