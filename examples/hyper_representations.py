@@ -44,7 +44,8 @@ from sne_pyg.experiments import apply_quick
 from sne_pyg.nn import SNE, HyperRep
 from sne_pyg.experiments.probing import merge_seeds, probe_all, properties_of, summarise
 from sne_pyg.reducers import available_reducers, fit_reducer
-from sne_pyg.ssl.reconstruction import pca_reconstruction_r2, reconstruction_r2, targets_and_reconstructions
+from sne_pyg.ssl.reconstruction import (pca_reconstruction_r2, r2_score_total, reconstruction_r2,
+                                        targets_and_reconstructions)
 from sne_pyg.ssl.train import SSLConfig, fit_ssl
 from sne_pyg.train import TargetScaler, TrainConfig, embed, fit, seed_everything, targets_of
 from sne_pyg.experiments.cache import cached  # noqa: E402
@@ -213,7 +214,8 @@ def _run(args, method, seed, splits, labels, settings=None) -> dict:
 
 def reconstruction_study(args, splits) -> dict:
     """Per :data:`RECONSTRUCTION_STUDY` setting: HyperRep's reconstruction R^2 on every split (mean over
-    ``--ablation-seeds``), and PCA of the training targets with ``--latent`` components as the reference."""
+    ``--ablation-seeds``); as references PCA of the training targets with ``--latent`` components and the
+    training mean (the code that knows nothing of a network: R^2 <= 0 on the other splits)."""
     out = {}
     for name, settings in RECONSTRUCTION_STUDY.items():
         runs = [cached(args.out, f"reconstruction-{name}-seed{seed}",
@@ -224,6 +226,9 @@ def reconstruction_study(args, splits) -> dict:
     targets = {s: targets_and_reconstructions(probe, part)[0] for s, part in splits.items()}   # model-independent
     out[f"PCA ({args.latent} components)"] = {s: summarise([pca_reconstruction_r2(targets["train"], t, args.latent)])
                                               for s, t in targets.items()}
+    mean = targets["train"].mean(0)
+    out["the training mean"] = {s: summarise([r2_score_total(np.broadcast_to(mean, t.shape), t)])
+                                for s, t in targets.items()}
     return out
 
 

@@ -102,7 +102,7 @@ def test_reconstruction_study_scores_every_split_beside_pca_and_resumes(tmp_path
             "--out", str(tmp_path / "out"), "--no-progress"]
     results = example.main(argv)
     study = results["reconstruction"]
-    assert set(study) == set(example.RECONSTRUCTION_STUDY) | {"PCA (8 components)"}
+    assert set(study) == set(example.RECONSTRUCTION_STUDY) | {"PCA (8 components)", "the training mean"}
     for name in example.RECONSTRUCTION_STUDY:
         for split in ("train", "val", "test"):
             assert np.isfinite(study[name][split]["mean"]) and study[name][split]["mean"] <= 1
@@ -118,6 +118,8 @@ def test_reconstruction_study_scores_every_split_beside_pca_and_resumes(tmp_path
         projected = mean + (part - mean) @ basis.T @ basis
         r2 = 1 - ((projected - part) ** 2).sum() / ((part - part.mean(0)) ** 2).sum()
         assert study["PCA (8 components)"][split]["mean"] == pytest.approx(r2, abs=1e-8)
+        at_mean = 1 - ((mean - part) ** 2).sum() / ((part - part.mean(0)) ** 2).sum()
+        assert study["the training mean"][split]["mean"] == pytest.approx(at_mean, abs=1e-10)
     cache = sorted(os.listdir(tmp_path / "out" / "cache"))
     assert cache == sorted([f"reconstruction-{name}-seed0.json" for name in example.RECONSTRUCTION_STUDY]
                            + ["simple-methods.json"])
