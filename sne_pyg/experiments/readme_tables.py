@@ -10,8 +10,8 @@ A generated block in a Markdown file looks like::
 ``"mean_baseline_mse"`` and ``"sne_vs_best"``), ``tau`` (``{"results": {model: {"params", "tau_mean",
 "tau_std", "taus"}}}``) and ``probe`` (``{"methods": {method: {property: {"r2" | "accuracy": {"mean",
 "std", "values"}}}}}``) ``ablation`` (HyperRep's ``loss_ablation`` / ``augmentation_ablation``), ``reconstruction`` (HyperRep's
-reconstruction R² per split and recipe) and ``data_efficiency`` (the SNE paper's Figure 3 as a table) name
-the renderers; the path is relative to the repository root.
+reconstruction R² per split and recipe), ``data_efficiency`` (the SNE paper's Figure 3 as a table) and
+``table6`` (its Table 6) name the renderers; the path is relative to the repository root.
 
     python -m sne_pyg.experiments.readme_tables            # rewrite the blocks of README.md
     python -m sne_pyg.experiments.readme_tables --check    # exit 1 naming every block that disagrees
@@ -74,6 +74,19 @@ def render_data_efficiency(result: dict) -> str:
         text = [_mse_cell(cells[m], bold=m == best) if m in cells else "–" for m in models]
         lines.append(f"| {size} | " + " | ".join(text) + " |")
     lines.append(f"\n({_seeds(seeds)}; mean ± std where there is more than one)")
+    return "\n".join(lines)
+
+
+def render_table6(result: dict) -> str:
+    """The SNE paper's Table 6 (``results.table6``: ``{variant: {"mse_mean", "mse_std", "mse", "params"}}``) in
+    the file's order, with each variant's change of test MSE against the first row (the full model)."""
+    rows = result["results"]["table6"]
+    full = next(iter(rows.values()))
+    seeds = {len(r["mse"]) for r in rows.values()}
+    lines = [f"| variant | #params | test MSE ({_seeds(seeds)}) | vs full SNE |", "| --- | --- | --- | --- |"]
+    for i, (name, r) in enumerate(rows.items()):
+        change = "–" if i == 0 else f"{r['mse_mean'] - full['mse_mean']:+.4f}"
+        lines.append(f"| {name} | {r['params']:,} | {_mse_cell(r, bold=False)} | {change} |")
     return "\n".join(lines)
 
 
@@ -140,7 +153,7 @@ def render_reconstruction(result: dict) -> str:
 
 RENDERERS: dict[str, Callable[[dict], str]] = {"mse": render_mse, "tau": render_tau, "probe": render_probe,
                                                "ablation": render_ablation, "reconstruction": render_reconstruction,
-                                               "data_efficiency": render_data_efficiency}
+                                               "data_efficiency": render_data_efficiency, "table6": render_table6}
 
 
 def regenerate(text: str, root: str) -> tuple[str, list[str]]:

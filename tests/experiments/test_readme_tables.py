@@ -5,7 +5,7 @@ import os
 import pytest
 
 from sne_pyg.experiments.readme_tables import (main, regenerate, render_ablation, render_data_efficiency, render_mse,
-                                              render_probe, render_reconstruction, render_tau)
+                                              render_probe, render_reconstruction, render_table6, render_tau)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -119,3 +119,11 @@ def test_data_efficiency_table_pivots_models_into_columns_and_bolds_each_rows_be
     two = [row("sne", 1.0, 48, 0.4, 0.6)]
     assert render_data_efficiency({"results": {"data_efficiency": {"sne@1.0": two[0]}}}).splitlines()[2] == \
         "| 48 | **0.5000 ± 0.2500** |"
+
+
+def test_table6_keeps_the_files_order_and_measures_each_variant_against_the_full_model():
+    rows = {"sne": {"mse": [0.4, 0.5], "mse_mean": 0.45, "mse_std": 0.0707, "params": 84289},
+            "mean pooling": {"mse": [0.5, 0.6], "mse_mean": 0.55, "mse_std": 0.0707, "params": 6721}}
+    assert render_table6({"results": {"table6": rows}}).splitlines() == [
+        "| variant | #params | test MSE (2 seeds) | vs full SNE |", "| --- | --- | --- | --- |",
+        "| sne | 84,289 | 0.4500 ± 0.0707 | – |", "| mean pooling | 6,721 | 0.5500 ± 0.0707 | +0.1000 |"]
