@@ -45,7 +45,7 @@ from sne_pyg.nn import SNE, HyperRep
 from sne_pyg.experiments.probing import merge_seeds, probe_all, properties_of, summarise
 from sne_pyg.reducers import available_reducers, fit_reducer
 from sne_pyg.ssl.reconstruction import (pca_reconstruction_r2, r2_score_total, reconstruction_r2,
-                                        targets_and_reconstructions)
+                                        reconstruction_targets)
 from sne_pyg.ssl.train import SSLConfig, fit_ssl
 from sne_pyg.train import TargetScaler, TrainConfig, embed, fit, seed_everything, targets_of
 from sne_pyg.experiments.cache import cached  # noqa: E402
@@ -223,7 +223,7 @@ def reconstruction_study(args, splits) -> dict:
                 for seed in range(args.ablation_seeds or args.seeds)]
         out[name] = {key: summarise([run[key] for run in runs]) for key in runs[0]}
     probe = hyperrep(args, 0)
-    targets = {s: targets_and_reconstructions(probe, part)[0] for s, part in splits.items()}   # model-independent
+    targets = {s: reconstruction_targets(probe, part) for s, part in splits.items()}   # model-independent
     out[f"PCA ({args.latent} components)"] = {s: summarise([pca_reconstruction_r2(targets["train"], t, args.latent)])
                                               for s, t in targets.items()}
     mean = targets["train"].mean(0)

@@ -30,6 +30,13 @@ def r2_score_total(pred: np.ndarray, target: np.ndarray) -> float:
     return float(1 - ((pred - target) ** 2).sum() / ((target - target.mean(0)) ** 2).sum())
 
 
+def reconstruction_targets(model, networks: Sequence[NetworkData], batch_size: int = 256) -> np.ndarray:
+    """``[networks, coordinates]``: what the decoder reconstructs (no encoding, no decoding)."""
+    with torch.no_grad():
+        return torch.cat([model.targets(batch).double()
+                          for batch in DataLoader(list(networks), batch_size=batch_size)]).numpy()
+
+
 def targets_and_reconstructions(model, networks: Sequence[NetworkData], batch_size: int = 256
                                 ) -> tuple[np.ndarray, np.ndarray]:
     """``(targets, decode(encode(x)))`` of every network, ``[networks, coordinates]`` each, in eval mode."""

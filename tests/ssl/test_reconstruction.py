@@ -6,7 +6,7 @@ import torch
 from sne_pyg import convert
 from sne_pyg.nn import HyperRep
 from sne_pyg.ssl.reconstruction import (pca_reconstruction_r2, r2_score_total, reconstruction_r2,
-                                        targets_and_reconstructions)
+                                        reconstruction_targets, targets_and_reconstructions)
 
 
 def test_r2_is_one_when_exact_zero_at_the_mean_and_pooled_over_coordinates():
@@ -46,6 +46,7 @@ def test_hyperrep_reconstruction_is_the_same_in_batches_and_keeps_the_mode():
         whole = model.targets(_batch(nets)).double().numpy()
         direct = model.decode(model.encode(_batch(nets))).double().numpy()
     np.testing.assert_allclose(targets, whole, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(reconstruction_targets(model, nets, batch_size=3), targets)
     np.testing.assert_allclose(recon, direct, rtol=1e-6, atol=1e-6)  # dropout off: deterministic
     assert reconstruction_r2(model, nets) == pytest.approx(r2_score_total(direct, whole), abs=1e-6)
 
