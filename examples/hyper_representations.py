@@ -21,7 +21,9 @@ test reconstruction R^2) and augmentation ablation (none, P, E, N, P+E, P+E+N; r
 ``--reconstruction`` trains HyperRep per :data:`RECONSTRUCTION_STUDY` recipe and reports its reconstruction
 R^2 on the train, validation and test splits beside PCA's (the best linear code of the same width).
 
-Every (method, seed, setting) result is cached in ``OUT/cache/``, so an interrupted run resumes;
+Every (method, seed, setting) result is cached in ``OUT/cache/`` with the settings it was made with (zoo,
+width, epochs, an ablation's overrides: :func:`run_settings`), so an interrupted run resumes and a run of
+other settings into the same folder stops with an error naming the file instead of reusing it;
 ``OUT/results.json`` holds every number and ``OUT/table.md`` the printed tables.
 """
 from __future__ import annotations
@@ -160,17 +162,15 @@ def main(argv=None) -> dict:
     labels = {s: properties_of(part) for s, part in splits.items()}
     results: dict = {"zoo": args.zoo, "sizes": {s: len(p) for s, p in splits.items()}, "methods": {}}
 
-    simple_settings = {"zoo": args.zoo, "size": args.size, "zoo_epochs": args.zoo_epochs,
-                       "zoo_checkpoints": args.zoo_checkpoints, "latent": args.latent,
-                       "reducers": list(available_reducers())}
     results["methods"].update(cached(args.out, "simple-methods", lambda: simple_methods(args, splits, labels),
-                                     simple_settings))
+                                     {**zoo_settings(args), "reducers": list(available_reducers())}))
 
     runs = {}                       # seed-major: an interrupted run leaves whole seeds of every method
     for seed in range(args.seeds):
         for method in args.methods:
             runs.setdefault(method, []).append(
-                cached(args.out, f"{method}-seed{seed}", lambda: _run(args, method, seed, splits, labels)))
+                cached(args.out, f"{method}-seed{seed}", lambda: _run(args, method, seed, splits, labels),
+                       run_settings(args, method)))
     for method in args.methods:
         results["methods"][method] = merge_seeds(runs[method])
     if args.ablations:             # seed-major too: an interrupted ablation leaves whole seeds of every setting
@@ -182,7 +182,8 @@ def main(argv=None) -> dict:
                     same = "hyperrep" in args.methods and ssl_config(args, seed, **s) == ssl_config(args, seed)
                     ablation_runs.setdefault(key, {}).setdefault(name, []).append(
                         cached(args.out, f"hyperrep-seed{seed}" if same else f"{prefix}-{name}-seed{seed}",
-                               lambda: _run(args, "hyperrep", seed, splits, labels, s)))
+                               lambda: _run(args, "hyperrep", seed, splits, labels, s),
+                               run_settings(args, "hyperrep", None if same else s)))
         for key, by_setting in ablation_runs.items():
             results[key] = {name: merge_seeds(seed_runs) for name, seed_runs in by_setting.items()}
     if args.reconstruction:
@@ -193,6 +194,22 @@ def main(argv=None) -> dict:
     results["commit"] = git_commit()
     write_results(args.out, results, format_tables(results, args))
     return results
+
+
+def zoo_settings(args) -> dict:
+    """The settings that name the zoo and the embedding width every cached result depends on."""
+    return {"zoo": args.zoo, "size": args.size, "zoo_epochs": args.zoo_epochs,
+            "zoo_checkpoints": args.zoo_checkpoints, "latent": args.latent}
+
+
+SCHEDULE_FLAGS = {"hyperrep": "ssl_epochs", "sne_ssl": "sne_ssl_epochs", "sne_supervised": "epochs"}
+
+
+def run_settings(args, method: str, overrides: dict | None = None) -> dict:
+    """What one learned run depends on: the zoo, the width, the method's own epochs and an ablation's
+    overrides of its recipe. Its cache file is reused only for equal settings (else a ``ValueError``)."""
+    flag = SCHEDULE_FLAGS[method]
+    return {**zoo_settings(args), "method": method, flag: getattr(args, flag), "overrides": overrides or {}}
 
 
 def simple_methods(args, splits, labels) -> dict:
@@ -219,7 +236,8 @@ def reconstruction_study(args, splits) -> dict:
     out = {}
     for name, settings in RECONSTRUCTION_STUDY.items():
         runs = [cached(args.out, f"reconstruction-{name}-seed{seed}",
-                       lambda: _reconstruction_run(args, seed, splits, settings))
+                       lambda: _reconstruction_run(args, seed, splits, settings),
+                       run_settings(args, "hyperrep", settings))
                 for seed in range(args.ablation_seeds or args.seeds)]
         out[name] = {key: summarise([run[key] for run in runs]) for key in runs[0]}
     probe = hyperrep(args, 0)

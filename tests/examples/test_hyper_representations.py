@@ -86,6 +86,35 @@ def test_ablations_run_seed_major_pass_each_setting_and_resume(tmp_path, zoo_roo
     assert calls == [] and fewer["loss_ablation"]["ED"]["test_accuracy"]["r2"]["values"] == [0.0]
 
 
+def test_cached_runs_are_reused_only_for_the_settings_they_were_made_with(tmp_path, zoo_root, monkeypatch):
+    example = load_script("examples/hyper_representations.py")
+    calls = []
+
+    def fake_run(args, method, seed, splits, labels, settings=None):
+        calls.append((method, seed))
+        return {"probes": {p: {score_key(task): 1.0} for p, (_, _, task) in PROPERTIES.items()}}
+
+    monkeypatch.setattr(example, "_run", fake_run)
+    argv = ["--quick", "--seeds", "1", "--methods", "hyperrep,sne_supervised", "--root", zoo_root,
+            "--out", str(tmp_path / "out"), "--no-progress"]
+    example.main(argv)
+    assert calls == [("hyperrep", 0), ("sne_supervised", 0)]
+    original = example.parse_args
+
+    def longer_ssl(argv=None):
+        args = original(argv)
+        args.ssl_epochs = 7
+        return args
+    monkeypatch.setattr(example, "parse_args", longer_ssl)
+    with pytest.raises(ValueError, match="hyperrep-seed0.json holds a result of other settings"):
+        example.main(argv)                                         # HyperRep's schedule changed: refused by name
+    example.main(argv[:4] + ["sne_supervised"] + argv[5:])         # supervised SNE does not depend on it: reused
+    assert calls == [("hyperrep", 0), ("sne_supervised", 0)]
+    stored = json.loads((tmp_path / "out" / "cache" / "hyperrep-seed0.json").read_text())
+    assert stored["settings"] == {**example.zoo_settings(original(argv)), "method": "hyperrep", "ssl_epochs": 3,
+                                  "overrides": {}}
+
+
 def test_zoo_epochs_default_to_the_papers_75_on_tetris_zoos():
     example = load_script("examples/hyper_representations.py")
     assert example.parse_args(["--zoo", "tetris-seed"]).zoo_epochs == 75
