@@ -8,6 +8,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench_bootstrap  # noqa: E402
+import bench_compile  # noqa: E402
 import bench_convert  # noqa: E402
 import bench_invariance  # noqa: E402
 import bench_large  # noqa: E402
@@ -21,7 +22,7 @@ import bench_zoo  # noqa: E402
 BENCHMARKS = {"convert": bench_convert.run, "segments": bench_segments.run, "throughput": bench_throughput.run,
               "invariance": bench_invariance.run, "large": bench_large.run, "scaling": bench_scaling.run,
               "training": bench_training.run, "zoo": bench_zoo.run, "bootstrap": bench_bootstrap.run,
-              "probe": bench_probe.run}
+              "probe": bench_probe.run, "compile": bench_compile.run}
 
 
 def main(argv=None) -> None:

@@ -37,8 +37,12 @@ ONEDNN_LINEAR = _onednn_linear_available()
 
 
 def fused_inference(x: Tensor) -> bool:
-    """Whether :func:`linear` on ``x`` runs the fused oneDNN kernel (CPU, float32, no autograd)."""
-    return ONEDNN_LINEAR and not torch.is_grad_enabled() and x.device.type == "cpu" and x.dtype == torch.float32
+    """Whether :func:`linear` on ``x`` runs the fused oneDNN kernel (CPU, float32, no autograd, eager).
+
+    Under ``torch.compile`` the plain ops are traced instead: the compiler fuses epilogues itself, and
+    Inductor cannot lower the oneDNN op (measured in ``benchmarks/bench_compile.py``)."""
+    return (ONEDNN_LINEAR and not torch.is_grad_enabled() and x.device.type == "cpu" and x.dtype == torch.float32
+            and not torch.compiler.is_compiling())
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, gelu: bool = False,

@@ -6,6 +6,7 @@ import sys
 BENCH = pathlib.Path(__file__).parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
+import bench_compile  # noqa: E402
 import bench_invariance  # noqa: E402
 import bench_throughput  # noqa: E402
 import bench_training  # noqa: E402
@@ -140,3 +141,21 @@ def test_quick_training_benchmark_covers_every_model(tmp_path):
         for row in models.values():
             assert row["train_networks_per_s"] > 0
             assert abs(row["sne_speedup"] - models["sne"]["train_networks_per_s"] / row["train_networks_per_s"]) < 1e-9
+
+
+def test_quick_compile_benchmark_compares_a_compiled_twin_with_equal_weights(tmp_path):
+    import torch
+    from sne_pyg.nn import build_model
+    model = build_model("sne", hidden=8, out_dim=1)
+    twin = bench_compile.compiled_copy(model, "aot_eager")
+    assert isinstance(twin.chunk_encoder, torch._dynamo.eval_frame.OptimizedModule)   # really compiled
+    assert not isinstance(model.chunk_encoder, torch._dynamo.eval_frame.OptimizedModule)  # the original untouched
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), twin.parameters()))
+    rows = bench_compile.run(quick=True, out=str(tmp_path))
+    assert json.loads((tmp_path / "compile.json").read_text())["rows"] == rows
+    assert [r["mode"] for r in rows] == ["inference", "training"]
+    for row in rows:
+        assert row["backend"] == "aot_eager"
+        assert row["speedup"] == row["compiled_networks_per_s"] / row["eager_networks_per_s"]
+        assert row["max_output_difference"] < 1e-5                  # the same function
+    assert rows[0]["max_gradient_difference"] is None and rows[1]["max_gradient_difference"] < 1e-4

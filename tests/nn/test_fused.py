@@ -41,6 +41,17 @@ def test_fused_kernel_only_in_float32_cpu_inference():
         assert not fused_inference(x.double())
 
 
+@needs_onednn
+def test_compiled_code_traces_the_plain_ops_not_the_onednn_kernel():
+    """Inductor cannot lower the oneDNN op, so under torch.compile the plain path must be taken."""
+    def which(x):
+        return x * (2.0 if fused_inference(x) else 3.0)
+    x = torch.randn(3, 4)
+    with torch.no_grad():
+        assert torch.equal(which(x), 2 * x)                             # eager: the fused kernel
+        assert torch.equal(torch.compile(which, backend="eager", fullgraph=True)(x), 3 * x)
+
+
 def test_eager_fallback_and_gradients():
     torch.manual_seed(0)
     x = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
