@@ -5,8 +5,12 @@
     python examples/ablations.py --studies table6 --seeds 2
     python examples/ablations.py --quick --out DIR       # a few minutes on 2 CPU cores
 
-Every (study, setting, seed) result is cached in ``OUT/cache/`` with its settings, so an interrupted run
-resumes. Writes ``OUT/results.json`` (``{study: {setting: {"mse_mean", "mse_std", "mse", "params"}}}``),
+Every (study, setting, seed) result, with its predictions for every test INR, is cached in ``OUT/cache/`` with
+its settings, so an interrupted run resumes. Each Table 6 variant is compared with the full model, each Table 7
+chunk size with the default one, and at each Figure 3 size SNE with the best other model: the difference of
+test MSE with a paired bootstrap 95% interval over test INRs and seeds
+(:func:`sne_pyg.experiments.bootstrap.paired_bootstrap`; an interval containing 0 is a tie).
+Writes ``OUT/results.json`` (``{study: {setting: {"mse_mean", "mse_std", "mse", "params", "versus"}}}``),
 ``OUT/chunk_size.png`` and ``OUT/data_efficiency.png`` (mean test MSE with a band of +-1 std over seeds),
 and prints one table per study.
 """
@@ -19,7 +23,10 @@ import time
 
 from matplotlib.ticker import NullFormatter
 
+import numpy as np
+
 from sne_pyg.argtypes import positive_int
+from sne_pyg.experiments.bootstrap import paired_bootstrap, versus_best_other
 from sne_pyg.experiments.seeds import mean_and_std
 from sne_pyg.experiments.ablations import CHUNK_SIZES, DATA_EFFICIENCY_MODELS, FRACTIONS, TABLE6, rechunk, training_subset
 from sne_pyg.experiments.cache import cached
@@ -46,6 +53,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--resamples", type=positive_int, default=10_000, help="bootstrap resamples per comparison")
     parser.add_argument("--root", default="data_cache")
     parser.add_argument("--out", default="runs/ablations")
     parser.add_argument("--quick", action="store_true", help="small zoo, few epochs, two chunk sizes and fractions")
@@ -58,7 +66,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.chunk_sizes = [int(c) for c in args.chunk_sizes.split(",")]
     args.fractions = [float(f) for f in args.fractions.split(",")]
     if args.quick:
-        args.size, args.inr_steps, args.epochs, args.hidden = 60, 200, 3, 16
+        args.size, args.inr_steps, args.epochs, args.hidden, args.resamples = 60, 200, 3, 16, 500
         args.chunk_sizes, args.fractions = [16, 64], [0.25, 1.0]
     return args
 
@@ -70,38 +78,50 @@ def main(argv=None) -> dict:
         args.root, size=args.size, chunk_size=args.chunk_size, steps=args.inr_steps, recipe="peers",
         progress=not args.no_progress).items()}
     scaler = TargetScaler(targets_of(zoo["train"]))
+    test_targets = targets_of(zoo["test"])[:, 0].numpy()
+    # "records": results cached before test predictions were kept are not reused
     base = {"size": args.size, "inr_steps": args.inr_steps, "hidden": args.hidden, "epochs": args.epochs,
-            "batch_size": args.batch_size, "lr": args.lr}
+            "batch_size": args.batch_size, "lr": args.lr, "records": "test predictions"}
 
     def run(key: str, name: str, data: dict, seed: int, settings: dict, model=None, train=None) -> dict:
         def compute():
             out = train_and_test(name, data, scaler, seed, hidden=args.hidden, epochs=args.epochs, lr=args.lr,
                                  batch_size=args.batch_size, progress=not args.no_progress, model_options=model,
                                  **(train or {}))
-            return {k: out[k] for k in ("mse", "params", "best_epoch", "seconds")}
+            return {k: out[k] for k in ("mse", "predictions", "params", "best_epoch", "seconds")}
         return cached(args.out, f"{key}-seed{seed}", compute, dict(base, **settings))
 
     def full_sne(seed: int) -> dict:
         """Table 6's full model: also Table 7's default chunk size and Figure 3's SNE at 100% (one run)."""
         return run("table6-sne", "sne", zoo, seed, {"chunk_size": args.chunk_size})
 
+    def versus(runs: list[dict], reference: list[dict], other: str) -> dict:
+        """Test MSE of ``runs`` minus that of ``reference`` (the setting named ``other``), paired bootstrap."""
+        return {"other": other, **paired_bootstrap(predictions(runs), predictions(reference), test_targets, "mse",
+                                                   resamples=args.resamples).to_dict()}
+
     results = {}
     if "table6" in args.studies:
-        results["table6"] = {variant: summary([run(f"table6-{_slug(variant)}", "sne", zoo, seed,
-                                                   {"chunk_size": args.chunk_size, **spec}, spec.get("model"),
-                                                   spec.get("train")) for seed in range(args.seeds)])
-                             for variant, spec in TABLE6.items()}
+        runs = {variant: [run(f"table6-{_slug(variant)}", "sne", zoo, seed, {"chunk_size": args.chunk_size, **spec},
+                              spec.get("model"), spec.get("train")) for seed in range(args.seeds)]
+                for variant, spec in TABLE6.items()}
+        full_name, full = next(iter(runs.items()))
+        results["table6"] = {variant: dict(summary(r), **({} if r is full else {"versus": versus(r, full, full_name)}))
+                             for variant, r in runs.items()}
     if "table7" in args.studies:
-        results["table7"] = {}
+        runs = {}
         for c in args.chunk_sizes:
             if c == args.chunk_size:
-                scores = [full_sne(seed) for seed in range(args.seeds)]
+                runs[c] = [full_sne(seed) for seed in range(args.seeds)]
             else:
                 data = {k: rechunk(v, c) for k, v in zoo.items()}
-                scores = [run(f"table7-chunk{c}", "sne", data, seed, {"chunk_size": c}) for seed in range(args.seeds)]
-            results["table7"][str(c)] = summary(scores)
+                runs[c] = [run(f"table7-chunk{c}", "sne", data, seed, {"chunk_size": c}) for seed in range(args.seeds)]
+        reference = runs.get(args.chunk_size)
+        results["table7"] = {str(c): dict(summary(r), **({} if reference is None or c == args.chunk_size
+                                                         else {"versus": versus(r, reference, f"chunk {args.chunk_size}")}))
+                             for c, r in runs.items()}
     if "data_efficiency" in args.studies:
-        results["data_efficiency"] = {}
+        results["data_efficiency"], by_fraction = {}, {}
         for name in DATA_EFFICIENCY_MODELS:
             for fraction in args.fractions:
                 scores = []
@@ -113,8 +133,14 @@ def main(argv=None) -> dict:
                     data = dict(zoo, train=[zoo["train"][i] for i in keep])
                     scores.append(run(f"data-{name}-{fraction}", name, data, seed,
                                       {"chunk_size": args.chunk_size, "fraction": fraction, "train_networks": len(keep)}))
+                by_fraction.setdefault(fraction, {})[name] = scores
                 results["data_efficiency"][f"{name}@{fraction}"] = dict(summary(scores), model=name, fraction=fraction,
                                                                         train_networks=len(keep))
+        for fraction, runs in by_fraction.items():       # SNE against the best other model at each size
+            if "sne" in runs and len(runs) > 1:
+                results["data_efficiency"][f"sne@{fraction}"]["versus"] = versus_best_other(
+                    {name: predictions(r) for name, r in runs.items()}, test_targets, "sne", "mse",
+                    resamples=args.resamples)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump({**run_metadata("examples/ablations.py", argv, started), "results": results, "settings": vars(args),
@@ -123,8 +149,16 @@ def main(argv=None) -> dict:
     for study, rows in results.items():
         print(f"\n{study}\n{'setting':<44}{'test MSE':>22}{'params':>10}")
         for setting, r in rows.items():
-            print(f"{setting:<44}{r['mse_mean']:>12.4f} +- {r['mse_std']:.4f}{r['params']:>10,}")
+            v = r.get("versus")
+            against = (f"  {v['difference']:+.4f} [{v['low']:+.4f}, {v['high']:+.4f}] vs {v['other']}: {v['verdict']}"
+                       if v else "")
+            print(f"{setting:<44}{r['mse_mean']:>12.4f} +- {r['mse_std']:.4f}{r['params']:>10,}{against}")
     return results
+
+
+def predictions(runs: list[dict]) -> np.ndarray:
+    """``[seeds, test INRs]`` test predictions of one setting's runs."""
+    return np.array([r["predictions"] for r in runs])
 
 
 def summary(runs: list[dict]) -> dict:

@@ -66,12 +66,17 @@ def render_data_efficiency(result: dict) -> str:
     for r in rows:
         by_size.setdefault(r["train_networks"], {})[r["model"]] = r
     seeds = {len(r["mse"]) for r in rows}
-    lines = ["| training INRs | " + " | ".join(f"{m} test MSE" for m in models) + " |",
-             "| --- " * (len(models) + 1) + "|"]
+    compared = any("versus" in r for r in rows)            # SNE against the best other model, paired bootstrap
+    lines = ["| training INRs | " + " | ".join(f"{m} test MSE" for m in models)
+             + (" | SNE − best other (95% interval) |" if compared else " |"),
+             "| --- " * (len(models) + 1 + compared) + "|"]
     for size in sorted(by_size):
         cells = {m: by_size[size][m] for m in models if m in by_size[size]}
         best = min(cells, key=lambda m: cells[m]["mse_mean"])
         text = [_mse_cell(cells[m], bold=m == best) if m in cells else "–" for m in models]
+        if compared:
+            versus = cells.get("sne", {}).get("versus")
+            text.append(f"{_interval(versus)} vs {versus['other']}" if versus else "–")
         lines.append(f"| {size} | " + " | ".join(text) + " |")
     lines.append(f"\n({_seeds(seeds)}; mean ± std where there is more than one)")
     return "\n".join(lines)
@@ -79,15 +84,23 @@ def render_data_efficiency(result: dict) -> str:
 
 def render_table6(result: dict) -> str:
     """The SNE paper's Table 6 (``results.table6``: ``{variant: {"mse_mean", "mse_std", "mse", "params"}}``) in
-    the file's order, with each variant's change of test MSE against the first row (the full model)."""
+    the file's order, with each variant's change of test MSE against the first row (the full model) and, where
+    the file has it (``"versus"``), its paired bootstrap 95% interval."""
     rows = result["results"]["table6"]
     full = next(iter(rows.values()))
     seeds = {len(r["mse"]) for r in rows.values()}
     lines = [f"| variant | #params | test MSE ({_seeds(seeds)}) | vs full SNE |", "| --- | --- | --- | --- |"]
     for i, (name, r) in enumerate(rows.items()):
-        change = "–" if i == 0 else f"{r['mse_mean'] - full['mse_mean']:+.4f}"
+        change = ("–" if i == 0 else _interval(r["versus"]) if "versus" in r
+                  else f"{r['mse_mean'] - full['mse_mean']:+.4f}")
         lines.append(f"| {name} | {r['params']:,} | {_mse_cell(r, bold=False)} | {change} |")
     return "\n".join(lines)
+
+
+def _interval(versus: dict) -> str:
+    """A paired-bootstrap comparison as ``+0.0500 [+0.0100, +0.0900]``, with ``, tie`` when it contains 0."""
+    return (f"{versus['difference']:+.4f} [{versus['low']:+.4f}, {versus['high']:+.4f}]"
+            + (", tie" if versus["verdict"] == "tie" else ""))
 
 
 def _mse_cell(row: dict, bold: bool) -> str:

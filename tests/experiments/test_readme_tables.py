@@ -127,3 +127,22 @@ def test_table6_keeps_the_files_order_and_measures_each_variant_against_the_full
     assert render_table6({"results": {"table6": rows}}).splitlines() == [
         "| variant | #params | test MSE (2 seeds) | vs full SNE |", "| --- | --- | --- | --- |",
         "| sne | 84,289 | 0.4500 ± 0.0707 | – |", "| mean pooling | 6,721 | 0.5500 ± 0.0707 | +0.1000 |"]
+
+
+def test_ablation_tables_show_the_paired_interval_where_the_file_has_one():
+    versus = {"other": "sne", "difference": 0.1, "low": 0.02, "high": 0.18, "level": 0.95, "resamples": 500,
+              "verdict": "worse"}
+    rows = {"sne": {"mse": [0.4, 0.5], "mse_mean": 0.45, "mse_std": 0.0707, "params": 84289},
+            "mean pooling": {"mse": [0.5, 0.6], "mse_mean": 0.55, "mse_std": 0.0707, "params": 6721, "versus": versus},
+            "no level": {"mse": [0.4, 0.6], "mse_mean": 0.5, "mse_std": 0.1414, "params": 84289,
+                         "versus": dict(versus, difference=0.05, low=-0.01, verdict="tie")}}
+    assert render_table6({"results": {"table6": rows}}).splitlines()[3:] == [
+        "| mean pooling | 6,721 | 0.5500 ± 0.0707 | +0.1000 [+0.0200, +0.1800] |",
+        "| no level | 84,289 | 0.5000 ± 0.1414 | +0.0500 [-0.0100, +0.1800], tie |"]
+    cells = {"sne@1.0": {"model": "sne", "fraction": 1.0, "train_networks": 48, "mse": [0.4], "mse_mean": 0.4,
+                         "mse_std": 0.0, "versus": dict(versus, other="dwsnet", difference=0.1)},
+             "dwsnet@1.0": {"model": "dwsnet", "fraction": 1.0, "train_networks": 48, "mse": [0.3], "mse_mean": 0.3,
+                            "mse_std": 0.0}}
+    assert render_data_efficiency({"results": {"data_efficiency": cells}}).splitlines()[:3] == [
+        "| training INRs | sne test MSE | dwsnet test MSE | SNE − best other (95% interval) |",
+        "| --- | --- | --- | --- |", "| 48 | 0.4000 | **0.3000** | +0.1000 [+0.0200, +0.1800] vs dwsnet |"]
