@@ -36,12 +36,7 @@ def zoo_weights(runs: int, root: str) -> dict:
 
 
 def _full_space(*splits):
-    original = probe.row_space
-    probe.row_space = lambda z, rtol=1e-10: None
-    try:
-        return probe.linear_probe(*splits, task="classification")
-    finally:
-        probe.row_space = original
+    return probe.linear_probe(*splits, task="classification", reduce=False)
 
 
 def run(quick: bool = False, out: str | None = None) -> list[dict]:

@@ -97,3 +97,23 @@ def test_wide_classification_fits_in_the_row_space_with_the_same_optimum():
     chosen = LogisticRegression(C=1 / out["alpha"], max_iter=20_000, tol=1e-12).fit(z["train"], train[1])
     assert out["accuracy"] == float((chosen.predict(z["test"]) == test[1]).mean())
     assert row_space(z["train"].T) is None                                  # tall: nothing to reduce
+
+
+def test_probe_without_reduction_fits_in_all_dimensions_to_the_same_answer(monkeypatch):
+    import sne_pyg.probe as probe
+    rng = np.random.default_rng(6)
+    centres = rng.normal(size=(2, 200))
+
+    def split(n):
+        y = rng.integers(0, 2, size=n)
+        return centres[y] + 2.0 * rng.normal(size=(n, 200)), y
+    train, val, test = split(20), split(30), split(30)
+    reduced = linear_probe(train, val, test, task="classification", alphas=(10.0, 0.1))
+
+    def refuse(*a, **k):
+        raise AssertionError("reduce=False must not build a row-space basis")
+    monkeypatch.setattr(probe, "row_space", refuse)
+    full = linear_probe(train, val, test, task="classification", alphas=(10.0, 0.1), reduce=False)
+    assert (full["accuracy"], full["alpha"]) == (reduced["accuracy"], reduced["alpha"])
+    with pytest.raises(AssertionError, match="row-space"):
+        linear_probe(train, val, test, task="classification", alphas=(10.0, 0.1))

@@ -104,7 +104,8 @@ def _interval(versus: dict) -> str:
 
 
 def _mse_cell(row: dict, bold: bool) -> str:
-    cell = f"{row['mse_mean']:.4f}" + (f" ± {row['mse_std']:.4f}" if len(row["mse"]) > 1 else "")
+    """A test-MSE row (``mse_mean``, ``mse_std``, per-seed ``mse``) at 4 decimals, in bold if ``bold``."""
+    cell = _mean_std(row["mse_mean"], row["mse_std"], len(row["mse"]), digits=4)
     return f"**{cell}**" if bold else cell
 
 
@@ -218,8 +219,13 @@ def main(argv=None) -> int:
 
 
 def _cell(summary: dict) -> str:
+    """A seed summary (``mean``, ``std``, ``values``) at 3 decimals."""
+    return _mean_std(summary["mean"], summary["std"], len(summary["values"]), digits=3)
+
+
+def _mean_std(mean: float, std: float, seeds: int, digits: int) -> str:
     """``mean ± std`` over seeds, or the one value when there is one seed."""
-    return f"{summary['mean']:.3f}" + (f" ± {summary['std']:.3f}" if len(summary["values"]) > 1 else "")
+    return f"{mean:.{digits}f}" + (f" ± {std:.{digits}f}" if seeds > 1 else "")
 
 
 def _seeds(counts: set[int]) -> str:
