@@ -44,8 +44,12 @@ def main(argv=None) -> dict:
     splits = {s: select_target(zoo_split(folder, s), args.target) for s in ("train", "val", "test")}
     results = {}
     for name in args.models:
+        settings = {"zoo": args.zoo, "size": args.size, "zoo_epochs": args.zoo_epochs,
+                    "zoo_checkpoints": args.zoo_checkpoints, "target": args.target, "model": name,
+                    "hidden": args.hidden, "epochs": args.epochs}
         scored = tau_over_seeds(name, splits["train"], splits["val"], {"test": splits["test"]}, args.seeds,
-                                args.hidden, args.epochs, progress=not args.no_progress)
+                                args.hidden, args.epochs, progress=not args.no_progress,
+                                cache=(args.out, name, settings))       # each (model, seed) run: resumable
         results[name] = dict(scored["test"], params=scored["params"])
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.json"), "w") as f:

@@ -10,6 +10,7 @@ from torch import nn
 
 from ..nn import build_model
 from .bootstrap import versus_best_other
+from .cache import cached
 from ..train.loop import (TargetScaler, TrainConfig, fit, metrics_of, predict, prepare_dataset, seed_everything,
                           targets_of)
 
@@ -23,47 +24,65 @@ def mean_and_std(values) -> tuple[float, float]:
 def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3, hidden: int = 32,
                    epochs: int = 30, batch_size: int = 32, lr: float = 1e-3, progress: bool = False,
                    on_trained: Callable[[int, nn.Module], None] | None = None,
-                   model_options: dict | None = None) -> dict:
+                   model_options: dict | None = None, cache: tuple[str, str, dict] | None = None) -> dict:
     """Train ``name`` on ``train`` (model selection on ``val``) once per seed and score Kendall's
     tau of its first output on each of ``tests``; returns ``{test: {"tau_mean", "tau_std", "taus",
-    "predictions" (per seed, first output, test order), "targets"}}`` plus ``"params"``. ``on_trained(seed, model)`` is called with each trained model; ``model_options``
-    go to :func:`~sne_pyg.nn.build_model`. A test set the model cannot read (its view raises
-    ``ValueError``, e.g. NeuralGraph on attention layers, or the model itself does, e.g. a one-architecture
-    model such as HyperRep or NFN on an unseen architecture) is reported as ``{"unsupported": reason}``."""
+    "predictions" (per seed, first output, test order), "targets"}}`` plus ``"params"``.
+
+    ``on_trained(seed, model)`` is called with each model trained in this call; ``model_options`` go to
+    :func:`~sne_pyg.nn.build_model`. A test set the model cannot read (its view raises ``ValueError``, e.g.
+    NeuralGraph on attention layers, or the model itself does, e.g. a one-architecture model such as
+    HyperRep or NFN on an unseen architecture) is reported as ``{"unsupported": reason}``.
+    ``cache = (folder, key, settings)`` keeps each seed's result in ``folder/cache/<key>-seed<k>.json``
+    (:func:`~sne_pyg.experiments.cache.cached`: reused only for equal ``settings``), so an interrupted
+    table resumes from its finished (model, seed) runs.
+    """
     scaler = TargetScaler(targets_of(train))
-    taus: dict[str, list[float]] = {key: [] for key in tests}
-    predictions: dict[str, list[list[float]]] = {key: [] for key in tests}
-    targets: dict[str, list[float]] = {}
-    params, prepared, unsupported = 0, None, {}
-    for seed in range(seeds):
+    views: list = []                          # a model's view (e.g. NeuralGraph's graphs) does not depend on its weights
+
+    def one_seed(seed: int) -> dict:
         seed_everything(seed)                # the initial weights depend on the seed alone
         model = build_model(name, hidden=hidden, out_dim=train[0].y.size(-1), **(model_options or {}))
-        if prepared is None:                 # a model's view (e.g. NeuralGraph's graphs) does not depend on its weights
-            prepared = (prepare_dataset(model, train), prepare_dataset(model, val), _test_views(model, tests))
-        train_view, val_view, (test_views, unsupported) = prepared
+        if not views:
+            views.append((prepare_dataset(model, train), prepare_dataset(model, val), _test_views(model, tests)))
+        train_view, val_view, (test_views, cannot_read) = views[0]
         config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                              patience=max(epochs // 3, 3), progress=progress)
         fit(model, train_view, val_view, config, scaler)
+        run = {"taus": {}, "predictions": {}, "targets": {}, "unsupported": dict(cannot_read),
+               "params": sum(p.numel() for p in model.parameters())}
         for key, view in test_views.items():
-            if key in unsupported:
-                continue
             try:
                 out, true = predict(model, view, scaler=scaler)
             except ValueError as error:      # e.g. a one-architecture model (HyperRep, NFN) on another one
-                unsupported[key] = str(error)
+                run["unsupported"][key] = str(error)
                 continue
-            taus[key].append(metrics_of(out, true)["tau"])
-            predictions[key].append(out[:, 0].tolist())
-            targets[key] = true[:, 0].tolist()
+            run["taus"][key] = metrics_of(out, true)["tau"]
+            run["predictions"][key] = out[:, 0].tolist()
+            run["targets"][key] = true[:, 0].tolist()
         if on_trained is not None:
             on_trained(seed, model)
-        params = sum(p.numel() for p in model.parameters())
+        return run
+
+    runs = []
+    for seed in range(seeds):
+        if cache is None:
+            runs.append(one_seed(seed))
+        else:
+            folder, key, settings = cache
+            runs.append(cached(folder, f"{key}-seed{seed}", lambda: one_seed(seed), settings))
+    unsupported = {key: reason for run in runs for key, reason in run["unsupported"].items()}
     # numpy keeps an undefined tau (a test set of one network) as NaN where statistics.stdev raises
-    out = {key: {"tau_mean": float(np.mean(v)), "tau_std": float(np.std(v, ddof=1)) if len(v) > 1 else 0.0, "taus": v,
-                 "predictions": predictions[key], "targets": targets[key]}
-           for key, v in taus.items() if key not in unsupported}
-    out.update({key: {"unsupported": reason} for key, reason in unsupported.items()})
-    out["params"] = params
+    out = {}
+    for key in tests:
+        if key in unsupported:
+            out[key] = {"unsupported": unsupported[key]}
+            continue
+        taus = [run["taus"][key] for run in runs]
+        out[key] = {"tau_mean": float(np.mean(taus)), "tau_std": float(np.std(taus, ddof=1)) if len(taus) > 1 else 0.0,
+                    "taus": taus, "predictions": [run["predictions"][key] for run in runs],
+                    "targets": runs[-1]["targets"][key]}
+    out["params"] = runs[-1]["params"] if runs else 0
     return out
 
 

@@ -18,19 +18,25 @@ from .tables import pair_key
 
 def transfer_results(models: Sequence[str], sources: dict[str, tuple[list, list]],
                      tests_for: Callable[[str], dict[str, list]], seeds: int = 3, hidden: int = 32,
-                     epochs: int = 30, progress: bool = False, model_options: dict[str, dict] | None = None
-                     ) -> tuple[dict[str, dict[str, dict]], dict[str, dict[str, str]]]:
+                     epochs: int = 30, progress: bool = False, model_options: dict[str, dict] | None = None,
+                     cache: tuple[str, dict] | None = None) -> tuple[dict[str, dict[str, dict]], dict[str, dict[str, str]]]:
     """Every model trained on every source (``sources[name] = (train, val)``), over ``seeds`` seeds,
     scored on ``tests_for(source)`` (``{target name: networks}``); ``model_options[model]`` go to
     its constructor. Returns ``(results, unsupported)``: a pair a model cannot read (e.g. NeuralGraph
-    on attention layers) is left out of ``results[pair]`` and its reason is ``unsupported[pair][model]``."""
+    on attention layers) is left out of ``results[pair]`` and its reason is ``unsupported[pair][model]``.
+    ``cache = (folder, settings)`` keeps every (source, model, seed) run in ``folder/cache/`` (see
+    :func:`~sne_pyg.experiments.seeds.tau_over_seeds`), so a stopped table resumes."""
     results: dict[str, dict[str, dict]] = {}
     unsupported: dict[str, dict[str, str]] = {}
     for source, (train, val) in sources.items():
         tests = tests_for(source)
         for model in models:
+            options = (model_options or {}).get(model)
+            run_cache = None if cache is None else (
+                cache[0], f"{source}-{model}", dict(cache[1], source=source, model=model, tests=list(tests),
+                                                    hidden=hidden, epochs=epochs, options=options))
             scored = tau_over_seeds(model, train, val, tests, seeds, hidden, epochs, progress=progress,
-                                    model_options=(model_options or {}).get(model))
+                                    model_options=options, cache=run_cache)
             for target in tests:
                 key = pair_key(source, target)
                 entry = results.setdefault(key, {})
@@ -66,9 +72,12 @@ def transfer_experiment(args, zoos: dict[str, dict[str, list]], sources: Sequenc
 
     def tests_for(source: str) -> dict[str, list]:
         return held_out_tests(zoos, source, targets)
+    zoo_settings = {"title": title, "size": args.size, "zoo_epochs": args.zoo_epochs,
+                    "zoo_checkpoints": args.zoo_checkpoints, "target": args.target}
     results, unsupported = transfer_results(models, {s: (zoos[s]["train"], zoos[s]["val"]) for s in sources},
                                             tests_for, args.seeds, args.hidden, args.epochs,
-                                            progress=not args.no_progress, model_options=model_options_for(models, zoos))
+                                            progress=not args.no_progress, model_options=model_options_for(models, zoos),
+                                            cache=(args.out, zoo_settings))
     title += (f", target {args.target}, Kendall tau over {args.seeds} seeds ({args.size} runs x "
               f"{args.zoo_checkpoints or 2} checkpoints per zoo)")
     write_transfer_report(results, models, args.out, title, unsupported)

@@ -11,7 +11,7 @@ from sne_pyg.zoos.kinds import cached_zoo
 from tests.builders import load_script
 
 
-def test_quick_accuracy_prediction_reports_reproducible_taus(tmp_path):
+def test_quick_accuracy_prediction_reports_reproducible_taus(tmp_path, monkeypatch):
     example = load_script("examples/accuracy_prediction.py")
     root, out = tmp_path / "cache", tmp_path / "out"
     results = example.main(["--quick", "--models", "statnn,sne", "--root", str(root), "--out", str(out),
@@ -26,6 +26,20 @@ def test_quick_accuracy_prediction_reports_reproducible_taus(tmp_path):
     versus = json.loads((out / "sne_vs_best.json").read_text())["test"]
     assert versus["other"] == "statnn" and versus["metric"] == "tau"
     assert versus["difference"] == pytest.approx(saved["sne"]["tau_mean"] - saved["statnn"]["tau_mean"])
+    # every (model, seed) run is cached with its settings: a rerun trains nothing and gives the same table
+    cache = sorted(p.name for p in (out / "cache").iterdir())
+    assert cache == sorted(f"{m}-seed{k}.json" for m in ("statnn", "sne") for k in range(3))
+    stored = json.loads((out / "cache" / "sne-seed1.json").read_text())
+    assert stored["settings"]["model"] == "sne" and stored["settings"]["target"] == 0
+    assert stored["value"]["taus"]["test"] == pytest.approx(saved["sne"]["taus"][1])
+
+    def no_training(*a, **k):
+        raise AssertionError("a cached (model, seed) run was trained again")
+    import sne_pyg.experiments.seeds as seeds_module
+    monkeypatch.setattr(seeds_module, "fit", no_training)
+    assert example.main(["--quick", "--models", "statnn,sne", "--root", str(root), "--out", str(out),
+                         "--no-progress"]) == results
+    monkeypatch.undo()
     # the cached zoo is reused, and a second, independent run reproduces the numbers
     folder = cached_zoo("arch1-digits", str(root), 24, 2, progress=False)
     splits = {s: select_target(zoo_split(folder, s), 0) for s in ("train", "val", "test")}

@@ -36,6 +36,28 @@ def test_every_pair_matches_an_independent_run():
         assert entry["statnn"]["params"] == alone["params"]
 
 
+def test_cached_runs_resume_per_source_model_and_seed(tmp_path, monkeypatch):
+    zoos = {"a": _zoo(0), "b": _zoo(1, scale=2.0)}
+    tests_for = lambda source: {t: z["test"] if t == source else z["train"] + z["test"] for t, z in zoos.items()}  # noqa: E731
+    sources = {k: (z["train"], z["val"]) for k, z in zoos.items()}
+    first = transfer_results(["statnn"], sources, tests_for, seeds=2, hidden=8, epochs=3,
+                             cache=(str(tmp_path), {"title": "toy"}))
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [
+        f"{s}-statnn-seed{k}.json" for s in "ab" for k in (0, 1)]
+    plain = transfer_results(["statnn"], sources, tests_for, seeds=2, hidden=8, epochs=3)
+    assert first == plain                                          # caching changes nothing
+
+    def no_training(*a, **k):
+        raise AssertionError("a cached run was trained again")
+    import sne_pyg.experiments.seeds as seeds_module
+    monkeypatch.setattr(seeds_module, "fit", no_training)
+    assert transfer_results(["statnn"], sources, tests_for, seeds=2, hidden=8, epochs=3,
+                            cache=(str(tmp_path), {"title": "toy"})) == first
+    with pytest.raises(ValueError, match="a-statnn-seed0.json holds a result of other settings"):
+        transfer_results(["statnn"], sources, tests_for, seeds=2, hidden=16, epochs=3,
+                         cache=(str(tmp_path), {"title": "toy"}))
+
+
 def test_held_out_tests_use_the_own_test_split_and_all_of_every_other_zoo():
     zoos = {name: {"train": [f"{name}{i}" for i in range(3)], "val": [f"{name}v"], "test": [f"{name}t"]}
             for name in "abc"}
