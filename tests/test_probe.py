@@ -70,19 +70,24 @@ def test_bad_inputs_name_the_split():
         linear_probe((z, y), (z, y), (z, y), task="ranking")
 
 
+def _wide_classes(seed: int, classes: int, dims: int, sizes: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Splits of Gaussian classes around random centres, more dimensions than training points."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(classes, dims))
+    out = []
+    for n in sizes:
+        y = rng.integers(0, classes, size=n)
+        out.append((centres[y] + 2.0 * rng.normal(size=(n, dims)), y))
+    return out
+
+
 def test_wide_classification_fits_in_the_row_space_with_the_same_optimum():
     """More dimensions than networks (raw weights): the reduced fit is the full-space fit, alpha by alpha."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
     from sne_pyg.probe import row_space
-    rng = np.random.default_rng(5)
-    centres = rng.normal(size=(3, 300))
-
-    def split(n):
-        y = rng.integers(0, 3, size=n)
-        return centres[y] + 2.0 * rng.normal(size=(n, 300)), y
-    train, val, test = split(24), split(40), split(40)
+    train, val, test = _wide_classes(seed=5, classes=3, dims=300, sizes=(24, 40, 40))
     scaler = StandardScaler().fit(train[0])
     z = {name: scaler.transform(part[0]) for name, part in (("train", train), ("val", val), ("test", test))}
     basis = row_space(z["train"])
@@ -101,13 +106,7 @@ def test_wide_classification_fits_in_the_row_space_with_the_same_optimum():
 
 def test_probe_without_reduction_fits_in_all_dimensions_to_the_same_answer(monkeypatch):
     import sne_pyg.probe as probe
-    rng = np.random.default_rng(6)
-    centres = rng.normal(size=(2, 200))
-
-    def split(n):
-        y = rng.integers(0, 2, size=n)
-        return centres[y] + 2.0 * rng.normal(size=(n, 200)), y
-    train, val, test = split(20), split(30), split(30)
+    train, val, test = _wide_classes(seed=6, classes=2, dims=200, sizes=(20, 30, 30))
     reduced = linear_probe(train, val, test, task="classification", alphas=(10.0, 0.1))
 
     def refuse(*a, **k):
