@@ -65,10 +65,13 @@ AUGMENT_ABLATION = {"none": dict(permute=False, erase=0.0), "P": dict(permute=Tr
                     "P+E": dict(permute=True, erase=0.5), "P+E+N": dict(permute=True, erase=0.5, noise=0.05)}
 ABLATIONS = (("loss_ablation", "loss", LOSS_ABLATION), ("augmentation_ablation", "augment", AUGMENT_ABLATION))
 # --reconstruction: does HyperRep fail to reconstruct held-out networks because it memorises (train R^2
-# high), underfits (train R^2 low too), or because of its recipe (learning rate, augmentations)?
+# high), underfits (train R^2 low too), or because of its recipe (learning rate, augmentations, size)?
+# "model" overrides HyperRep's architecture (see hyperrep()); the rest are SSLConfig fields.
 RECONSTRUCTION_STUDY = {"EcD (our recipe)": {}, "ED": dict(beta=0.0), "ED, lr 1e-4": dict(beta=0.0, lr=1e-4),
                         "ED, no augmentation": dict(beta=0.0, permute=False, erase=0.0),
-                        "ED, no augmentation, clean target": dict(beta=0.0, permute=False, erase=0.0, target="clean")}
+                        "ED, no augmentation, clean target": dict(beta=0.0, permute=False, erase=0.0, target="clean"),
+                        "ED, the paper's size (d 256, 4 blocks), lr 1e-4": dict(beta=0.0, lr=1e-4,
+                                                                               model=dict(width=256, blocks=4))}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -83,6 +86,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=positive_int, default=3)
     parser.add_argument("--latent", type=int, default=32, help="embedding size of every learned method and of PCA")
     parser.add_argument("--ssl-epochs", type=int, default=60, help="self-supervised epochs of HyperRep")
+    parser.add_argument("--hyperrep-width", type=positive_int, default=64,
+                        help="HyperRep's token width d (the paper's TETRIS model: 256); feed-forward 2 d")
+    parser.add_argument("--hyperrep-blocks", type=positive_int, default=2, help="transformer blocks of its encoder "
+                        "and of its decoder")
+    parser.add_argument("--hyperrep-lr", type=float, default=1e-3, help="HyperRep's Adam learning rate (the paper: 1e-4)")
     parser.add_argument("--sne-ssl-epochs", type=int, default=20,
                         help="self-supervised epochs of SNE (an epoch of SNE costs ~17x one of HyperRep here)")
     parser.add_argument("--epochs", type=int, default=30, help="epochs of supervised SNE")
@@ -118,14 +126,18 @@ def view(fn, networks) -> np.ndarray:
     return torch.cat([fn(b) for b in DataLoader(networks, batch_size=64)]).double().numpy()
 
 
-def hyperrep(args, seed: int, **settings) -> HyperRep:
+def hyperrep(args, seed: int, width: int | None = None, blocks: int | None = None) -> HyperRep:
+    """HyperRep of ``--hyperrep-width`` / ``--hyperrep-blocks`` (or the given ``width`` / ``blocks``), seeded."""
     seed_everything(seed)
-    return HyperRep(hidden=args.latent, out_dim=None, d_model=64, blocks=2, heads=4, ff=128, dropout=0.1)
+    width = width or args.hyperrep_width
+    return HyperRep(hidden=args.latent, out_dim=None, d_model=width, blocks=blocks or args.hyperrep_blocks, heads=4,
+                    ff=2 * width, dropout=0.1)
 
 
 def ssl_config(args, seed: int, **settings) -> SSLConfig:
-    return SSLConfig(**{**dict(epochs=args.ssl_epochs, batch_size=64, lr=1e-3, beta=0.5, patience=15, seed=seed,
-                               progress=not args.no_progress), **settings})
+    settings = {k: v for k, v in settings.items() if k != "model"}          # architecture overrides: hyperrep()
+    return SSLConfig(**{**dict(epochs=args.ssl_epochs, batch_size=64, lr=args.hyperrep_lr, beta=0.5, patience=15,
+                               seed=seed, progress=not args.no_progress), **settings})
 
 
 def learned_embedding(args, method: str, seed: int, splits, settings: dict | None = None):
@@ -133,7 +145,7 @@ def learned_embedding(args, method: str, seed: int, splits, settings: dict | Non
     settings = settings or {}
     extra = {}
     if method == "hyperrep":
-        model = hyperrep(args, seed)
+        model = hyperrep(args, seed, **settings.get("model", {}))
         objective, _ = fit_ssl(model, splits["train"], splits["val"], ssl_config(args, seed, **settings))
         extra["reconstruction_r2"] = reconstruction_r2(model, splits["test"])
         extra["reconstruction_r2_train"] = reconstruction_r2(model, splits["train"])
@@ -202,14 +214,16 @@ def zoo_settings(args) -> dict:
             "zoo_checkpoints": args.zoo_checkpoints, "latent": args.latent}
 
 
-SCHEDULE_FLAGS = {"hyperrep": "ssl_epochs", "sne_ssl": "sne_ssl_epochs", "sne_supervised": "epochs"}
+SCHEDULE_FLAGS = {"hyperrep": ("ssl_epochs", "hyperrep_width", "hyperrep_blocks", "hyperrep_lr"),
+                  "sne_ssl": ("sne_ssl_epochs",), "sne_supervised": ("epochs",)}
 
 
 def run_settings(args, method: str, overrides: dict | None = None) -> dict:
-    """What one learned run depends on: the zoo, the width, the method's own epochs and an ablation's
-    overrides of its recipe. Its cache file is reused only for equal settings (else a ``ValueError``)."""
-    flag = SCHEDULE_FLAGS[method]
-    return {**zoo_settings(args), "method": method, flag: getattr(args, flag), "overrides": overrides or {}}
+    """What one learned run depends on: the zoo, the width, the method's own flags (epochs; HyperRep's size and
+    learning rate) and an ablation's overrides of its recipe. Its cache file is reused only for equal settings
+    (else a ``ValueError``)."""
+    return {**zoo_settings(args), "method": method, **{flag: getattr(args, flag) for flag in SCHEDULE_FLAGS[method]},
+            "overrides": overrides or {}}
 
 
 def simple_methods(args, splits, labels) -> dict:
@@ -252,7 +266,7 @@ def reconstruction_study(args, splits) -> dict:
 
 def _reconstruction_run(args, seed: int, splits, settings: dict) -> dict:
     start = time.time()
-    model = hyperrep(args, seed)
+    model = hyperrep(args, seed, **settings.get("model", {}))
     _, history = fit_ssl(model, splits["train"], splits["val"], ssl_config(args, seed, **settings))
     return {**{s: reconstruction_r2(model, part) for s, part in splits.items()},
             "best_epoch": history.best_epoch, "epochs_run": len(history.history), "seconds": round(time.time() - start, 1)}

@@ -112,7 +112,21 @@ def test_cached_runs_are_reused_only_for_the_settings_they_were_made_with(tmp_pa
     assert calls == [("hyperrep", 0), ("sne_supervised", 0)]
     stored = json.loads((tmp_path / "out" / "cache" / "hyperrep-seed0.json").read_text())
     assert stored["settings"] == {**example.zoo_settings(original(argv)), "method": "hyperrep", "ssl_epochs": 3,
-                                  "overrides": {}}
+                                  "hyperrep_width": 64, "hyperrep_blocks": 2, "hyperrep_lr": 1e-3, "overrides": {}}
+
+
+def test_hyperrep_size_flags_and_study_overrides_build_the_model_asked_for():
+    example = load_script("examples/hyper_representations.py")
+    args = example.parse_args(["--hyperrep-width", "32", "--hyperrep-blocks", "3", "--hyperrep-lr", "1e-4"])
+    model = example.hyperrep(args, 0)
+    assert (model.d_model, len(model.encoder.layers), len(model.decoder.layers)) == (32, 3, 3)
+    assert example.ssl_config(args, 0).lr == 1e-4
+    paper = example.RECONSTRUCTION_STUDY["ED, the paper's size (d 256, 4 blocks), lr 1e-4"]
+    big = example.hyperrep(args, 0, **paper["model"])
+    assert (big.d_model, len(big.encoder.layers)) == (256, 4)
+    assert example.ssl_config(args, 0, **paper) == example.ssl_config(args, 0, beta=0.0, lr=1e-4)   # model split off
+    assert example.run_settings(args, "hyperrep")["hyperrep_width"] == 32
+    assert "hyperrep_width" not in example.run_settings(args, "sne_ssl")
 
 
 def test_zoo_epochs_default_to_the_papers_75_on_tetris_zoos():
