@@ -12,6 +12,7 @@ import bench_compile  # noqa: E402
 import bench_convert  # noqa: E402
 import bench_invariance  # noqa: E402
 import bench_large  # noqa: E402
+import bench_precision  # noqa: E402
 import bench_probe  # noqa: E402
 import bench_scaling  # noqa: E402
 import bench_segments  # noqa: E402
@@ -22,7 +23,8 @@ import bench_zoo  # noqa: E402
 BENCHMARKS = {"convert": bench_convert.run, "segments": bench_segments.run, "throughput": bench_throughput.run,
               "invariance": bench_invariance.run, "large": bench_large.run, "scaling": bench_scaling.run,
               "training": bench_training.run, "zoo": bench_zoo.run, "bootstrap": bench_bootstrap.run,
-              "probe": bench_probe.run, "compile": bench_compile.run}
+              "probe": bench_probe.run, "compile": bench_compile.run,
+              "precision": bench_precision.run}
 
 
 def main(argv=None) -> None:

@@ -8,6 +8,7 @@ sys.path.insert(0, str(BENCH))
 
 import bench_compile  # noqa: E402
 import bench_invariance  # noqa: E402
+import bench_precision  # noqa: E402
 import bench_throughput  # noqa: E402
 import bench_training  # noqa: E402
 import bench_zoo  # noqa: E402
@@ -159,3 +160,19 @@ def test_quick_compile_benchmark_compares_a_compiled_twin_with_equal_weights(tmp
         assert row["speedup"] == row["compiled_networks_per_s"] / row["eager_networks_per_s"]
         assert row["max_output_difference"] < 1e-5                  # the same function
     assert rows[0]["max_gradient_difference"] is None and rows[1]["max_gradient_difference"] < 1e-4
+
+
+def test_quick_precision_benchmark_reports_speed_and_error_of_bfloat16(tmp_path):
+    rows = bench_precision.run(quick=True, out=str(tmp_path))
+    assert json.loads((tmp_path / "precision.json").read_text())["rows"] == rows
+    assert [r["mode"] for r in rows] == ["inference", "training"]
+    for row in rows:
+        assert row["speedup"] == row["bfloat16_networks_per_s"] / row["float32_networks_per_s"]
+        assert 0 < row["relative_error"] < 0.5            # really ran in lower precision, and still close
+
+
+def test_autocast_wrapper_runs_matrix_products_in_bfloat16():
+    import torch
+    a = torch.randn(4, 4)
+    assert bench_precision.autocast(lambda: a @ a)().dtype == torch.bfloat16
+    assert (a @ a).dtype == torch.float32
