@@ -99,6 +99,10 @@ def test_cached_runs_are_reused_only_for_the_settings_they_were_made_with(tmp_pa
             "--out", str(tmp_path / "out"), "--no-progress"]
     example.main(argv)
     assert calls == [("hyperrep", 0), ("sne_supervised", 0)]
+    two = example.main(argv[:2] + ["2"] + argv[3:] + ["--hyperrep-seeds", "1"])   # seed 1 of SNE only
+    assert calls == [("hyperrep", 0), ("sne_supervised", 0), ("sne_supervised", 1)]
+    assert len(two["methods"]["hyperrep"]["test_accuracy"]["r2"]["values"]) == 1
+    assert len(two["methods"]["sne_supervised"]["test_accuracy"]["r2"]["values"]) == 2
     original = example.parse_args
 
     def longer_ssl(argv=None):
@@ -109,7 +113,7 @@ def test_cached_runs_are_reused_only_for_the_settings_they_were_made_with(tmp_pa
     with pytest.raises(ValueError, match="hyperrep-seed0.json holds a result of other settings"):
         example.main(argv)                                         # HyperRep's schedule changed: refused by name
     example.main(argv[:4] + ["sne_supervised"] + argv[5:])         # supervised SNE does not depend on it: reused
-    assert calls == [("hyperrep", 0), ("sne_supervised", 0)]
+    assert calls == [("hyperrep", 0), ("sne_supervised", 0), ("sne_supervised", 1)]
     stored = json.loads((tmp_path / "out" / "cache" / "hyperrep-seed0.json").read_text())
     assert stored["settings"] == {**example.zoo_settings(original(argv)), "method": "hyperrep", "ssl_epochs": 3,
                                   "hyperrep_width": 64, "hyperrep_blocks": 2, "hyperrep_lr": 1e-3, "overrides": {}}
