@@ -97,6 +97,20 @@ def render_table6(result: dict) -> str:
     return "\n".join(lines)
 
 
+def render_table7(result: dict) -> str:
+    """The SNE paper's Table 7 (``results.table7``: ``{chunk size: {"mse_mean", "mse_std", "mse", "params",
+    "versus"}}``) by chunk size, each against the default chunk size with its paired bootstrap 95% interval."""
+    rows = result["results"]["table7"]
+    seeds = {len(r["mse"]) for r in rows.values()}
+    lines = [f"| chunk size | #params | test MSE ({_seeds(seeds)}) | vs the default chunk size (95% interval) |",
+             "| --- | --- | --- | --- |"]
+    for size in sorted(rows, key=int):
+        r = rows[size]
+        against = f"{_interval(r['versus'])} vs {r['versus']['other']}" if "versus" in r else "–"
+        lines.append(f"| {size} | {r['params']:,} | {_mse_cell(r, bold=False)} | {against} |")
+    return "\n".join(lines)
+
+
 def _interval(versus: dict) -> str:
     """A paired-bootstrap comparison as ``+0.0500 [+0.0100, +0.0900]``, with ``, tie`` when it contains 0."""
     return (f"{versus['difference']:+.4f} [{versus['low']:+.4f}, {versus['high']:+.4f}]"
@@ -167,7 +181,8 @@ def render_reconstruction(result: dict) -> str:
 
 RENDERERS: dict[str, Callable[[dict], str]] = {"mse": render_mse, "tau": render_tau, "probe": render_probe,
                                                "ablation": render_ablation, "reconstruction": render_reconstruction,
-                                               "data_efficiency": render_data_efficiency, "table6": render_table6}
+                                               "data_efficiency": render_data_efficiency, "table6": render_table6,
+                                               "table7": render_table7}
 
 
 def regenerate(text: str, root: str) -> tuple[str, list[str]]:

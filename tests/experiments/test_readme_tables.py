@@ -5,7 +5,7 @@ import os
 import pytest
 
 from sne_pyg.experiments.readme_tables import (main, regenerate, render_ablation, render_data_efficiency, render_mse,
-                                              render_probe, render_reconstruction, render_table6, render_tau)
+                                              render_probe, render_reconstruction, render_table6, render_table7, render_tau)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -146,3 +146,19 @@ def test_ablation_tables_show_the_paired_interval_where_the_file_has_one():
     assert render_data_efficiency({"results": {"data_efficiency": cells}}).splitlines()[:3] == [
         "| training INRs | sne test MSE | dwsnet test MSE | SNE − best other (95% interval) |",
         "| --- | --- | --- | --- |", "| 48 | 0.4000 | **0.3000** | +0.1000 [+0.0200, +0.1800] vs dwsnet |"]
+
+
+def test_table7_sorts_chunk_sizes_numerically_and_compares_each_with_the_default():
+    versus = {"other": "chunk 64", "difference": -0.02, "low": -0.05, "high": 0.01, "level": 0.95,
+              "resamples": 500, "verdict": "tie"}
+    rows = {"8": {"mse": [0.5], "mse_mean": 0.5, "mse_std": 0.0, "params": 84289, "versus": dict(versus, difference=0.1,
+                                                                                                 low=0.05, high=0.15,
+                                                                                                 verdict="worse")},
+            "64": {"mse": [0.4], "mse_mean": 0.4, "mse_std": 0.0, "params": 84289},
+            "16": {"mse": [0.38], "mse_mean": 0.38, "mse_std": 0.0, "params": 84289, "versus": versus}}
+    assert render_table7({"results": {"table7": rows}}).splitlines() == [
+        "| chunk size | #params | test MSE (1 seed) | vs the default chunk size (95% interval) |",
+        "| --- | --- | --- | --- |",
+        "| 8 | 84,289 | 0.5000 | +0.1000 [+0.0500, +0.1500] vs chunk 64 |",
+        "| 16 | 84,289 | 0.3800 | -0.0200 [-0.0500, +0.0100], tie vs chunk 64 |",
+        "| 64 | 84,289 | 0.4000 | – |"]
