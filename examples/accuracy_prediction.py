@@ -18,6 +18,7 @@ import os
 from sne_pyg.data.dataset import select_target  # noqa: E402
 from sne_pyg.data.sources import zoo_split  # noqa: E402
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
+from sne_pyg.experiments.arguments import zoo_experiment_settings  # noqa: E402
 from sne_pyg.experiments.reports import write_comparisons  # noqa: E402
 from sne_pyg.experiments.seeds import sne_versus_best  # noqa: E402
 from sne_pyg.plots import plt, save_figure  # noqa: E402  (pyplot on the headless backend)
@@ -44,9 +45,7 @@ def main(argv=None) -> dict:
     splits = {s: select_target(zoo_split(folder, s), args.target) for s in ("train", "val", "test")}
     results = {}
     for name in args.models:
-        settings = {"zoo": args.zoo, "size": args.size, "zoo_epochs": args.zoo_epochs,
-                    "zoo_checkpoints": args.zoo_checkpoints, "target": args.target, "model": name,
-                    "hidden": args.hidden, "epochs": args.epochs}
+        settings = {"zoo": args.zoo, "model": name, **zoo_experiment_settings(args)}
         scored = tau_over_seeds(name, splits["train"], splits["val"], {"test": splits["test"]}, args.seeds,
                                 args.hidden, args.epochs, progress=not args.no_progress,
                                 cache=(args.out, name, settings))       # each (model, seed) run: resumable

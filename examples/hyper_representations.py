@@ -218,7 +218,7 @@ def zoo_settings(args) -> dict:
             "zoo_checkpoints": args.zoo_checkpoints, "latent": args.latent}
 
 
-SCHEDULE_FLAGS = {"hyperrep": ("ssl_epochs", "hyperrep_width", "hyperrep_blocks", "hyperrep_lr"),
+METHOD_FLAGS = {"hyperrep": ("ssl_epochs", "hyperrep_width", "hyperrep_blocks", "hyperrep_lr"),
                   "sne_ssl": ("sne_ssl_epochs",), "sne_supervised": ("epochs",)}
 
 
@@ -226,7 +226,7 @@ def run_settings(args, method: str, overrides: dict | None = None) -> dict:
     """What one learned run depends on: the zoo, the width, the method's own flags (epochs; HyperRep's size and
     learning rate) and an ablation's overrides of its recipe. Its cache file is reused only for equal settings
     (else a ``ValueError``)."""
-    return {**zoo_settings(args), "method": method, **{flag: getattr(args, flag) for flag in SCHEDULE_FLAGS[method]},
+    return {**zoo_settings(args), "method": method, **{flag: getattr(args, flag) for flag in METHOD_FLAGS[method]},
             "overrides": overrides or {}}
 
 

@@ -28,6 +28,12 @@ def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = 1
     parser.add_argument("--no-progress", action="store_true")
 
 
+def zoo_experiment_settings(args) -> dict:
+    """The options of :func:`add_zoo_experiment_arguments` a cached (model, seed) run depends on: the zoo's
+    size, epochs and checkpoints, the target, and the models' width and epochs."""
+    return {name: getattr(args, name) for name in ("size", "zoo_epochs", "zoo_checkpoints", "target", "hidden", "epochs")}
+
+
 def _model_list(text: str) -> list[str]:
     try:
         return parse_models(text)

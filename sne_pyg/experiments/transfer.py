@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 from ..data.dataset import SPLITS
 from ..data.neural_graph import largest_kernel
+from .arguments import zoo_experiment_settings
 from .reports import write_comparisons, write_transfer_report
 from .seeds import sne_versus_best, tau_over_seeds
 from .tables import pair_key
@@ -72,8 +73,7 @@ def transfer_experiment(args, zoos: dict[str, dict[str, list]], sources: Sequenc
 
     def tests_for(source: str) -> dict[str, list]:
         return held_out_tests(zoos, source, targets)
-    zoo_settings = {"title": title, "size": args.size, "zoo_epochs": args.zoo_epochs,
-                    "zoo_checkpoints": args.zoo_checkpoints, "target": args.target}
+    zoo_settings = {"title": title, **zoo_experiment_settings(args)}
     results, unsupported = transfer_results(models, {s: (zoos[s]["train"], zoos[s]["val"]) for s in sources},
                                             tests_for, args.seeds, args.hidden, args.epochs,
                                             progress=not args.no_progress, model_options=model_options_for(models, zoos),
