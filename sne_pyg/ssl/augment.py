@@ -22,7 +22,7 @@ from torch_geometric.transforms import BaseTransform
 
 from ..data.network_data import NetworkData
 from ..symmetry.spec import PermutationSpec
-from ..symmetry.transforms import apply_to_data, spec_from_layout
+from ..symmetry.transforms import _with_chunks, apply_to_data, spec_from_layout
 
 
 def _generator(seed: int | None) -> torch.Generator:
@@ -35,11 +35,11 @@ def _generator(seed: int | None) -> torch.Generator:
 
 
 def _with_values(data: NetworkData, values: torch.Tensor) -> NetworkData:
-    """A copy of ``data`` whose real values (in layout order) are ``values``; padding stays zero."""
-    out = data.clone()
-    out.chunks = data.chunks.clone()
-    out.chunks[data.chunk_mask] = values.to(data.chunks.dtype)
-    return out
+    """A copy of ``data`` whose real values (in layout order) are ``values``; padding stays zero, and views
+    derived from the old values (``ng_*``) are dropped, as after a permutation."""
+    chunks = data.chunks.clone()
+    chunks[data.chunk_mask] = values.to(data.chunks.dtype)
+    return _with_chunks(data, chunks)
 
 
 def architecture_key(data: NetworkData) -> tuple[str, ...]:

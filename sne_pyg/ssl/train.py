@@ -45,6 +45,7 @@ from ..train import distributed as dist_utils
 from ..train.loop import materialize, seed_everything
 from .augment import GaussianNoise, PermuteNeurons, RandomErasing
 from .losses import nt_xent, positive_pair_loss
+from .views import PairedViews
 
 LOSSES = ("ntxent", "positive")
 TARGETS = ("view", "clean")
@@ -143,14 +144,14 @@ def view_seed(seed: int, epoch: int, index: int) -> int:
     return int.from_bytes(digest, "little") % 2**62
 
 
-def _views(networks: Sequence[NetworkData], indices: Sequence[int], config: SSLConfig, seed: int,
+def view_maker(config: SSLConfig) -> PairedViews:
+    """The vectorised two-view builder of ``config``'s augmentations (the same views as :func:`augmentations`)."""
+    return PairedViews(config.permute, config.erase, config.noise, config.permutation_specs)
+
+
+def _views(maker: PairedViews, networks: Sequence[NetworkData], indices: Sequence[int], seed: int,
            epoch: int) -> tuple[Batch, Batch, Batch]:
-    a, b = [], []
-    for data, index in zip(networks, indices):
-        augment = augmentations(config, view_seed(seed, epoch, index))
-        a.append(augment(data))
-        b.append(augment(data))
-    return Batch.from_data_list(a), Batch.from_data_list(b), Batch.from_data_list(list(networks))
+    return maker(networks, [view_seed(seed, epoch, index) for index in indices])
 
 
 def global_rows(local: Tensor) -> Tensor:
@@ -167,21 +168,29 @@ def global_rows(local: Tensor) -> Tensor:
     return torch.cat([part[:n] for part, n in zip(all_gather(padded), counts)])
 
 
-def ssl_loss(objective: SSLObjective, networks: Sequence[NetworkData], config: SSLConfig, seed: int) -> dict[str, float]:
-    """Mean loss parts over ``networks`` with views drawn from ``seed`` (no gradient): the validation score."""
+def validation_views(networks: Sequence[NetworkData], config: SSLConfig, seed: int) -> list[tuple[Batch, ...]]:
+    """The fixed views of the validation score, per batch of ``config.batch_size`` (drawn once per run: the
+    same views every epoch)."""
+    maker, out = view_maker(config), []
+    for start in range(0, len(networks), config.batch_size):
+        part = networks[start:start + config.batch_size]
+        if len(part) >= 2:              # a contrastive pair needs another network as its negative
+            out.append(tuple(v.to(config.device) for v in _views(maker, part, range(start, start + len(part)),
+                                                                   seed, epoch=-1)))
+    return out
+
+
+def ssl_loss(objective: SSLObjective, views: Sequence[tuple[Batch, ...]]) -> dict[str, float]:
+    """Mean loss parts over the networks of ``views`` (:func:`validation_views`), no gradient: the validation score."""
     objective.eval()
     totals: dict[str, float] = {}
     count = 0
     with torch.no_grad():
-        for start in range(0, len(networks), config.batch_size):
-            part = networks[start:start + config.batch_size]
-            if len(part) < 2:           # a contrastive pair needs another network as its negative
-                continue
-            indices = range(start, start + len(part))
-            views = [v.to(config.device) for v in _views(part, indices, config, seed, epoch=-1)]
-            for key, value in objective(*views).items():
-                totals[key] = totals.get(key, 0.0) + float(value) * len(part)
-            count += len(part)
+        for batch in views:
+            size = batch[2].num_networks
+            for key, value in objective(*batch).items():
+                totals[key] = totals.get(key, 0.0) + float(value) * size
+            count += size
     return {k: v / max(count, 1) for k, v in totals.items()}
 
 
@@ -207,6 +216,7 @@ def fit_ssl(encoder: nn.Module, train: Sequence[NetworkData], val: Sequence[Netw
     optimizer = torch.optim.Adam(objective.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     order = torch.Generator().manual_seed(config.seed)
     view_base = config.seed + 1000
+    maker, val_views = view_maker(config), validation_views(list(val), config, seed=config.seed + 7)
     best_val, best_epoch, best_state, history = math.inf, -1, None, []
     bar = tqdm(range(config.epochs), desc=f"self-supervised {type(encoder).__name__}",
                disable=not config.progress or not dist_utils.is_main_process())
@@ -219,13 +229,13 @@ def fit_ssl(encoder: nn.Module, train: Sequence[NetworkData], val: Sequence[Netw
         total = 0.0
         for index in batches:
             mine = index[rank::world]
-            views = [v.to(config.device) for v in _views([train[i] for i in mine], mine, config, view_base, epoch)]
+            views = [v.to(config.device) for v in _views(maker, [train[i] for i in mine], mine, view_base, epoch)]
             loss = network(*views, gather=global_rows)["loss"]
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             total += float(loss.detach()) * len(index)
-        scores = ssl_loss(objective, list(val), config, seed=config.seed + 7)
+        scores = ssl_loss(objective, val_views)
         history.append({"epoch": epoch, "train_loss": total / len(train), **{f"val_{k}": v for k, v in scores.items()}})
         if scores["loss"] < best_val:
             best_val, best_epoch, best_state = scores["loss"], epoch, copy.deepcopy(objective.state_dict())

@@ -9,6 +9,7 @@ sys.path.insert(0, str(BENCH))
 import bench_compile  # noqa: E402
 import bench_invariance  # noqa: E402
 import bench_precision  # noqa: E402
+import bench_ssl_views  # noqa: E402
 import bench_throughput  # noqa: E402
 import bench_training  # noqa: E402
 import bench_zoo  # noqa: E402
@@ -176,3 +177,13 @@ def test_autocast_wrapper_runs_matrix_products_in_bfloat16():
     a = torch.randn(4, 4)
     assert bench_precision.autocast(lambda: a @ a)().dtype == torch.bfloat16
     assert (a @ a).dtype == torch.float32
+
+
+def test_quick_ssl_views_benchmark_times_both_paths_on_identical_views(tmp_path):
+    rows = bench_ssl_views.run(quick=True, out=str(tmp_path))
+    assert json.loads((tmp_path / "ssl_views.json").read_text())["rows"] == rows
+    assert [(r["batch"], r["noise"]) for r in rows] == [("tetris_ffn", 0.0), ("tetris_ffn", 0.05), ("mixed", 0.0),
+                                                         ("mixed", 0.05)]
+    for row in rows:
+        assert row["identical"] is True
+        assert row["speedup"] == row["per_network_s"] / row["batched_s"]

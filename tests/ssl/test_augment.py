@@ -108,3 +108,13 @@ def test_nt_xent_matches_the_formula_and_rewards_aligned_pairs():
     assert positive_pair_loss(u, -u).item() == pytest.approx(2.0)
     with pytest.raises(ValueError, match="one shape"):
         nt_xent(u, v[:3])
+
+
+@pytest.mark.parametrize("transform", [RandomErasing(p=1.0, seed=0), GaussianNoise(0.1, seed=0)])
+def test_erasing_and_noise_drop_views_derived_from_the_old_values(transform):
+    """A NeuralGraph view cached on the data describes the old weights: a changed network must not keep it."""
+    from sne_pyg.data.neural_graph import NeuralGraphView
+    data = NeuralGraphView()(convert(builders.mlp(), chunk_size=8))
+    view = transform(data)
+    assert "ng_x" in data and "ng_edge_attr" not in view and not torch.equal(view.chunks, data.chunks)
+    assert torch.equal(NeuralGraphView()(data).ng_edge_attr, data.ng_edge_attr)      # the source is untouched
