@@ -44,6 +44,7 @@ from sne_pyg.data.sources import zoo_split
 from sne_pyg.data.views import flat_view, statistics_view
 from sne_pyg.experiments import apply_quick
 from sne_pyg.nn import SNE, HyperRep
+from sne_pyg.plots import plot_reconstruction_curves
 from sne_pyg.experiments.probing import merge_seeds, probe_all, properties_of, summarise
 from sne_pyg.reducers import available_reducers, fit_reducer
 from sne_pyg.ssl.reconstruction import (pca_reconstruction_r2, r2_score_total, reconstruction_r2,
@@ -72,6 +73,8 @@ RECONSTRUCTION_STUDY = {"EcD (our recipe)": {}, "ED": dict(beta=0.0), "ED, lr 1e
                         "ED, no augmentation, clean target": dict(beta=0.0, permute=False, erase=0.0, target="clean"),
                         "ED, the paper's size (d 256, 4 blocks), lr 1e-4": dict(beta=0.0, lr=1e-4,
                                                                                model=dict(width=256, blocks=4))}
+CURVE_NETWORKS = 512   # networks of each split scored after every epoch of a --reconstruction run (learning curves)
+RECIPES = dict(zip(("ecd", "ed", "ed-lr", "ed-noaug", "ed-clean", "ed-paper"), RECONSTRUCTION_STUDY))  # --recipes
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -103,6 +106,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="seeds of every ablation setting (default: --seeds)")
     parser.add_argument("--reconstruction", action="store_true",
                         help="HyperRep's reconstruction R^2 on every split per recipe, beside PCA's linear reference")
+    parser.add_argument("--recipes", default=",".join(RECIPES), type=_recipe_list,
+                        help="the --reconstruction recipes to train, comma-separated: "
+                             + "; ".join(f"{k} = {v}" for k, v in RECIPES.items()))
     parser.add_argument("--root", default="data_cache")
     parser.add_argument("--out", default="runs/hyper_representations")
     parser.add_argument("--quick", action="store_true", help="tiny zoo and training (CI)")
@@ -122,6 +128,14 @@ def _learned_list(text: str) -> list[str]:
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown method(s) {unknown}; choose from {list(LEARNED)}")
     return names
+
+
+def _recipe_list(text: str) -> list[str]:
+    ids = [n for n in text.split(",") if n]
+    unknown = sorted(set(ids) - set(RECIPES))
+    if unknown or not ids:
+        raise argparse.ArgumentTypeError(f"unknown recipe(s) {unknown or text!r}; choose from {list(RECIPES)}")
+    return [RECIPES[i] for i in ids]
 
 
 def view(fn, networks) -> np.ndarray:
@@ -248,16 +262,18 @@ def _run(args, method, seed, splits, labels, settings=None) -> dict:
 
 
 def reconstruction_study(args, splits) -> dict:
-    """Per :data:`RECONSTRUCTION_STUDY` setting: HyperRep's reconstruction R^2 on every split (mean over
-    ``--ablation-seeds``); as references PCA of the training targets with ``--latent`` components and the
-    training mean (the code that knows nothing of a network: R^2 <= 0 on the other splits)."""
-    out = {}
-    for name, settings in RECONSTRUCTION_STUDY.items():
+    """Per :data:`RECONSTRUCTION_STUDY` setting of ``--recipes``: HyperRep's reconstruction R^2 on every split
+    (mean over ``--ablation-seeds``); as references PCA of the training targets with ``--latent`` components and
+    the training mean (the code that knows nothing of a network: R^2 <= 0 on the other splits)."""
+    out, curves = {}, {}
+    for name in args.recipes:
+        settings = RECONSTRUCTION_STUDY[name]
         runs = [cached(args.out, f"reconstruction-{name}-seed{seed}",
                        lambda: _reconstruction_run(args, seed, splits, settings),
                        run_settings(args, "hyperrep", settings))
                 for seed in range(args.ablation_seeds or args.seeds)]
-        out[name] = {key: summarise([run[key] for run in runs]) for key in runs[0]}
+        out[name] = {key: summarise([run[key] for run in runs]) for key in runs[0] if key != "curve"}
+        curves[name] = [run["curve"] for run in runs if "curve" in run]
     probe = hyperrep(args, 0)
     targets = {s: reconstruction_targets(probe, part) for s, part in splits.items()}   # model-independent
     out[f"PCA ({args.latent} components)"] = {s: summarise([pca_reconstruction_r2(targets["train"], t, args.latent)])
@@ -265,15 +281,24 @@ def reconstruction_study(args, splits) -> dict:
     mean = targets["train"].mean(0)
     out["the training mean"] = {s: summarise([r2_score_total(np.broadcast_to(mean, t.shape), t)])
                                 for s, t in targets.items()}
+    pca = {f"PCA, {args.latent} components ({s})": out[f"PCA ({args.latent} components)"][s]["mean"]
+           for s in ("train", "val")}
+    if any(curves.values()):
+        plot_reconstruction_curves(curves, pca, os.path.join(args.out, "reconstruction.png"),
+                                   f"HyperRep reconstruction on {args.zoo} (R² per epoch; first {CURVE_NETWORKS} "
+                                   f"networks of a split)")
     return out
 
 
 def _reconstruction_run(args, seed: int, splits, settings: dict) -> dict:
     start = time.time()
     model = hyperrep(args, seed, **settings.get("model", {}))
-    _, history = fit_ssl(model, splits["train"], splits["val"], ssl_config(args, seed, **settings))
+    watched = {"train": splits["train"][:CURVE_NETWORKS], "val": splits["val"][:CURVE_NETWORKS]}
+    _, history = fit_ssl(model, splits["train"], splits["val"], ssl_config(args, seed, **settings),
+                         monitor=lambda objective: {f"{s}_r2": reconstruction_r2(model, part) for s, part in watched.items()})
     return {**{s: reconstruction_r2(model, part) for s, part in splits.items()},
-            "best_epoch": history.best_epoch, "epochs_run": len(history.history), "seconds": round(time.time() - start, 1)}
+            "best_epoch": history.best_epoch, "epochs_run": len(history.history), "seconds": round(time.time() - start, 1),
+            "curve": {s: [epoch[f"{s}_r2"] for epoch in history.history] for s in watched}}
 
 
 def format_tables(results: dict, args) -> str:

@@ -69,6 +69,27 @@ def plot_learning_curves(histories: dict[str, list[list[dict]]], path: str, titl
     save_figure(fig, path)
 
 
+def plot_reconstruction_curves(curves: dict[str, list[dict[str, list[float]]]], references: dict[str, float],
+                               path: str, title: str = "") -> None:
+    """Reconstruction :math:`R^2` per epoch of each recipe: ``curves[recipe]`` is one ``{split: [R² per epoch]}``
+    per seed (training split dashed, validation solid); ``references[name]``, e.g. PCA's per split, dotted."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for colour, (recipe, runs) in zip(plt.cm.tab10.colors, curves.items()):
+        for i, run in enumerate(runs):
+            for split, style in (("train", "--"), ("val", "-")):
+                if split in run:
+                    ax.plot(range(len(run[split])), run[split], style, color=colour, linewidth=1.3,
+                            label=f"{recipe} ({split})" if i == 0 else None)
+    for name, value in references.items():
+        ax.axhline(value, color="grey", linestyle=":", linewidth=1)
+        ax.annotate(name, (0, value), color="grey", fontsize=8, va="bottom")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("reconstruction R²")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="best")
+    save_figure(fig, path)
+
+
 def project_2d(embeddings: Tensor, method: str = "pca", seed: int = 0) -> Tensor:
     """``[N, d]`` -> ``[N, 2]``: principal components, or scikit-learn's t-SNE (``method="tsne"``)."""
     x = embeddings.double()

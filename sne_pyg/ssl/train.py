@@ -195,8 +195,12 @@ def ssl_loss(objective: SSLObjective, views: Sequence[tuple[Batch, ...]]) -> dic
 
 
 def fit_ssl(encoder: nn.Module, train: Sequence[NetworkData], val: Sequence[NetworkData],
-            config: SSLConfig = SSLConfig()) -> tuple[SSLObjective, SSLResult]:
+            config: SSLConfig = SSLConfig(),
+            monitor: Callable[[SSLObjective], dict[str, float]] | None = None) -> tuple[SSLObjective, SSLResult]:
     """Train ``encoder`` self-supervised on ``train``; keep the state with the best validation loss.
+
+    ``monitor(objective)``, if given, is called after every epoch (the objective in eval mode) and what it
+    returns joins that epoch's history (e.g. a reconstruction :math:`R^2` per split, for learning curves).
 
     Returns the objective (the encoder and the projection head it used) and the history. Under
     torchrun every process must call it with the same networks and config (see the module doc).
@@ -236,7 +240,8 @@ def fit_ssl(encoder: nn.Module, train: Sequence[NetworkData], val: Sequence[Netw
             optimizer.step()
             total += float(loss.detach()) * len(index)
         scores = ssl_loss(objective, val_views)
-        history.append({"epoch": epoch, "train_loss": total / len(train), **{f"val_{k}": v for k, v in scores.items()}})
+        history.append({"epoch": epoch, "train_loss": total / len(train), **{f"val_{k}": v for k, v in scores.items()},
+                        **(monitor(objective) if monitor is not None else {})})
         if scores["loss"] < best_val:
             best_val, best_epoch, best_state = scores["loss"], epoch, copy.deepcopy(objective.state_dict())
         bar.set_postfix(train=f"{total / len(train):.4f}", val=f"{scores['loss']:.4f}")

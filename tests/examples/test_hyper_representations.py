@@ -144,16 +144,21 @@ def test_zoo_epochs_default_to_the_papers_75_on_tetris_zoos():
 def test_reconstruction_study_scores_every_split_beside_pca_and_resumes(tmp_path, zoo_root, monkeypatch):
     example = load_script("examples/hyper_representations.py")
     recipes = ("ED", "ED, no augmentation, clean target")          # two of the recipes: the loop, not each recipe
-    monkeypatch.setattr(example, "RECONSTRUCTION_STUDY", {k: example.RECONSTRUCTION_STUDY[k] for k in recipes})
-    argv = ["--quick", "--seeds", "1", "--methods", "", "--reconstruction", "--root", zoo_root,
-            "--out", str(tmp_path / "out"), "--no-progress"]
+    argv = ["--quick", "--seeds", "1", "--methods", "", "--reconstruction", "--recipes", "ed,ed-clean",
+            "--root", zoo_root, "--out", str(tmp_path / "out"), "--no-progress"]
+    assert example.parse_args(argv).recipes == list(recipes)
     results = example.main(argv)
     study = results["reconstruction"]
-    assert set(study) == set(example.RECONSTRUCTION_STUDY) | {"PCA (8 components)", "the training mean"}
-    for name in example.RECONSTRUCTION_STUDY:
+    assert set(study) == set(recipes) | {"PCA (8 components)", "the training mean"}
+    for name in recipes:
         for split in ("train", "val", "test"):
             assert np.isfinite(study[name][split]["mean"]) and study[name][split]["mean"] <= 1
         assert 0 <= study[name]["best_epoch"]["mean"] < study[name]["epochs_run"]["mean"] <= 3
+    # the learning curve: one R^2 per epoch and split; the kept (best) epoch's is the split's final score
+    run = json.loads((tmp_path / "out" / "cache" / "reconstruction-ED-seed0.json").read_text())["value"]
+    assert len(run["curve"]["train"]) == len(run["curve"]["val"]) == run["epochs_run"]
+    assert run["curve"]["val"][run["best_epoch"]] == pytest.approx(run["val"], abs=1e-9)
+    assert (tmp_path / "out" / "reconstruction.png").stat().st_size > 0
     # the PCA row, recomputed here with an SVD of the training targets (each layer relative to its RMS)
     folder = cached_zoo("arch1-digits", zoo_root, 16, 2, progress=False)
     splits = {s: zoo_split(folder, s) for s in ("train", "val", "test")}
@@ -168,7 +173,7 @@ def test_reconstruction_study_scores_every_split_beside_pca_and_resumes(tmp_path
         at_mean = 1 - ((mean - part) ** 2).sum() / ((part - part.mean(0)) ** 2).sum()
         assert study["the training mean"][split]["mean"] == pytest.approx(at_mean, abs=1e-10)
     cache = sorted(os.listdir(tmp_path / "out" / "cache"))
-    assert cache == sorted([f"reconstruction-{name}-seed0.json" for name in example.RECONSTRUCTION_STUDY]
+    assert cache == sorted([f"reconstruction-{name}-seed0.json" for name in recipes]
                            + ["simple-methods.json"])
     assert "| ED, no augmentation, clean target |" in (tmp_path / "out" / "table.md").read_text()
 
@@ -176,3 +181,10 @@ def test_reconstruction_study_scores_every_split_beside_pca_and_resumes(tmp_path
         raise AssertionError("a cached recipe was trained again")
     monkeypatch.setattr(example, "fit_ssl", no_training)
     assert example.main(argv)["reconstruction"] == study
+
+
+def test_unknown_reconstruction_recipe_is_a_one_line_error(capsys):
+    example = load_script("examples/hyper_representations.py")
+    with pytest.raises(SystemExit):
+        example.parse_args(["--recipes", "ed,nope"])
+    assert "unknown recipe(s) ['nope']" in capsys.readouterr().err
