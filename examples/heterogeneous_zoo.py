@@ -13,7 +13,8 @@ them is measured by 5-fold cross-validated 5-nearest-neighbour accuracy.
 
 Writes ``DIR/results.json`` (``{model: {"all" | "architecture=A" | "dataset=D": {"tau_mean",
 "tau_std", "taus"}, "params", "knn_accuracy": {"architecture", "dataset"}}}``) and
-``DIR/embeddings_<model>_<pca|tsne>.png``.
+``DIR/embeddings_<model>_<pca|tsne>.png``. Every (model, seed) run is kept in ``DIR/cache/`` (seed 0 with
+its embedding of the whole zoo, a safetensors file), so an interrupted run resumes from its finished runs.
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ import numpy as np
 import torch
 
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, name_list, tau_over_seeds
+from sne_pyg.experiments.arguments import zoo_experiment_settings
+from sne_pyg.experiments.cache import load_cached_tensor, save_cached_tensor
 from sne_pyg.plots import plot_embedding_panels
 from sne_pyg.train import embed
 from sne_pyg.zoos.architectures import ARCHITECTURES
@@ -88,14 +91,21 @@ def main(argv=None) -> dict:
     os.makedirs(args.out, exist_ok=True)
     results = {}
     for name in args.models:
-        embeddings = {}
+        settings = {"model": name, "architectures": args.architectures, "datasets": args.datasets,
+                    **zoo_experiment_settings(args)}
+        embeddings = {"seed0": load_cached_tensor(args.out, f"{name}-seed0-embedding", settings)}
 
-        def keep_embedding(seed: int, model) -> None:
-            if seed == 0:
-                embeddings["seed0"] = embed(model, everything)
+        def keep_embedding(seed: int, model) -> None:     # written before the seed's result: a resumed run has both
+            if seed == 0 and embeddings["seed0"] is None:   # (stopped between the two files: the kept one stays)
+                embeddings["seed0"] = save_cached_tensor(args.out, f"{name}-seed0-embedding", embed(model, everything),
+                                                         settings)
 
         scored = tau_over_seeds(name, splits["train"], splits["val"], tests, args.seeds, args.hidden, args.epochs,
-                                progress=not args.no_progress, on_trained=keep_embedding)
+                                progress=not args.no_progress, on_trained=keep_embedding,
+                                cache=(args.out, name, settings))
+        if embeddings["seed0"] is None:
+            raise ValueError(f"{args.out}/cache/{name}-seed0.json has no embedding file beside it (written by an older "
+                             f"version); remove it to retrain seed 0")
         results[name] = dict(scored, knn_accuracy={f: knn_accuracy(embeddings["seed0"], all_labels[f])
                                                    for f in FACTORS})
         for method in ("pca", "tsne"):

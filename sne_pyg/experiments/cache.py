@@ -30,3 +30,37 @@ def cached(out: str, key: str, compute: Callable[[], Any], settings: dict | None
         json.dump(value if settings is None else {"settings": settings, "value": value}, f, indent=1)
     os.replace(f"{path}.partial", path)
     return value
+
+
+def _tensor_path(out: str, key: str) -> str:
+    return os.path.join(out, "cache", f"{key}.safetensors")
+
+
+def load_cached_tensor(out: str, key: str, settings: dict):
+    """The tensor stored by :func:`save_cached_tensor` under ``key`` (``None`` if there is none); loaded with
+    safetensors (no unpickling). One made with other ``settings`` raises a ``ValueError`` naming the file."""
+    from safetensors import safe_open
+
+    path = _tensor_path(out, key)
+    if not os.path.exists(path):
+        return None
+    with safe_open(path, framework="pt") as f:
+        found = json.loads((f.metadata() or {}).get("settings", "null"))
+        if found != json.loads(json.dumps(settings)):
+            raise ValueError(f"{path} holds a tensor of other settings ({found} vs {settings}); use another --out "
+                             f"or remove the file")
+        return f.get_tensor("value")
+
+
+def save_cached_tensor(out: str, key: str, value, settings: dict):
+    """Write ``value`` (a tensor) to ``out/cache/<key>.safetensors`` with ``settings`` in its header, atomically;
+    returns ``value``. An existing file is never overwritten (a ``FileExistsError`` names it)."""
+    from safetensors.torch import save_file
+
+    path = _tensor_path(out, key)
+    if os.path.exists(path):
+        raise FileExistsError(f"{path} exists; load it with load_cached_tensor or remove it")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    save_file({"value": value.detach().cpu().contiguous()}, f"{path}.partial", metadata={"settings": json.dumps(settings)})
+    os.replace(f"{path}.partial", path)
+    return value

@@ -16,7 +16,7 @@ def test_knn_accuracy_is_one_on_separated_clusters_and_near_chance_on_noise():
     assert example.knn_accuracy(torch.randn(90, 2, generator=g), labels) < 0.6
 
 
-def test_quick_heterogeneous_zoo(tmp_path, quick_zoos):
+def test_quick_heterogeneous_zoo(tmp_path, quick_zoos, monkeypatch):
     example = load_script("examples/heterogeneous_zoo.py")
     out = tmp_path / "out"
     results = example.main(["--quick", "--architectures", "arch1,mlp", "--datasets", "digits,tetris",
@@ -32,6 +32,18 @@ def test_quick_heterogeneous_zoo(tmp_path, quick_zoos):
     assert saved["sne"]["knn_accuracy"] == pytest.approx(results["sne"]["knn_accuracy"])
     for method in ("pca", "tsne"):
         assert (out / f"embeddings_sne_{method}.png").stat().st_size > 0
+    # resumes: every (model, seed) run and seed 0's embedding come back from out/cache, nothing is trained again
+    assert sorted(p.name for p in (out / "cache").iterdir()) == ["sne-seed0-embedding.safetensors", "sne-seed0.json",
+                                                                 "sne-seed1.json", "sne-seed2.json"]
+    import sne_pyg.experiments.seeds as seeds
+
+    def no_training(*a, **k):
+        raise AssertionError("a cached run was trained again")
+    monkeypatch.setattr(seeds, "fit", no_training)
+    again = example.main(["--quick", "--architectures", "arch1,mlp", "--datasets", "digits,tetris",
+                          "--models", "sne", "--root", quick_zoos, "--out", str(out), "--no-progress"])
+    assert again["sne"]["knn_accuracy"] == results["sne"]["knn_accuracy"]
+    assert again["sne"]["all"]["taus"] == results["sne"]["all"]["taus"]
     # the per-architecture test sets partition the pooled one
     args = example.parse_args(["--quick", "--architectures", "arch1,mlp", "--datasets", "digits,tetris",
                                "--root", quick_zoos, "--no-progress"])
