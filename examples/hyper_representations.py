@@ -72,9 +72,13 @@ RECONSTRUCTION_STUDY = {"EcD (our recipe)": {}, "ED": dict(beta=0.0), "ED, lr 1e
                         "ED, no augmentation": dict(beta=0.0, permute=False, erase=0.0),
                         "ED, no augmentation, clean target": dict(beta=0.0, permute=False, erase=0.0, target="clean"),
                         "ED, the paper's size (d 256, 4 blocks), lr 1e-4": dict(beta=0.0, lr=1e-4,
-                                                                               model=dict(width=256, blocks=4))}
+                                                                               model=dict(width=256, blocks=4)),
+                        "ED, flatten variant": dict(beta=0.0, model=dict(compression="flatten")),
+                        "ED, no augmentation, flatten variant": dict(beta=0.0, permute=False, erase=0.0,
+                                                                     model=dict(compression="flatten"))}
 CURVE_NETWORKS = 512   # networks of each split scored after every epoch of a --reconstruction run (learning curves)
-RECIPES = dict(zip(("ecd", "ed", "ed-lr", "ed-noaug", "ed-clean", "ed-paper"), RECONSTRUCTION_STUDY))  # --recipes
+RECIPES = dict(zip(("ecd", "ed", "ed-lr", "ed-noaug", "ed-clean", "ed-paper", "ed-flatten", "ed-noaug-flatten"),
+                   RECONSTRUCTION_STUDY))  # --recipes
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -142,12 +146,14 @@ def view(fn, networks) -> np.ndarray:
     return torch.cat([fn(b) for b in DataLoader(networks, batch_size=64)]).double().numpy()
 
 
-def hyperrep(args, seed: int, width: int | None = None, blocks: int | None = None) -> HyperRep:
-    """HyperRep of ``--hyperrep-width`` / ``--hyperrep-blocks`` (or the given ``width`` / ``blocks``), seeded."""
+def hyperrep(args, seed: int, width: int | None = None, blocks: int | None = None,
+             compression: str = "token") -> HyperRep:
+    """HyperRep of ``--hyperrep-width`` / ``--hyperrep-blocks`` (or the given ``width`` / ``blocks``), seeded;
+    ``compression``: its compression token or the ``"flatten"`` variant."""
     seed_everything(seed)
     width = width or args.hyperrep_width
     return HyperRep(hidden=args.latent, out_dim=None, d_model=width, blocks=blocks or args.hyperrep_blocks, heads=4,
-                    ff=2 * width, dropout=0.1)
+                    ff=2 * width, dropout=0.1, compression=compression)
 
 
 def ssl_config(args, seed: int, **settings) -> SSLConfig:

@@ -188,3 +188,7 @@ def test_unknown_reconstruction_recipe_is_a_one_line_error(capsys):
     with pytest.raises(SystemExit):
         example.parse_args(["--recipes", "ed,nope"])
     assert "unknown recipe(s) ['nope']" in capsys.readouterr().err
+    args = example.parse_args(["--recipes", "ed-flatten,ed-paper"])
+    flatten, paper = (example.RECONSTRUCTION_STUDY[name]["model"] for name in args.recipes)
+    assert example.hyperrep(args, 0, **flatten).compression == "flatten"
+    assert example.hyperrep(args, 0, **paper).d_model == 256 and example.hyperrep(args, 0).compression == "token"
