@@ -17,6 +17,7 @@ Prints the table and writes ``DIR/results.json`` (``{"source->target": {model: {
 from __future__ import annotations
 
 import argparse
+import time
 
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, name_list, transfer_experiment
 from sne_pyg.zoos.architectures import ARCHITECTURES
@@ -41,11 +42,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> dict:
+    started = time.time()
     args = parse_args(argv)
     zoos = {arch: cached_splits(f"{arch}-{args.dataset}", args.root, args.size, args.zoo_epochs, args.target,
                                 progress=not args.no_progress, checkpoints=args.zoo_checkpoints)
             for arch in dict.fromkeys(args.sources + args.targets)}
-    return transfer_experiment(args, zoos, args.sources, args.targets, f"zoos on {args.dataset}")
+    return transfer_experiment(args, zoos, args.sources, args.targets, f"zoos on {args.dataset}",
+                               ("examples/cross_architecture.py", argv, started))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ Prints the table with both averages and writes ``DIR/results.json``
 from __future__ import annotations
 
 import argparse
+import time
 
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, name_list, transfer_experiment
 from sne_pyg.zoos.architectures import ARCHITECTURES
@@ -36,11 +37,13 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> dict:
+    started = time.time()
     args = parse_args(argv)
     zoos = {name: cached_splits(f"{args.architecture}-{name}", args.root, args.size, args.zoo_epochs, args.target,
                                 progress=not args.no_progress, checkpoints=args.zoo_checkpoints)
             for name in args.datasets}
-    return transfer_experiment(args, zoos, args.datasets, args.datasets, f"{args.architecture} zoos")
+    return transfer_experiment(args, zoos, args.datasets, args.datasets, f"{args.architecture} zoos",
+                               ("examples/cross_dataset.py", argv, started))
 
 
 if __name__ == "__main__":

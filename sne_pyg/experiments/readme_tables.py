@@ -56,6 +56,25 @@ def render_tau(result: dict) -> str:
     return "\n".join(lines)
 
 
+def render_transfer(result: dict) -> str:
+    """A transfer matrix (``summary.json`` of the cross-dataset / cross-architecture examples): a row per
+    ``source->target`` pair, Kendall's tau per model (mean ± std over seeds; the row's best in bold, ``n/a`` where
+    a model cannot read the target), SNE against the row's best other model (paired bootstrap interval), then
+    both averages over pairs."""
+    models, rows = result["models"], result["results"]
+    versus = result.get("sne_vs_best", {})
+    lines = ["| train -> test | " + " | ".join(models) + " | SNE − best other [95% interval] |",
+             "| --- " * (len(models) + 2) + "|"]
+    for key, entry in rows.items():
+        best = max((entry[m]["tau_mean"] for m in models if m in entry), default=None)
+        cells = ["n/a" if m not in entry else _tau_cell(entry[m], entry[m]["tau_mean"] == best) for m in models]
+        comparison = f"{_interval(versus[key])} vs {versus[key]['other']}" if key in versus else "–"
+        lines.append(f"| {key} | " + " | ".join(cells) + f" | {comparison} |")
+    for label, field in (("average", "average"), ("average, transfer pairs", "average_transfer")):
+        lines.append(f"| **{label}** | " + " | ".join(f"{result['averages'][m][field]:.3f}" for m in models) + " | |")
+    return "\n".join(lines)
+
+
 def render_data_efficiency(result: dict) -> str:
     """Figure 3 as a table (``results.data_efficiency``: ``{"model@fraction": {"model", "fraction",
     "train_networks", "mse_mean", "mse_std", "mse"}}``): a row per training-set size, a column per model,
@@ -115,6 +134,12 @@ def _interval(versus: dict) -> str:
     """A paired-bootstrap comparison as ``+0.0500 [+0.0100, +0.0900]``, with ``, tie`` when it contains 0."""
     return (f"{versus['difference']:+.4f} [{versus['low']:+.4f}, {versus['high']:+.4f}]"
             + (", tie" if versus["verdict"] == "tie" else ""))
+
+
+def _tau_cell(entry: dict, bold: bool) -> str:
+    """A Kendall's tau entry (``tau_mean``, ``tau_std``, per-seed ``taus``) at 3 decimals, in bold if ``bold``."""
+    cell = _mean_std(entry["tau_mean"], entry["tau_std"], len(entry["taus"]), digits=3)
+    return f"**{cell}**" if bold else cell
 
 
 def _mse_cell(row: dict, bold: bool) -> str:
@@ -182,7 +207,7 @@ def render_reconstruction(result: dict) -> str:
 RENDERERS: dict[str, Callable[[dict], str]] = {"mse": render_mse, "tau": render_tau, "probe": render_probe,
                                                "ablation": render_ablation, "reconstruction": render_reconstruction,
                                                "data_efficiency": render_data_efficiency, "table6": render_table6,
-                                               "table7": render_table7}
+                                               "table7": render_table7, "transfer": render_transfer}
 
 
 def regenerate(text: str, root: str) -> tuple[str, list[str]]:

@@ -7,14 +7,16 @@ and the averages (all pairs, and transfer pairs only, i.e. source != target);
 """
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Sequence
 
 from ..data.dataset import SPLITS
 from ..data.neural_graph import largest_kernel
 from .arguments import zoo_experiment_settings
-from .reports import write_comparisons, write_transfer_report
+from .reports import run_metadata, write_comparisons, write_transfer_report
 from .seeds import sne_versus_best, tau_over_seeds
-from .tables import pair_key
+from .tables import average_tau, pair_key
 
 
 def transfer_results(models: Sequence[str], sources: dict[str, tuple[list, list]],
@@ -57,6 +59,24 @@ def model_options_for(models: Sequence[str], zoos: dict[str, dict[str, list]]) -
     return {"neural_graph": {"max_kernel": max(9, largest_kernel(networks))}}
 
 
+def write_transfer_summary(out: str, metadata: dict, results: dict[str, dict[str, dict]], models: Sequence[str],
+                           comparisons: dict[str, dict | None], unsupported: dict | None = None) -> dict:
+    """``out/summary.json``: the run's metadata, per pair and model the taus over seeds (no predictions: the
+    file is small enough for the repository), both averages per model and SNE against the best other model per
+    pair; what the README's ``transfer`` tables render (:func:`~sne_pyg.experiments.readme_tables.render_transfer`)."""
+    summary = {**metadata, "models": list(models),
+               "results": {key: {m: {k: v for k, v in e.items() if k in ("tau_mean", "tau_std", "taus")}
+                                 for m, e in entry.items()} for key, entry in results.items()},
+               "averages": {m: {"average": average_tau(results, m), "average_transfer": average_tau(results, m, True)}
+                            for m in models},
+               "sne_vs_best": {key: c for key, c in comparisons.items() if c is not None},
+               "unsupported": unsupported or {}}
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+    return summary
+
+
 def held_out_tests(zoos: dict[str, dict[str, list]], source: str, targets: Sequence[str]) -> dict[str, list]:
     """The test sets of a model trained on ``source``: its own zoo's test split, and every network of
     each other target zoo (none of them was seen in training)."""
@@ -65,10 +85,11 @@ def held_out_tests(zoos: dict[str, dict[str, list]], source: str, targets: Seque
 
 
 def transfer_experiment(args, zoos: dict[str, dict[str, list]], sources: Sequence[str], targets: Sequence[str],
-                        title: str) -> dict[str, dict[str, dict]]:
+                        title: str, run: tuple[str, Sequence[str] | None, float] | None = None) -> dict[str, dict[str, dict]]:
     """What the cross-dataset and cross-architecture examples run: every model of ``args.models`` (a list)
     trained on each of ``sources`` (its zoo's train/val splits) and scored on :func:`held_out_tests` of
-    ``targets``, with the report written to ``args.out``."""
+    ``targets``, with the report written to ``args.out`` (and, given ``run = (script, argv, start time)``,
+    ``args.out/summary.json`` with :func:`~sne_pyg.experiments.reports.run_metadata`: the README's result file)."""
     models = args.models
 
     def tests_for(source: str) -> dict[str, list]:
@@ -81,5 +102,9 @@ def transfer_experiment(args, zoos: dict[str, dict[str, list]], sources: Sequenc
     title += (f", target {args.target}, Kendall tau over {args.seeds} seeds ({args.size} runs x "
               f"{args.zoo_checkpoints or 2} checkpoints per zoo)")
     write_transfer_report(results, models, args.out, title, unsupported)
-    write_comparisons({key: sne_versus_best(entry) for key, entry in results.items()}, args.out)
+    comparisons = {key: sne_versus_best(entry) for key, entry in results.items()}
+    write_comparisons(comparisons, args.out)
+    if run is not None:
+        write_transfer_summary(args.out, {**run_metadata(*run), "title": title}, results, models, comparisons,
+                               unsupported)
     return results

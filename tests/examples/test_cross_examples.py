@@ -36,6 +36,16 @@ def test_quick_cross_dataset_fills_the_full_matrix(tmp_path, quick_zoos):
             statistics.fmean([saved["digits->tetris"][model]["tau_mean"], saved["tetris->digits"][model]["tau_mean"]]))
         assert averages[model]["average"] == pytest.approx(average_tau(saved, model), nan_ok=True)
     assert (out / "transfer.png").stat().st_size > 0 and not (out / "unsupported.json").exists()
+    # summary.json, the README's result file: the same taus and averages, the run's command, a renderable table
+    from sne_pyg.experiments.readme_tables import render_transfer
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["command"].startswith("python examples/cross_dataset.py --quick") and summary["models"] == ["statnn", "sne"]
+    assert {k: {m: e["taus"] for m, e in v.items()} for k, v in summary["results"].items()} == \
+        {k: {m: e["taus"] for m, e in v.items()} for k, v in saved.items()}
+    for model in ("statnn", "sne"):
+        assert summary["averages"][model] == pytest.approx(averages[model], nan_ok=True)
+    assert set(summary["sne_vs_best"]) == set(json.loads((out / "sne_vs_best.json").read_text()))
+    assert len(render_transfer(summary).splitlines()) == 2 + 4 + 2
 
 
 def test_quick_cross_architecture_marks_what_a_model_cannot_read(tmp_path, quick_zoos):

@@ -162,3 +162,22 @@ def test_table7_sorts_chunk_sizes_numerically_and_compares_each_with_the_default
         "| 8 | 84,289 | 0.5000 | +0.1000 [+0.0500, +0.1500] vs chunk 64 |",
         "| 16 | 84,289 | 0.3800 | -0.0200 [-0.0500, +0.0100], tie vs chunk 64 |",
         "| 64 | 84,289 | 0.4000 | – |"]
+
+
+def test_transfer_table_bolds_each_rows_best_marks_unreadable_pairs_and_ends_with_the_averages():
+    from sne_pyg.experiments.readme_tables import render_transfer
+    entry = lambda taus: {"tau_mean": sum(taus) / len(taus), "tau_std": 0.1, "taus": taus}
+    summary = {"models": ["sne", "neural_graph"],
+               "results": {"a->a": {"sne": entry([0.2, 0.4]), "neural_graph": entry([0.5, 0.5])},
+                           "a->b": {"sne": entry([0.6, 0.6])}},
+               "averages": {"sne": {"average": 0.45, "average_transfer": 0.6},
+                            "neural_graph": {"average": 0.5, "average_transfer": float("nan")}},
+               "sne_vs_best": {"a->a": {"other": "neural_graph", "difference": -0.2, "low": -0.4, "high": 0.05,
+                                        "verdict": "tie"}}}
+    assert render_transfer(summary).splitlines() == [
+        "| train -> test | sne | neural_graph | SNE − best other [95% interval] |",
+        "| --- | --- | --- | --- |",
+        "| a->a | 0.300 ± 0.100 | **0.500 ± 0.100** | -0.2000 [-0.4000, +0.0500], tie vs neural_graph |",
+        "| a->b | **0.600 ± 0.100** | n/a | – |",
+        "| **average** | 0.450 | 0.500 | |",
+        "| **average, transfer pairs** | 0.600 | nan | |"]
