@@ -6,7 +6,8 @@
 
 Each trial trains one model with one fixed seed (lr, weight decay, width, epochs, permutation augmentation,
 Logit Invariance weight drawn by a seeded TPE sampler) and scores the best validation MSE; the test split is
-never read. Studies live in ``OUT/tuning.db`` (an interrupted run resumes; more ``--trials`` adds only the
+never read. A trial worse than the earlier trials' median after 10 epochs is stopped (Optuna's median pruner;
+``--no-prune`` trains every trial to its end); stopped trials count against ``--trials``. Studies live in ``OUT/tuning.db`` (an interrupted run resumes; more ``--trials`` adds only the
 missing ones); ``OUT/<model>.json`` holds every trial and the best settings.
 """
 from __future__ import annotations
@@ -33,6 +34,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--chunk-size", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0, help="seed of the sampler and of every trial's training")
+    parser.add_argument("--no-prune", action="store_true",
+                        help="train every trial to its end (default: Optuna's median pruner stops a trial that is worse "
+                             "than the earlier trials' median after 10 epochs; a stopped trial counts as one of --trials)")
     parser.add_argument("--root", default="data_cache")
     parser.add_argument("--out", default="runs/tune/inr_frequency")
     parser.add_argument("--quick", action="store_true", help="tiny zoo, 2 trials of 2 epochs")
@@ -54,7 +58,7 @@ def main(argv=None) -> dict:
     zoo = SineINRZoo.splits(args.root, ("train", "val"), size=args.size, chunk_size=args.chunk_size,
                             steps=args.inr_steps, recipe=args.recipe, progress=not args.no_progress)
     results = {name: tune(name, zoo["train"], zoo["val"], args.trials, args.out, args.space, args.seed,
-                          args.batch_size, progress=not args.no_progress) for name in names}
+                          args.batch_size, progress=not args.no_progress, prune=not args.no_prune) for name in names}
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump({**run_metadata("examples/tune.py", argv, started), "trials": args.trials,
                    "best": {name: {"settings": r["best"], "val_mse": r["best_val_mse"]} for name, r in results.items()}},

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from torch import nn
 
@@ -13,14 +14,16 @@ from ..train.metrics import mse
 def fit_seeded(name: str, train, val, scaler: TargetScaler, seed: int, *, hidden: int = 32, epochs: int = 60,
                lr: float = 1e-3, weight_decay: float = TrainConfig.weight_decay, augment: bool = False,
                li_weight: float = 0.0, batch_size: int = 32, progress: bool = False,
-               model_options: dict | None = None) -> tuple[nn.Module, TrainResult]:
+               model_options: dict | None = None,
+               on_epoch: Callable[[int, float], None] | None = None) -> tuple[nn.Module, TrainResult]:
     """``name`` built and trained with seed ``seed`` on ``train`` (early stopping on ``val``, patience a third of
-    ``epochs``): the one training recipe of the experiments and of every tuning trial."""
+    ``epochs``): the one training recipe of the experiments and of every tuning trial (``on_epoch``: see
+    :func:`~sne_pyg.train.fit`)."""
     seed_everything(seed)                    # the initial weights depend on the seed alone
     model = build_model(name, hidden=hidden, out_dim=train[0].y.size(-1), **(model_options or {}))
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
                          li_weight=li_weight, seed=seed, patience=max(epochs // 3, 3), progress=progress)
-    result = fit(model, prepare_dataset(model, train), prepare_dataset(model, val), config, scaler)
+    result = fit(model, prepare_dataset(model, train), prepare_dataset(model, val), config, scaler, on_epoch)
     return model, result
 
 

@@ -1,7 +1,11 @@
 """Per-model tuning with Optuna on the validation split only, the same search space and trials for every model.
 
 Each trial trains one model (:func:`~sne_pyg.train.fit`, one fixed seed) with settings drawn by a seeded
-TPE sampler and scores the best validation MSE it reached; the test split is never read. Trials are kept in
+TPE sampler and scores the best validation MSE it reached; the test split is never read. With ``prune``
+(the default) a trial reports its validation MSE after every epoch and Optuna's median pruner stops it when,
+after ``warmup`` epochs, it is worse than the median of earlier trials at that epoch (none is stopped before
+``startup`` trials have finished); a stopped trial counts against the budget like a finished one, so every
+model gets the same number of trials. Trials are kept in
 an SQLite study per model (``OUT/tuning.db``), so an interrupted tuning resumes where it stopped and a
 larger ``trials`` runs only the missing ones. :func:`tune` writes ``OUT/<model>.json``
 (``{"model", "best", "best_val_mse", "trials": [...]}``), which :func:`load_tuned` reads back.
@@ -41,42 +45,62 @@ class SearchSpace:
 
 
 def train_with(name: str, settings: dict, train, val, seed: int = 0, batch_size: int = 32,
-               progress: bool = False, model_options: dict | None = None):
+               progress: bool = False, model_options: dict | None = None,
+               on_epoch: Callable[[int, float], None] | None = None):
     """``(model, validation MSE)`` of ``name`` trained with ``settings`` (keys of :class:`SearchSpace`)."""
     model, result = fit_seeded(name, train, val, TargetScaler(targets_of(train)), seed, batch_size=batch_size,
-                               progress=progress, model_options=model_options, **settings)
+                               progress=progress, model_options=model_options, on_epoch=on_epoch, **settings)
     return model, result.best_val
 
 
 def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = SearchSpace(), seed: int = 0,
          batch_size: int = 32, progress: bool = False,
-         objective: Callable[[dict], float] | None = None) -> dict:
-    """Tune ``name`` for ``trials`` completed trials (resuming a stored study); returns what is written to
-    ``OUT/<name>.json``. ``objective(settings) -> validation MSE`` replaces the default training (tests)."""
+         objective: Callable[[dict, Callable[[int, float], None]], float] | None = None,
+         prune: bool = True, startup: int = 4, warmup: int = 10) -> dict:
+    """Tune ``name`` for ``trials`` trials, finished or pruned (resuming a stored study); returns what is written
+    to ``OUT/<name>.json``. ``objective(settings, report) -> validation MSE`` replaces the default training
+    (tests); it calls ``report(epoch, validation MSE)`` where the pruner may stop it."""
     import optuna                              # the ``tune`` extra: imported only when tuning
 
     if trials < 1:
         raise ValueError(f"trials must be >= 1, got {trials}")
     os.makedirs(out, exist_ok=True)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=startup, n_warmup_steps=warmup) if prune \
+        else optuna.pruners.NopPruner()
     study = optuna.create_study(study_name=name, storage=f"sqlite:///{os.path.join(out, 'tuning.db')}",
                                 load_if_exists=True, direction="minimize",
-                                sampler=optuna.samplers.TPESampler(seed=seed))
+                                sampler=optuna.samplers.TPESampler(seed=seed), pruner=pruner)
     stored = _space_of(study)
     if stored is not None and stored != _as_json(space):
         raise ValueError(f"{os.path.join(out, 'tuning.db')} holds a study of {name!r} over another search space "
                          f"({stored}); use another --out")
     study.set_user_attr("space", _as_json(space))
-    score = objective or (lambda s: train_with(name, s, train, val, seed, batch_size, progress)[1])
-    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    score = objective or (lambda s, report: train_with(name, s, train, val, seed, batch_size, progress,
+                                                       on_epoch=report)[1])
+
+    def run_trial(trial) -> float:
+        def report(epoch: int, value: float) -> None:
+            trial.report(value, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned(f"epoch {epoch}: validation MSE {value:.4g} above the median")
+        return score(space.suggest(trial), report)
+
+    counted = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    done = [t for t in study.trials if t.state in counted]
     if len(done) < trials:
-        study.optimize(lambda trial: score(space.suggest(trial)), n_trials=trials - len(done),
-                       show_progress_bar=progress)
-    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE][:trials]
-    best = min(done, key=lambda t: t.value)
+        study.optimize(run_trial, n_trials=trials - len(done), show_progress_bar=progress)
+    done = [t for t in study.trials if t.state in counted][:trials]
+    finished = [t for t in done if t.state == optuna.trial.TrialState.COMPLETE]
+    if not finished:
+        raise ValueError(f"every trial of {name!r} was pruned; run more trials or tune with prune=False")
+    best = min(finished, key=lambda t: t.value)
     result = {"model": name, "best": best.params, "best_val_mse": best.value, "seed": seed,
-              "space": _as_json(space), "trials": [{"number": t.number, "settings": t.params, "val_mse": t.value}
-                                                   for t in done]}
+              "space": _as_json(space), "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in done),
+              "trials": [{"number": t.number, "settings": t.params,
+                          "val_mse": t.value if t.state == optuna.trial.TrialState.COMPLETE else None,
+                          "pruned_at_epoch": t.last_step if t.state == optuna.trial.TrialState.PRUNED else None}
+                         for t in done]}
     path = os.path.join(out, f"{name}.json")
     with open(f"{path}.partial", "w") as f:
         json.dump(result, f, indent=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -183,8 +184,11 @@ def _loss(out: Tensor, y: Tensor, task: str, scaler: TargetScaler | None) -> Ten
 
 
 def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(),
-        scaler: TargetScaler | None = None) -> TrainResult:
+        scaler: TargetScaler | None = None, on_epoch: Callable[[int, float], None] | None = None) -> TrainResult:
     """Train ``model`` on ``train_set``; keeps the state that was best on ``val_set``.
+
+    ``on_epoch(epoch, validation score)`` is called after every epoch (e.g. a tuning trial reporting to its
+    pruner; an exception it raises ends the training and propagates).
 
     Seeded (``config.seed``), early stopping after ``config.patience`` epochs without a better
     validation score, a progress bar, and exact BatchNorm statistics before each evaluation. With
@@ -248,6 +252,8 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
         if val < best_val:
             best_val, best_epoch, best_state = val, epoch, copy.deepcopy(model.state_dict())
         bar.set_postfix(train=f"{total / max(count, 1):.4f}", val=f"{val:.4f}", best=f"{best_val:.4f}")
+        if on_epoch is not None:
+            on_epoch(epoch, val)
         if epoch - best_epoch >= config.patience:
             break
     if best_state is not None:

@@ -11,7 +11,7 @@ pytest.importorskip("optuna")
 
 
 def counting_objective(calls):
-    def objective(settings):
+    def objective(settings, report):
         calls.append(settings)
         return (math.log10(settings["lr"]) + 3) ** 2 + settings["hidden"] / 100 + 0.5 * settings["augment"]
     return objective
@@ -38,9 +38,9 @@ def test_trials_resume_and_the_best_is_the_lowest(tmp_path):
 
 
 def test_another_search_space_in_the_same_folder_is_refused(tmp_path):
-    tune("sne", None, None, trials=1, out=str(tmp_path), objective=lambda s: 1.0)
+    tune("sne", None, None, trials=1, out=str(tmp_path), objective=lambda s, report: 1.0)
     with pytest.raises(ValueError, match="another search space"):
-        tune("sne", None, None, trials=1, out=str(tmp_path), space=SearchSpace(hidden=(8,)), objective=lambda s: 1.0)
+        tune("sne", None, None, trials=1, out=str(tmp_path), space=SearchSpace(hidden=(8,)), objective=lambda s, report: 1.0)
     with pytest.raises(ValueError, match="cannot read tuned settings from .*missing.json"):
         load_tuned(str(tmp_path / "missing.json"))
     with pytest.raises(ValueError, match="trials"):
@@ -56,3 +56,45 @@ def test_the_stored_validation_score_is_reproduced_by_its_settings(tmp_path):
     _, score = train_with("deepsets", result["best"], train, val)
     assert score == result["best_val_mse"]
     assert len({t["val_mse"] for t in result["trials"]}) == 2               # the trials' settings mattered
+
+
+def test_the_median_pruner_stops_worse_trials_and_they_count_against_the_budget(tmp_path):
+    """Each trial's validation curve is flat at a value set by its learning rate; after the startup trials a trial
+    worse than their median at the warm-up epoch is stopped there, and the trials stay 12 for every model."""
+    epochs_run = []
+
+    def curve(settings, report):
+        value = (math.log10(settings["lr"]) + 3) ** 2
+        for epoch in range(20):
+            report(epoch, value)             # raises optuna.TrialPruned when the pruner says so
+            epochs_run.append(epoch)
+        return value
+    result = tune("sne", None, None, trials=12, out=str(tmp_path), objective=curve, startup=4, warmup=5)
+    assert len(result["trials"]) == 12 and 0 < result["pruned"] < 12
+    pruned = [t for t in result["trials"] if t["pruned_at_epoch"] is not None]
+    finished = [t for t in result["trials"] if t["pruned_at_epoch"] is None]
+    assert len(pruned) == result["pruned"] and all(t["val_mse"] is None and t["pruned_at_epoch"] == 5 for t in pruned)
+    assert all(t["number"] >= 4 for t in pruned)                       # never before the startup trials
+    assert len(epochs_run) == 20 * len(finished) + 5 * len(pruned)     # a pruned trial really stopped
+    assert result["best_val_mse"] == min(t["val_mse"] for t in finished)
+    values = sorted((math.log10(t["settings"]["lr"]) + 3) ** 2 for t in result["trials"])
+    assert result["best_val_mse"] == values[0]                         # the best trial is never pruned
+    unpruned = tune("dwsnet", None, None, trials=12, out=str(tmp_path), objective=curve, prune=False)
+    assert unpruned["pruned"] == 0 and len(unpruned["trials"]) == 12
+
+
+def test_training_reports_every_epochs_validation_score_and_a_raise_stops_it(tmp_path):
+    zoo = [convert(builders.mlp(seed=i), chunk_size=8, y=[float(i)]) for i in range(10)]
+    seen = []
+    settings = {"lr": 1e-3, "weight_decay": 0.0, "hidden": 8, "epochs": 4, "augment": False, "li_weight": 0.0}
+    _, best = train_with("deepsets", settings, zoo[:6], zoo[6:], on_epoch=lambda e, v: seen.append((e, v)))
+    assert [e for e, _ in seen] == [0, 1, 2, 3] and best == min(v for _, v in seen)
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_one(epoch, value):
+        if epoch == 1:
+            raise Stop
+    with pytest.raises(Stop):
+        train_with("deepsets", settings, zoo[:6], zoo[6:], on_epoch=stop_at_one)
