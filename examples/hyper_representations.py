@@ -65,6 +65,7 @@ AUGMENT_ABLATION = {"none": dict(permute=False, erase=0.0), "P": dict(permute=Tr
                     "E": dict(permute=False, erase=0.5), "N": dict(permute=False, erase=0.0, noise=0.05),
                     "P+E": dict(permute=True, erase=0.5), "P+E+N": dict(permute=True, erase=0.5, noise=0.05)}
 ABLATIONS = (("loss_ablation", "loss", LOSS_ABLATION), ("augmentation_ablation", "augment", AUGMENT_ABLATION))
+ABLATION_SETTINGS = [name for _, _, table in ABLATIONS for name in table]
 # --reconstruction: does HyperRep fail to reconstruct held-out networks because it memorises (train R^2
 # high), underfits (train R^2 low too), or because of its recipe (learning rate, augmentations, size)?
 # "model" overrides HyperRep's architecture (see hyperrep()); the rest are SSLConfig fields.
@@ -108,6 +109,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--ablations", action="store_true", help="HyperRep loss and augmentation ablations")
     parser.add_argument("--ablation-seeds", type=positive_int, default=None,
                         help="seeds of every ablation setting (default: --seeds)")
+    parser.add_argument("--ablation-settings", default=",".join(ABLATION_SETTINGS), type=_ablation_list,
+                        help="the --ablations settings to run, comma-separated (default: all of both tables)")
     parser.add_argument("--reconstruction", action="store_true",
                         help="HyperRep's reconstruction R^2 on every split per recipe, beside PCA's linear reference")
     parser.add_argument("--recipes", default=",".join(RECIPES), type=_recipe_list,
@@ -131,6 +134,14 @@ def _learned_list(text: str) -> list[str]:
     unknown = sorted(set(names) - set(LEARNED))
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown method(s) {unknown}; choose from {list(LEARNED)}")
+    return names
+
+
+def _ablation_list(text: str) -> list[str]:
+    names = [n for n in text.split(",") if n]
+    unknown = sorted(set(names) - set(ABLATION_SETTINGS))
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown ablation setting(s) {unknown or text!r}; choose from {ABLATION_SETTINGS}")
     return names
 
 
@@ -213,7 +224,7 @@ def main(argv=None) -> dict:
         ablation_runs: dict = {}
         for seed in range(args.ablation_seeds or args.seeds):
             for key, prefix, table in ABLATIONS:
-                for name, s in table.items():
+                for name, s in ((n, v) for n, v in table.items() if n in args.ablation_settings):
                     # a setting that is HyperRep's own recipe (EcD, P+E) is the hyperrep run itself: trained once
                     same = "hyperrep" in args.methods and ssl_config(args, seed, **s) == ssl_config(args, seed)
                     ablation_runs.setdefault(key, {}).setdefault(name, []).append(

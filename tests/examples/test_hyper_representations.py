@@ -84,6 +84,10 @@ def test_ablations_run_seed_major_pass_each_setting_and_resume(tmp_path, zoo_roo
     assert calls == []
     fewer = example.main(argv + ["--ablation-seeds", "1"])         # the table of the finished seeds only
     assert calls == [] and fewer["loss_ablation"]["ED"]["test_accuracy"]["r2"]["values"] == [0.0]
+    some = example.main(argv + ["--ablation-settings", "ED,none,P+E"])   # the finished settings only
+    assert calls == [] and set(some["loss_ablation"]) == {"ED"} and set(some["augmentation_ablation"]) == {"none", "P+E"}
+    with pytest.raises(SystemExit):
+        example.parse_args(["--ablation-settings", "ED,EcDD"])
 
 
 def test_cached_runs_are_reused_only_for_the_settings_they_were_made_with(tmp_path, zoo_root, monkeypatch):
