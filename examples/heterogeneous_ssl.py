@@ -12,7 +12,8 @@ and then embeds every network. The probes of ``examples/hyper_representations.py
 ``architecture`` (accuracy). The baseline that also reads every architecture is ``s(W) global``: mean,
 standard deviation and the 1/25/50/75/99 % quantiles of all of a network's values.
 
-Every (method, seed) result is cached in ``OUT/cache/`` (an interrupted run resumes); ``OUT/results.json``
+Every (method, seed) result is cached in ``OUT/cache/`` with the settings it was made with (an interrupted run
+resumes; a cached run of other settings is refused by file name); ``OUT/results.json``
 holds every number and ``OUT/table.md`` the table.
 """
 from __future__ import annotations
@@ -103,6 +104,12 @@ def learned(args, method: str, seed: int, splits, labels, specs) -> dict:
             "seconds": round(time.time() - start, 1)}
 
 
+def run_settings(args, method: str) -> dict:
+    """What one cached (method, seed) run depends on; a cached run of other settings is refused by file name."""
+    return {"method": method, **{k: getattr(args, k) for k in ("architectures", "datasets", "size", "zoo_epochs",
+                                                               "zoo_checkpoints", "latent", "ssl_epochs")}}
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     start = time.time()
@@ -122,7 +129,8 @@ def main(argv=None) -> dict:
     for seed in range(args.seeds):
         for method in args.methods:
             runs.setdefault(method, []).append(
-                cached(args.out, f"{method}-seed{seed}", lambda: learned(args, method, seed, splits, labels, specs)))
+                cached(args.out, f"{method}-seed{seed}", lambda: learned(args, method, seed, splits, labels, specs),
+                       run_settings(args, method)))
     for method in args.methods:
         results["methods"][method] = merge_seeds(runs[method])
     results.update(run_metadata("examples/heterogeneous_ssl.py", argv, start))

@@ -42,3 +42,9 @@ def test_quick_run_probes_every_property_and_the_architecture_and_resumes(tmp_pa
     assert {f: os.stat(tmp_path / "out" / "cache" / f).st_mtime_ns for f in cache} == stamps
     assert json.dumps(again["methods"], sort_keys=True) == json.dumps(results["methods"], sort_keys=True)
     assert "HyperRep: not applicable" in (tmp_path / "out" / "table.md").read_text()
+    path = tmp_path / "out" / "cache" / "sne_ssl-seed0.json"
+    stored = json.loads(path.read_text())
+    assert stored["settings"] == example.run_settings(example.parse_args(argv), "sne_ssl")
+    path.write_text(json.dumps(dict(stored, settings=dict(stored["settings"], ssl_epochs=99))))
+    with pytest.raises(ValueError, match="sne_ssl-seed0.json holds a result of other settings"):
+        example.main(argv)                       # a run of other settings is never reused silently
