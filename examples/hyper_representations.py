@@ -129,28 +129,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def _learned_list(text: str) -> list[str]:
-    names = [n for n in text.split(",") if n]
-    unknown = sorted(set(names) - set(LEARNED))
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown method(s) {unknown}; choose from {list(LEARNED)}")
-    return names
+def _name_list(kind: str, choices, allow_empty: bool = False):
+    """An argparse ``type``: ``"a,b"`` -> ``["a", "b"]``, each one of ``choices`` (none only if ``allow_empty``)."""
+    def parse(text: str) -> list[str]:
+        names = [n for n in text.split(",") if n]
+        unknown = sorted(set(names) - set(choices))
+        if unknown or not (names or allow_empty):
+            raise argparse.ArgumentTypeError(f"unknown {kind}(s) {unknown or text!r}; choose from {list(choices)}")
+        return names
+    return parse
 
 
-def _ablation_list(text: str) -> list[str]:
-    names = [n for n in text.split(",") if n]
-    unknown = sorted(set(names) - set(ABLATION_SETTINGS))
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(f"unknown ablation setting(s) {unknown or text!r}; choose from {ABLATION_SETTINGS}")
-    return names
+_learned_list = _name_list("method", LEARNED, allow_empty=True)
+_ablation_list = _name_list("ablation setting", ABLATION_SETTINGS)
 
 
 def _recipe_list(text: str) -> list[str]:
-    ids = [n for n in text.split(",") if n]
-    unknown = sorted(set(ids) - set(RECIPES))
-    if unknown or not ids:
-        raise argparse.ArgumentTypeError(f"unknown recipe(s) {unknown or text!r}; choose from {list(RECIPES)}")
-    return [RECIPES[i] for i in ids]
+    return [RECIPES[i] for i in _name_list("recipe", RECIPES)(text)]
 
 
 def view(fn, networks) -> np.ndarray:

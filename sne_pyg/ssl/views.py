@@ -25,7 +25,7 @@ from ..data.network_data import NetworkData
 from ..segment import ptr_from_sizes
 from ..symmetry.spec import PermutationSpec
 from ..symmetry.transforms import _with_chunks, spec_from_layout
-from .augment import GaussianNoise, PermuteNeurons, RandomErasing, architecture_key
+from .augment import RandomErasing, _generator, architecture_key
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class PairedViews:
         noises: tuple[list[Tensor], list[Tensor]] = ([], [])
         for arch, seed, start in zip(archs, seeds, starts):
             if self.permute:
-                generator = PermuteNeurons(arch.spec, seed=seed).generator
+                generator = _generator(seed)
                 for view in (0, 1):
                     gathers[view].append(arch.gather_index(generator) + start)
             if self.erase > 0:
@@ -102,7 +102,7 @@ class PairedViews:
                 for view in (0, 1):
                     blocks[view].append(erasing.block(arch.values))
             if self.noise > 0:
-                generator = GaussianNoise(self.noise, seed=seed + 2).generator
+                generator = _generator(seed + 2)
                 for view in (0, 1):
                     noises[view].append(torch.randn(arch.values, generator=generator, dtype=torch.float64) * self.noise)
         out = []
