@@ -71,8 +71,13 @@ def render_transfer(result: dict) -> str:
         comparison = f"{_interval(versus[key])} vs {versus[key]['other']}" if key in versus else "–"
         lines.append(f"| {key} | " + " | ".join(cells) + f" | {comparison} |")
     for label, field in (("average", "average"), ("average, transfer pairs", "average_transfer")):
-        lines.append(f"| **{label}** | " + " | ".join(f"{result['averages'][m][field]:.3f}" for m in models) + " | |")
+        lines.append(f"| **{label}** | " + " | ".join(_average_cell(result['averages'][m][field]) for m in models) + " | |")
     return "\n".join(lines)
+
+
+def _average_cell(value: float | None) -> str:
+    """An average over no pairs (``null`` in the file, NaN in an older one) reads ``n/a``."""
+    return "n/a" if value is None or value != value else f"{value:.3f}"
 
 
 def render_data_efficiency(result: dict) -> str:

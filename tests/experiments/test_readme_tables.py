@@ -171,7 +171,7 @@ def test_transfer_table_bolds_each_rows_best_marks_unreadable_pairs_and_ends_wit
                "results": {"a->a": {"sne": entry([0.2, 0.4]), "neural_graph": entry([0.5, 0.5])},
                            "a->b": {"sne": entry([0.6, 0.6])}},
                "averages": {"sne": {"average": 0.45, "average_transfer": 0.6},
-                            "neural_graph": {"average": 0.5, "average_transfer": float("nan")}},
+                            "neural_graph": {"average": 0.5, "average_transfer": None}},
                "sne_vs_best": {"a->a": {"other": "neural_graph", "difference": -0.2, "low": -0.4, "high": 0.05,
                                         "verdict": "tie"}}}
     assert render_transfer(summary).splitlines() == [
@@ -180,4 +180,4 @@ def test_transfer_table_bolds_each_rows_best_marks_unreadable_pairs_and_ends_wit
         "| a->a | 0.300 ± 0.100 | **0.500 ± 0.100** | -0.2000 [-0.4000, +0.0500], tie vs neural_graph |",
         "| a->b | **0.600 ± 0.100** | n/a | – |",
         "| **average** | 0.450 | 0.500 | |",
-        "| **average, transfer pairs** | 0.600 | nan | |"]
+        "| **average, transfer pairs** | 0.600 | n/a | |"]

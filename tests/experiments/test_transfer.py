@@ -92,3 +92,18 @@ def test_neural_graph_is_built_to_read_the_widest_kernel_of_all_zoos():
     zoos = {"a": {"train": _zoo(0)["train"]}, "b": {"test": [cnn]}}
     assert model_options_for(["sne", "neural_graph"], zoos) == {"neural_graph": {"max_kernel": 25}}
     assert model_options_for(["sne"], zoos) == {}
+
+
+def test_summary_writes_an_average_over_no_pairs_as_null_and_stays_strict_json(tmp_path):
+    import json
+    from sne_pyg.experiments.transfer import write_transfer_summary
+    entry = lambda taus: {"tau_mean": sum(taus) / len(taus), "tau_std": 0.0, "taus": taus}
+    results = {"a->a": {"sne": entry([0.2, 0.4]), "hyperrep": entry([0.5, 0.5])}, "a->b": {"sne": entry([0.6, 0.8])}}
+    write_transfer_summary(str(tmp_path), {}, results, ["sne", "hyperrep"], {})
+
+    def refuse(name):
+        raise ValueError(f"non-standard JSON constant {name}")
+    summary = json.loads((tmp_path / "summary.json").read_text(), parse_constant=refuse)
+    assert summary["averages"]["hyperrep"] == {"average": 0.5, "average_transfer": None}
+    assert summary["averages"]["sne"]["average_transfer"] == 0.7
+    assert abs(summary["averages"]["sne"]["average"] - 0.5) < 1e-12
