@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from collections.abc import Callable
+
+from sne_pyg.json_files import write_json as write_strict_json
 
 
 def interleaved_best(functions: dict[str, Callable[[], object]], repeats: int, inner: int = 1) -> dict[str, float]:
@@ -24,9 +25,7 @@ def interleaved_best(functions: dict[str, Callable[[], object]], repeats: int, i
 def write_json(out: str | None, filename: str, payload: dict) -> None:
     """Write ``payload`` to ``out/filename`` (nothing when ``out`` is None)."""
     if out:
-        os.makedirs(out, exist_ok=True)
-        with open(os.path.join(out, filename), "w") as f:
-            json.dump(payload, f, indent=2)
+        write_strict_json(os.path.join(out, filename), payload, indent=2)
 
 
 def print_table(columns: list[str], rows: list[list[str]]) -> None:

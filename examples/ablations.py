@@ -17,7 +17,6 @@ and prints one table per study.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 
@@ -35,6 +34,7 @@ from sne_pyg.experiments.reports import run_metadata
 from sne_pyg.plots import plt, save_figure
 from sne_pyg.train import TargetScaler, targets_of
 from sne_pyg.zoos import SineINRZoo
+from sne_pyg.json_files import write_json
 
 STUDIES = ("table6", "table7", "data_efficiency")
 
@@ -141,10 +141,9 @@ def main(argv=None) -> dict:
                 results["data_efficiency"][f"sne@{fraction}"]["versus"] = versus_best_other(
                     {name: predictions(r) for name, r in runs.items()}, test_targets, "sne", "mse",
                     resamples=args.resamples)
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump({**run_metadata("examples/ablations.py", argv, started), "results": results, "settings": vars(args),
-                   "zoo": {k: len(v) for k, v in zoo.items()}}, f, indent=1)
+    write_json(os.path.join(args.out, "results.json"),
+               {**run_metadata("examples/ablations.py", argv, started), "results": results, "settings": vars(args),
+                "zoo": {k: len(v) for k, v in zoo.items()}})
     plots(results, args.out)
     for study, rows in results.items():
         print(f"\n{study}\n{'setting':<44}{'test MSE':>22}{'params':>10}")

@@ -45,7 +45,8 @@ def main(argv=None) -> dict:
     started = time.time()
     args = parse_args(argv)
     zoos = {arch: cached_splits(f"{arch}-{args.dataset}", args.root, args.size, args.zoo_epochs, args.target,
-                                progress=not args.no_progress, checkpoints=args.zoo_checkpoints)
+                                progress=not args.no_progress, checkpoints=args.zoo_checkpoints,
+                                fractions=args.zoo_split)
             for arch in dict.fromkeys(args.sources + args.targets)}
     return transfer_experiment(args, zoos, args.sources, args.targets, f"zoos on {args.dataset}",
                                ("examples/cross_architecture.py", argv, started))

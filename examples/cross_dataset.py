@@ -40,7 +40,8 @@ def main(argv=None) -> dict:
     started = time.time()
     args = parse_args(argv)
     zoos = {name: cached_splits(f"{args.architecture}-{name}", args.root, args.size, args.zoo_epochs, args.target,
-                                progress=not args.no_progress, checkpoints=args.zoo_checkpoints)
+                                progress=not args.no_progress, checkpoints=args.zoo_checkpoints,
+                                fractions=args.zoo_split)
             for name in args.datasets}
     return transfer_experiment(args, zoos, args.datasets, args.datasets, f"{args.architecture} zoos",
                                ("examples/cross_dataset.py", argv, started))

@@ -19,7 +19,6 @@ its embedding of the whole zoo, a safetensors file), so an interrupted run resum
 from __future__ import annotations
 
 import argparse
-import json
 import os
 
 import numpy as np
@@ -32,7 +31,8 @@ from sne_pyg.plots import plot_embedding_panels
 from sne_pyg.train import embed
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
-from sne_pyg.zoos.kinds import POOL_FACTORS as FACTORS, pooled_splits
+from sne_pyg.zoos.kinds import DEFAULT_FRACTIONS, POOL_FACTORS as FACTORS, pooled_splits
+from sne_pyg.json_files import write_json
 
 # NeuralGraph reads MLPs and CNNs only, not the transformers in the pool
 DEFAULT_MODELS = "sne,deepsets"
@@ -44,7 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--architectures", default=",".join(ARCHITECTURES), type=name_list(ARCHITECTURES))
     parser.add_argument("--datasets", default=",".join(DATASETS), type=name_list(DATASETS))
     add_zoo_experiment_arguments(parser, models=DEFAULT_MODELS, out="runs/heterogeneous_zoo", size=24,
-                                 size_help="per architecture and dataset")
+                                 size_help="per architecture and dataset", checkpoints=None, fractions=DEFAULT_FRACTIONS)
     args = parser.parse_args(argv)
     apply_quick(args, size=8)
     return args
@@ -53,7 +53,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def pooled_zoo(args) -> tuple[dict[str, list], dict[str, dict[str, list[str]]]]:
     """``{split: networks}`` over every (architecture, dataset) zoo, and each network's labels per split."""
     return pooled_splits(args.architectures, args.datasets, args.root, args.size, args.zoo_epochs, args.target,
-                         progress=not args.no_progress, checkpoints=args.zoo_checkpoints)
+                         progress=not args.no_progress, checkpoints=args.zoo_checkpoints, fractions=args.zoo_split)
 
 
 def pooled_test_sets(test: list, labels: dict[str, list[str]]) -> dict[str, list]:
@@ -111,8 +111,7 @@ def main(argv=None) -> dict:
         for method in ("pca", "tsne"):
             plot_embedding_panels(embeddings["seed0"], os.path.join(args.out, f"embeddings_{name}_{method}.png"),
                                   all_labels, method, title=f"{name} embeddings of {len(everything)} networks")
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump(results, f, indent=2)
+    write_json(os.path.join(args.out, "results.json"), results, indent=2)
     print_table(results, tests, args)
     return results
 

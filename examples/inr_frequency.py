@@ -17,7 +17,6 @@ SNE and the best other model).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 
@@ -34,6 +33,7 @@ from sne_pyg.nn import parse_models  # noqa: E402
 from sne_pyg.plots import plot_learning_curves, plt, save_figure  # noqa: E402  (pyplot on the headless backend)
 from sne_pyg.train import TargetScaler, mse, targets_of  # noqa: E402
 from sne_pyg.zoos import SineINRZoo  # noqa: E402
+from sne_pyg.json_files import write_json  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -104,14 +104,12 @@ def main(argv=None) -> dict:
     comparison = (versus_best_other(predictions, test_targets[:, 0].numpy(), "sne", "mse", resamples=args.resamples)
                   if "sne" in predictions and len(predictions) > 1 else None)
 
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump(results, f, indent=2)
-    with open(os.path.join(args.out, "summary.json"), "w") as f:
-        json.dump({**run_metadata("examples/inr_frequency.py", argv, started),
-                   "results": results, "per_seed": per_seed, "mean_baseline_mse": baseline,
-                   "sne_vs_best": comparison, "tuned": tuned, "zoo": {k: len(v) for k, v in zoo.items()}, "settings": vars(args)},
-                  f, indent=2)
+    write_json(os.path.join(args.out, "results.json"), results, indent=2)
+    write_json(os.path.join(args.out, "summary.json"),
+               {**run_metadata("examples/inr_frequency.py", argv, started),
+                "results": results, "per_seed": per_seed, "mean_baseline_mse": baseline,
+                "sne_vs_best": comparison, "tuned": tuned, "zoo": {k: len(v) for k, v in zoo.items()},
+                "settings": vars(args)}, indent=2)
     plot(results, baseline, os.path.join(args.out, "mse.png"))
     curves = [n for n in ("sne", comparison and comparison["other"]) if n in histories]
     if curves:                               # SNE beside the best other model: under- or overfitting?

@@ -7,7 +7,7 @@
 Each trial trains one model with one fixed seed (lr, weight decay, width, epochs, permutation augmentation,
 Logit Invariance weight drawn by a seeded TPE sampler) and scores the best validation MSE; the test split is
 never read. A trial worse than the earlier trials' median after 10 epochs is stopped (Optuna's median pruner;
-``--no-prune`` trains every trial to its end); stopped trials count against ``--trials``. Studies live in ``OUT/tuning.db`` (an interrupted run resumes; more ``--trials`` adds only the
+``--no-prune`` trains every trial to its end); stopped trials count against ``--trials``. Studies live in ``OUT/<model>.db`` (an interrupted run resumes; more ``--trials`` adds only the
 missing ones); ``OUT/<model>.json`` holds every trial and the best settings.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sne_pyg.experiments.reports import run_metadata
 from sne_pyg.experiments.tuning import SearchSpace, tune
 from sne_pyg.nn import parse_models
 from sne_pyg.zoos import SineINRZoo
+from sne_pyg.json_files import write_json
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -59,15 +60,30 @@ def main(argv=None) -> dict:
                             steps=args.inr_steps, recipe=args.recipe, progress=not args.no_progress)
     results = {name: tune(name, zoo["train"], zoo["val"], args.trials, args.out, args.space, args.seed,
                           args.batch_size, progress=not args.no_progress, prune=not args.no_prune) for name in names}
-    with open(os.path.join(args.out, "summary.json"), "w") as f:
-        json.dump({**run_metadata("examples/tune.py", argv, started), "trials": args.trials,
-                   "best": {name: {"settings": r["best"], "val_mse": r["best_val_mse"]} for name, r in results.items()}},
-                  f, indent=1)
+    tuned = dict(stored_results(args.out), **results)        # with the models another process tuned into OUT
+    write_json(os.path.join(args.out, "summary.json"),
+               {**run_metadata("examples/tune.py", argv, started), "trials": args.trials,
+                "best": {name: {"settings": r["best"], "val_mse": r["best_val_mse"], "trials": len(r["trials"])}
+                         for name, r in sorted(tuned.items())}})
     print(f"\n{'model':<14}{'val MSE':>10}  best settings ({args.trials} trials each)")
     for name, r in sorted(results.items(), key=lambda kv: kv[1]["best_val_mse"]):
         print(f"{name:<14}{r['best_val_mse']:>10.4f}  {r['best']}")
     print(f"\nsettings in {args.out}/<model>.json; use them with: python examples/inr_frequency.py --tuned {args.out}")
     return results
+
+
+def stored_results(out: str) -> dict[str, dict]:
+    """Every registered model's ``OUT/<model>.json`` that is there (a study written by any process)."""
+    found = {}
+    for name in parse_models("all"):
+        path = os.path.join(out, f"{name}.json")
+        if os.path.exists(path):
+            try:
+                with open(path) as f:
+                    found[name] = json.load(f)
+            except (OSError, json.JSONDecodeError) as error:
+                raise SystemExit(f"{path}: cannot read tuning results: {error}") from None
+    return found
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import time
 
@@ -22,6 +21,7 @@ from .nn import SNE
 from .plots import plot_predictions, plot_training_curve
 from .train import TargetScaler, TrainConfig, fit, mse, predict, seed_everything, targets_of
 from .zoos import SineINRZoo
+from .json_files import write_json
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -81,8 +81,7 @@ def main(argv=None) -> dict:
         "wall_seconds": round(time.time() - start, 1),
         "settings": vars(args),
     }
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump(report, f, indent=2)
+    write_json(os.path.join(args.out, "results.json"), report, indent=2)
     with open(os.path.join(args.out, "predictions.csv"), "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["true_frequency", "predicted_frequency"])

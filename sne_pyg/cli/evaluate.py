@@ -4,10 +4,10 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..data.dataset import select_target
 from ..data.sources import zoo_split
 from ..nn.checkpoint import load_model
 from ..train import TargetScaler
+from ..zoos.labels import zoo_target
 from .config import add_config_argument, add_subcommand
 from .outputs import add_overwrite_argument, check_run_folder
 from .runs import assess, plot_zoo_embeddings, write_report
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     model, meta = load_model(args.model, args.device)
     if "task" not in meta:
         raise ValueError(f"{args.model} holds no training metadata (task, target); save it with `sne-pyg train`")
-    networks = select_target(zoo_split(args.data, args.split), meta["target"])
+    networks = zoo_target(zoo_split(args.data, args.split), meta["target"])
     scaler = TargetScaler.from_state(meta["scaler"]) if meta.get("scaler") else None
     name = type(model).__name__
     check_run_folder(args.out, RUN_FILES, args.overwrite)

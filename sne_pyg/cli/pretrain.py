@@ -25,6 +25,7 @@ from .config import add_config_argument, add_subcommand
 from .distributed_run import finish_distributed_run, start_distributed_run
 from .outputs import add_overwrite_argument
 from .train import DTYPES, add_schedule_arguments
+from ..json_files import write_json
 
 RUN_FILES = ("encoder.safetensors", "results.json")
 
@@ -86,8 +87,7 @@ def run(args: argparse.Namespace) -> int:
     results = {"command": "pretrain", "model": args.model, "data": args.data, "best_epoch": result.best_epoch,
                "best_val_loss": result.best_val, "epochs_run": len(result.history), "world_size": world,
                "seconds": round(time.time() - start, 1), "history": result.history, "settings": vars(args)}
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
+    write_json(os.path.join(args.out, "results.json"), results)
     print(f"pretrained {args.model} on {args.data}: best validation loss {result.best_val:.4f} at epoch "
           f"{result.best_epoch} of {len(result.history)} ({world} process{'es' if world > 1 else ''}); "
           f"wrote {args.out}/encoder.safetensors")

@@ -1,7 +1,6 @@
 """What ``train`` and ``evaluate`` share: metrics, plots and the text report."""
 from __future__ import annotations
 
-import json
 import os
 
 import torch
@@ -11,6 +10,7 @@ from ..data import NetworkData
 from ..plots import plot_embeddings, plot_predictions
 from ..train import TargetScaler, embed, metrics_of, predict, prepare_dataset
 from ..train.distributed import unwrap
+from ..json_files import write_json
 
 
 def assess(model: nn.Module, networks: list[NetworkData], task: str, scaler: TargetScaler | None, out: str,
@@ -35,9 +35,7 @@ def plot_zoo_embeddings(model: nn.Module, networks: list[NetworkData], task: str
 
 def write_report(out: str, results: dict) -> str:
     """``results.json`` and a short human-readable ``report.txt``; returns the report text."""
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump(results, f, indent=2)
+    write_json(os.path.join(out, "results.json"), results, indent=2)
     lines = [f"{results['command']} {results['model']} on {results['data']} ({results['task']})"]
     for split, metrics in results.get("metrics", {}).items():
         lines.append(f"  {split:<6} " + "  ".join(f"{k} {v:.4g}" for k, v in metrics.items()))

@@ -15,12 +15,12 @@ import time
 import torch
 
 from ..argtypes import positive_int
-from ..data.dataset import select_target
 from ..data.sources import zoo_split
 from ..nn import MODELS, build_model
 from ..nn.checkpoint import save_model
 from ..plots import plot_training_curve
 from ..train import TASKS, TargetScaler, TrainConfig, fit, prepare_dataset, seed_everything, targets_of
+from ..zoos.labels import zoo_target
 from .config import add_config_argument, add_subcommand
 from .distributed_run import finish_distributed_run, start_distributed_run
 from .outputs import add_overwrite_argument
@@ -49,7 +49,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--model", default="sne", choices=sorted(MODELS), help="model to train")
     parser.add_argument("--task", default="regression", choices=TASKS)
-    parser.add_argument("--target", default="0", help="column of y to predict, or 'all'")
+    parser.add_argument("--target", default="0", help="column of y to predict, 'all', or a label a classifier zoo records by name "
+                        "(log10_lr, dropout, epoch, activation, ...; see sne_pyg.zoos.labels)")
     parser.add_argument("--hidden", type=positive_int, default=64, help="model width")
     defaults = TrainConfig()
     add_schedule_arguments(parser, defaults)
@@ -82,7 +83,7 @@ def output_size(train, task: str) -> int:
 def run(args: argparse.Namespace) -> int:
     start = time.time()
     world, device = start_distributed_run(args, RUN_FILES)
-    splits = {s: select_target(zoo_split(args.data, s), args.target) for s in ("train", "val", "test")}
+    splits = {s: zoo_target(zoo_split(args.data, s), args.target) for s in ("train", "val", "test")}
     out_dim = output_size(splits["train"], args.task)
     seed_everything(args.seed)                       # the initial weights too
     model = build_model(args.model, hidden=args.hidden, out_dim=out_dim).to(DTYPES[args.dtype])

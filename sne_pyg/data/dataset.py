@@ -15,6 +15,7 @@ from .checkpoints import reading, safe_torch_load
 from .layer_types import LayerType
 from .layout import LayerSpec, NetworkLayout, ParamInfo, Piece, Skipped
 from .network_data import NetworkData
+from ..json_files import write_json
 
 SPLITS = ("train", "val", "test")
 
@@ -201,9 +202,7 @@ def write_splits(parts: dict[str, Sequence[NetworkData]], folder: str, settings:
     for split in SPLITS:
         InMemoryDataset.save(list(parts[split]), staged[split])
     recorded = dict(settings or {}, split_sha256={s: file_digest(staged[s]) for s in SPLITS})
-    with open(osp.join(folder, f"{SETTINGS_FILE}.partial"), "w") as f:
-        json.dump(recorded, f, indent=2)
-    os.replace(osp.join(folder, f"{SETTINGS_FILE}.partial"), osp.join(folder, SETTINGS_FILE))
+    write_json(osp.join(folder, SETTINGS_FILE), recorded, indent=2)
     for split in SPLITS:
         os.replace(staged[split], osp.join(folder, f"{split}.pt"))
     return {split: len(parts[split]) for split in SPLITS}

@@ -6,20 +6,34 @@ from collections.abc import Callable
 
 from ..argtypes import positive_int
 from ..nn import parse_models
+from ..zoos.labels import LABELS, parse_target
 
 
-def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = 100, size_help: str = "per zoo",
-                                 epochs: int = 15) -> None:
-    """The options every zoo experiment (the examples) shares: target, models, seeds, zoo size and
-    training length, cache folder, output folder, ``--quick`` and ``--no-progress``."""
-    parser.add_argument("--target", type=int, default=0, help="0 test accuracy, 1 train accuracy, 2 gap")
+# Default classifier zoo of the experiments: 250 runs x 4 checkpoints = 1,000 networks per zoo, split by run
+# 60/10/30 -> 600 training, 100 validation and 300 test networks (enough test networks for Kendall's tau to
+# separate models: its sampling spread on 20 networks was about +-0.15).
+ZOO_RUNS = 250
+ZOO_CHECKPOINTS = 4
+ZOO_FRACTIONS = (0.6, 0.1, 0.3)
+
+
+def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = ZOO_RUNS, size_help: str = "per zoo",
+                                 epochs: int = 15, checkpoints: int | None = ZOO_CHECKPOINTS,
+                                 fractions: tuple[float, float, float] = ZOO_FRACTIONS) -> None:
+    """The options every zoo experiment (the examples) shares: target, models, seeds, zoo size, checkpoints
+    and split, training length, cache folder, output folder, ``--quick`` and ``--no-progress``."""
+    parser.add_argument("--target", type=_target, default=0,
+                        help="0 test accuracy, 1 train accuracy, 2 gap, or any numeric label the zoo records: "
+                             + ", ".join(n for n, (_, _, kind) in LABELS.items() if kind == "numeric"))
     parser.add_argument("--models", default=models, type=_model_list, help="comma-separated registered models")
     parser.add_argument("--seeds", type=positive_int, default=3)
     parser.add_argument("--size", type=int, default=size, help=f"training runs {size_help} (--zoo-checkpoints each)")
     parser.add_argument("--zoo-epochs", type=int, default=10, help="epochs each classifier trains")
-    parser.add_argument("--zoo-checkpoints", type=int, default=None,
-                        help="evenly spaced checkpoints kept per run, all of a run in one split (default: the zoo "
+    parser.add_argument("--zoo-checkpoints", type=positive_int, default=checkpoints,
+                        help="evenly spaced checkpoints kept per run, all of a run in one split (None: the zoo "
                              "kind's, 2 for classifier zoos)")
+    parser.add_argument("--zoo-split", type=fraction_triple, default=tuple(fractions),
+                        help="train,val,test fractions of the runs (every checkpoint of a run in one split)")
     parser.add_argument("--hidden", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=epochs)
     parser.add_argument("--root", default="data_cache", help="where generated zoos are cached")
@@ -31,7 +45,30 @@ def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = 1
 def zoo_experiment_settings(args) -> dict:
     """The options of :func:`add_zoo_experiment_arguments` a cached (model, seed) run depends on: the zoo's
     size, epochs and checkpoints, the target, and the models' width and epochs."""
-    return {name: getattr(args, name) for name in ("size", "zoo_epochs", "zoo_checkpoints", "target", "hidden", "epochs")}
+    return {name: (list(value) if isinstance(value := getattr(args, name), tuple) else value)
+            for name in ("size", "zoo_epochs", "zoo_checkpoints", "zoo_split", "target", "hidden", "epochs")}
+
+
+def fraction_triple(text: str) -> tuple[float, float, float]:
+    """An argparse ``type``: ``"0.6,0.1,0.3"`` -> three positive fractions summing to 1."""
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3 or min(values) <= 0 or abs(sum(values) - 1) > 1e-6:
+        raise argparse.ArgumentTypeError(f"needs three positive train,val,test fractions summing to 1; got {text!r}")
+    return values
+
+
+def _target(text: str) -> int | str:
+    try:
+        target = parse_target(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    if isinstance(target, str) and (target == "all" or LABELS[target][2] != "numeric"):
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be ranked: Kendall's tau needs one numeric label "
+                                         f"(categorical labels are probed by examples/hyper_representations.py)")
+    return target
 
 
 def _model_list(text: str) -> list[str]:

@@ -1,7 +1,7 @@
 """Probing tables over classifier zoos: the properties a zoo records, every one probed alike.
 
 A property is ``(attribute, column, task)``: a column of ``data.y`` or ``data.hparams`` (see
-:data:`sne_pyg.zoos.classifier_zoo.HPARAM_NAMES`), probed by ridge regression (R^2) or logistic
+:data:`sne_pyg.zoos.labels.LABELS`), probed by ridge regression (R^2) or logistic
 regression (accuracy) through :func:`sne_pyg.probe.linear_probe`. :func:`merge_seeds` summarises
 the probes of several seeds of a learned method as ``{property: {metric: {mean, std, values}}}``.
 """
@@ -12,22 +12,18 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..probe import linear_probe
-from ..zoos.classifier_zoo import HPARAM_NAMES
+from ..zoos.labels import LABELS
 from .seeds import mean_and_std
 
 SPLITS = ("train", "val", "test")
 
-# property -> (where it is stored, column, task)
+# property -> (where it is stored, column, task): the zoo's labels (sne_pyg.zoos.labels), numeric ones by
+# ridge regression, categorical ones by logistic regression
+PROBED_LABELS = ("test_accuracy", "generalization_gap", "epoch", "log10_lr", "log10_l2", "dropout", "train_fraction",
+                 "activation", "init", "optimizer")
 PROPERTIES: dict[str, tuple[str, int, str]] = {
-    "test_accuracy": ("y", 0, "regression"), "generalization_gap": ("y", 2, "regression"),
-    "epoch": ("hparams", HPARAM_NAMES.index("epoch"), "regression"),
-    "log10_lr": ("hparams", HPARAM_NAMES.index("log10_lr"), "regression"),
-    "log10_l2": ("hparams", HPARAM_NAMES.index("log10_l2"), "regression"),
-    "dropout": ("hparams", HPARAM_NAMES.index("dropout"), "regression"),
-    "train_fraction": ("hparams", HPARAM_NAMES.index("train_fraction"), "regression"),
-    "activation": ("hparams", HPARAM_NAMES.index("activation"), "classification"),
-    "init": ("hparams", HPARAM_NAMES.index("init"), "classification"),
-    "optimizer": ("hparams", HPARAM_NAMES.index("optimizer"), "classification")}
+    name: (LABELS[name][0], LABELS[name][1], "regression" if LABELS[name][2] == "numeric" else "classification")
+    for name in PROBED_LABELS}
 
 
 def score_key(task: str) -> str:

@@ -18,6 +18,7 @@ reconstruction R² per split and recipe), ``data_efficiency`` (the SNE paper's F
 """
 from __future__ import annotations
 
+import math
 import argparse
 import json
 import os
@@ -48,11 +49,21 @@ def render_mse(result: dict) -> str:
 
 
 def render_tau(result: dict) -> str:
-    """Rows by Kendall's tau, highest first."""
+    """Rows by Kendall's tau, highest first (the best in bold when the file compares SNE with the best other
+    model), then that comparison: the difference and its paired bootstrap interval."""
     rows = sorted(result["results"].items(), key=lambda kv: -kv[1]["tau_mean"])
     seeds = {len(r["taus"]) for _, r in rows}
+    versus = result.get("sne_vs_best")
     lines = [f"| model | parameters | Kendall tau (mean ± std, {_seeds(seeds)}) |", "| --- | --- | --- |"]
-    lines += [f"| {name} | {r['params']:,} | {r['tau_mean']:.3f} ± {r['tau_std']:.3f} |" for name, r in rows]
+    for rank, (name, r) in enumerate(rows):
+        cell = f"{r['tau_mean']:.3f} ± {r['tau_std']:.3f}"
+        lines.append(f"| {name} | {r['params']:,} | {f'**{cell}**' if rank == 0 and versus else cell} |")
+    if versus:
+        level = round(100 * versus["level"])
+        tests = f"the {result['splits']['test']:,} " if "splits" in result else ""
+        lines += ["", f"SNE − {versus['other']} (the best other model): {versus['difference']:+.3f} Kendall tau, "
+                      f"paired bootstrap {level}% interval [{versus['low']:+.3f}, {versus['high']:+.3f}] over "
+                      f"{tests}test networks and seeds: **{_verdict(versus['verdict'])}**."]
     return "\n".join(lines)
 
 
@@ -77,7 +88,7 @@ def render_transfer(result: dict) -> str:
 
 def _average_cell(value: float | None) -> str:
     """An average over no pairs (``null`` in the file, NaN in an older one) reads ``n/a``."""
-    return "n/a" if value is None or value != value else f"{value:.3f}"
+    return "n/a" if value is None or math.isnan(value) else f"{value:.3f}"
 
 
 def render_data_efficiency(result: dict) -> str:

@@ -1,7 +1,6 @@
 """Result files of the experiments: JSON next to a printed table and a heat map."""
 from __future__ import annotations
 
-import json
 import os
 import platform
 import subprocess
@@ -13,6 +12,7 @@ import torch
 
 from ..plots import plot_transfer_matrix
 from .tables import average_tau, format_transfer_table, split_key
+from ..json_files import write_json
 
 
 def run_metadata(script: str, argv: Sequence[str] | None, started: float) -> dict:
@@ -25,9 +25,7 @@ def run_metadata(script: str, argv: Sequence[str] | None, started: float) -> dic
 
 def write_results(out: str, results: dict, table: str) -> None:
     """``out/results.json`` (every number) and ``out/table.md`` (the printed table), then print the table."""
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump(results, f, indent=1)
+    write_json(os.path.join(out, "results.json"), results)
     with open(os.path.join(out, "table.md"), "w") as f:
         f.write(table + "\n")
     print(table)
@@ -46,19 +44,15 @@ def write_transfer_report(results: dict[str, dict[str, dict]], models: Sequence[
                           unsupported: dict[str, dict[str, str]] | None = None) -> None:
     """``out/results.json``, ``out/average.json`` (both averages per model), ``out/transfer.png`` and,
     when some pairs could not be read, ``out/unsupported.json``; prints the table."""
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump(results, f, indent=2)
+    write_json(os.path.join(out, "results.json"), results, indent=2)
     averages = {m: {"average": average_tau(results, m), "average_transfer": average_tau(results, m, True)}
                 for m in models}
-    with open(os.path.join(out, "average.json"), "w") as f:
-        json.dump(averages, f, indent=2)
+    write_json(os.path.join(out, "average.json"), averages, indent=2)
     cells = {split_key(key): {m: v["tau_mean"] for m, v in entry.items()} for key, entry in results.items()}
     plot_transfer_matrix(cells, models, os.path.join(out, "transfer.png"), title)
     print("\n" + format_transfer_table(results, models, title))
     if unsupported:
-        with open(os.path.join(out, "unsupported.json"), "w") as f:
-            json.dump(unsupported, f, indent=2)
+        write_json(os.path.join(out, "unsupported.json"), unsupported, indent=2)
         for key, reasons in unsupported.items():
             for model, reason in reasons.items():
                 print(f"n/a: {model} on {key}: {reason}")
@@ -68,9 +62,7 @@ def write_comparisons(comparisons: dict[str, dict | None], out: str) -> None:
     """``out/sne_vs_best.json`` (rows without a comparison left out) and one printed line per row:
     SNE minus the best other model, its paired bootstrap interval and the verdict."""
     rows = {key: c for key, c in comparisons.items() if c is not None}
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "sne_vs_best.json"), "w") as f:
-        json.dump(rows, f, indent=2)
+    write_json(os.path.join(out, "sne_vs_best.json"), rows, indent=2)
     for key, c in rows.items():
         level = round(100 * c["level"])
         print(f"{key}: sne - {c['other']} = {c['difference']:+.3f} {c['metric']}, {level}% interval "

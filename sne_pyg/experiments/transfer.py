@@ -7,8 +7,6 @@ and the averages (all pairs, and transfer pairs only, i.e. source != target);
 """
 from __future__ import annotations
 
-import json
-import math
 import os
 from collections.abc import Callable, Sequence
 
@@ -18,6 +16,7 @@ from .arguments import zoo_experiment_settings
 from .reports import run_metadata, write_comparisons, write_transfer_report
 from .seeds import sne_versus_best, tau_over_seeds
 from .tables import average_tau, pair_key
+from ..json_files import strict, write_json
 
 
 def transfer_results(models: Sequence[str], sources: dict[str, tuple[list, list]],
@@ -68,19 +67,12 @@ def write_transfer_summary(out: str, metadata: dict, results: dict[str, dict[str
     summary = {**metadata, "models": list(models),
                "results": {key: {m: {k: v for k, v in e.items() if k in ("tau_mean", "tau_std", "taus")}
                                  for m, e in entry.items()} for key, entry in results.items()},
-               "averages": {m: {"average": _finite_or_none(average_tau(results, m)),
-                                "average_transfer": _finite_or_none(average_tau(results, m, True))} for m in models},
+               "averages": {m: {"average": average_tau(results, m),
+                                "average_transfer": average_tau(results, m, True)} for m in models},
                "sne_vs_best": {key: c for key, c in comparisons.items() if c is not None},
                "unsupported": unsupported or {}}
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "summary.json"), "w") as f:
-        json.dump(summary, f, indent=1)
-    return summary
-
-
-def _finite_or_none(value: float) -> float | None:
-    """JSON has no NaN: an average over no pairs (HyperRep has no transfer pair) is written as ``null``."""
-    return None if math.isnan(value) else value
+    write_json(os.path.join(out, "summary.json"), summary)     # an average over no pairs (NaN) is written null
+    return strict(summary)
 
 
 def held_out_tests(zoos: dict[str, dict[str, list]], source: str, targets: Sequence[str]) -> dict[str, list]:

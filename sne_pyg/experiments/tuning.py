@@ -6,8 +6,9 @@ TPE sampler and scores the best validation MSE it reached; the test split is nev
 after ``warmup`` epochs, it is worse than the median of earlier trials at that epoch (none is stopped before
 ``startup`` trials have finished); a stopped trial counts against the budget like a finished one, so every
 model gets the same number of trials. Trials are kept in
-an SQLite study per model (``OUT/tuning.db``), so an interrupted tuning resumes where it stopped and a
-larger ``trials`` runs only the missing ones. :func:`tune` writes ``OUT/<model>.json``
+an SQLite study per model (``OUT/<model>.db``, one file each, so models can be tuned by separate processes
+into one folder at once), so an interrupted tuning resumes where it stopped and a larger ``trials`` runs
+only the missing ones. :func:`tune` writes ``OUT/<model>.json``
 (``{"model", "best", "best_val_mse", "trials": [...]}``), which :func:`load_tuned` reads back.
 
 Optuna is a well-kept library for exactly this (TPE sampling, persistent studies); it is the ``tune``
@@ -68,12 +69,13 @@ def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = Sear
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     pruner = optuna.pruners.MedianPruner(n_startup_trials=startup, n_warmup_steps=warmup) if prune \
         else optuna.pruners.NopPruner()
-    study = optuna.create_study(study_name=name, storage=f"sqlite:///{os.path.join(out, 'tuning.db')}",
+    database = study_path(out, name)
+    study = optuna.create_study(study_name=name, storage=f"sqlite:///{database}",
                                 load_if_exists=True, direction="minimize",
                                 sampler=optuna.samplers.TPESampler(seed=seed), pruner=pruner)
     stored = _space_of(study)
     if stored is not None and stored != _as_json(space):
-        raise ValueError(f"{os.path.join(out, 'tuning.db')} holds a study of {name!r} over another search space "
+        raise ValueError(f"{database} holds a study of {name!r} over another search space "
                          f"({stored}); use another --out")
     study.set_user_attr("space", _as_json(space))
     score = objective or (lambda s, report: train_with(name, s, train, val, seed, batch_size, progress,
@@ -106,6 +108,11 @@ def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = Sear
         json.dump(result, f, indent=1)
     os.replace(f"{path}.partial", path)
     return result
+
+
+def study_path(out: str, name: str) -> str:
+    """The SQLite file of ``name``'s study in ``out``."""
+    return os.path.join(out, f"{name}.db")
 
 
 def load_tuned(path: str) -> dict:

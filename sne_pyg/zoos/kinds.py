@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..data import NetworkData, ZooFolder, save_splits
-from ..data.dataset import SPLITS, select_target
+from ..data.dataset import SPLITS
 from .architectures import ARCHITECTURES
 from .classifier_zoo import TARGET_NAMES, generate_classifier_zoo
 from .datasets import DATASETS
+from .labels import zoo_target
 from .sine_inr import generate_sine_inr_zoo
 
 
@@ -119,18 +120,20 @@ def cached_zoo(kind: str, root: str, size: int, steps: int | None = None, *, chu
     return folder
 
 
-def cached_splits(kind: str, root: str, size: int, steps: int | None = None, target: int | None = 0, *,
+def cached_splits(kind: str, root: str, size: int, steps: int | None = None, target: int | str | None = 0, *,
                   progress: bool = True, **options) -> dict[str, list[NetworkData]]:
-    """``{split: networks}`` of a :func:`cached_zoo`, keeping target column ``target`` (``None``: all)."""
+    """``{split: networks}`` of a :func:`cached_zoo` with ``y`` the label ``target``: a column of ``y``
+    (``None``: all) or a numeric label by name (:func:`sne_pyg.zoos.labels.zoo_target`)."""
     folder = cached_zoo(kind, root, size, steps, progress=progress, **options)
-    return {split: select_target(list(ZooFolder(folder, split)), target) for split in SPLITS}
+    return {split: zoo_target(list(ZooFolder(folder, split)), target, numeric_only=True) for split in SPLITS}
 
 
 POOL_FACTORS = ("architecture", "dataset")
 
 
-def pooled_splits(architectures, datasets, root: str, size: int, steps: int | None = None, target: int | None = 0, *,
-                  progress: bool = True, checkpoints: int | None = None
+def pooled_splits(architectures, datasets, root: str, size: int, steps: int | None = None, target: int | str | None = 0,
+                  *, progress: bool = True, checkpoints: int | None = None,
+                  fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
                   ) -> tuple[dict[str, list[NetworkData]], dict[str, dict[str, list[str]]]]:
     """One heterogeneous zoo pooled from the :func:`cached_splits` of every ``architecture-dataset`` kind:
     ``{split: networks}`` and, per split, each network's ``architecture`` and ``dataset``."""
@@ -138,7 +141,8 @@ def pooled_splits(architectures, datasets, root: str, size: int, steps: int | No
     labels = {split: {factor: [] for factor in POOL_FACTORS} for split in SPLITS}
     for arch in architectures:
         for name in datasets:
-            zoo = cached_splits(f"{arch}-{name}", root, size, steps, target, progress=progress, checkpoints=checkpoints)
+            zoo = cached_splits(f"{arch}-{name}", root, size, steps, target, progress=progress, checkpoints=checkpoints,
+                                fractions=fractions)
             for split, networks in zoo.items():
                 splits[split] += networks
                 labels[split]["architecture"] += [arch] * len(networks)

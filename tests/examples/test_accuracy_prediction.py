@@ -7,6 +7,8 @@ from sne_pyg.data.dataset import select_target
 from sne_pyg.data.sources import zoo_split
 from sne_pyg.train import kendall_tau
 from sne_pyg.experiments import tau_over_seeds
+from sne_pyg.experiments.arguments import ZOO_CHECKPOINTS, ZOO_FRACTIONS
+from sne_pyg.zoos.classifier_zoo import evenly_spaced_checkpoints
 from sne_pyg.zoos.kinds import cached_zoo
 from tests.builders import load_script
 
@@ -26,6 +28,10 @@ def test_quick_accuracy_prediction_reports_reproducible_taus(tmp_path, monkeypat
     versus = json.loads((out / "sne_vs_best.json").read_text())["test"]
     assert versus["other"] == "statnn" and versus["metric"] == "tau"
     assert versus["difference"] == pytest.approx(saved["sne"]["tau_mean"] - saved["statnn"]["tau_mean"])
+    summary = json.loads((out / "summary.json").read_text())             # the README's result file
+    assert summary["results"] == saved and summary["sne_vs_best"] == versus
+    assert summary["command"].startswith("python examples/accuracy_prediction.py --quick")
+    assert summary["settings"]["zoo_checkpoints"] == ZOO_CHECKPOINTS and summary["wall_seconds"] > 0
     # every (model, seed) run is cached with its settings: a rerun trains nothing and gives the same table
     cache = sorted(p.name for p in (out / "cache").iterdir())
     assert cache == sorted(f"{m}-seed{k}.json" for m in ("statnn", "sne") for k in range(3))
@@ -41,8 +47,13 @@ def test_quick_accuracy_prediction_reports_reproducible_taus(tmp_path, monkeypat
                          "--no-progress"]) == results
     monkeypatch.undo()
     # the cached zoo is reused, and a second, independent run reproduces the numbers
-    folder = cached_zoo("arch1-digits", str(root), 24, 2, progress=False)
+    folder = cached_zoo("arch1-digits", str(root), 24, 2, progress=False, checkpoints=ZOO_CHECKPOINTS,
+                        fractions=ZOO_FRACTIONS)
     splits = {s: select_target(zoo_split(folder, s), 0) for s in ("train", "val", "test")}
+    assert {s: len(p) for s, p in splits.items()} == summary["splits"]
+    per_run = len(evenly_spaced_checkpoints(2, ZOO_CHECKPOINTS))          # quick: 2 epochs -> epochs 1 and 2
+    runs = {s: {int(d.run) for d in part} for s, part in splits.items()}
+    assert len(runs["test"]) * per_run == len(splits["test"]) and not runs["test"] & (runs["train"] | runs["val"])
     again = tau_over_seeds("statnn", splits["train"], splits["val"], {"test": splits["test"]}, 3, 8, 2)
     assert again["test"]["taus"] == pytest.approx(saved["statnn"]["taus"])
     # the targets are the zoo's test accuracies: ranking them by themselves gives tau 1

@@ -24,3 +24,10 @@ def test_quick_tuning_feeds_table_1(tmp_path):
     cached = json.loads((table / "cache" / "deepsets-seed0.json").read_text())
     assert cached["settings"]["tuned"] == summary["tuned"]["deepsets"]
     assert "tuned" not in json.loads((table / "cache" / "flat_mlp-seed0.json").read_text())["settings"]
+    later = tuner.main(["--quick", "--models", "flat_mlp", "--out", str(out), "--root", str(root), "--no-progress"])
+    summary = json.loads((out / "summary.json").read_text())      # a later run into OUT keeps the earlier models
+    assert sorted(summary["best"]) == ["deepsets", "flat_mlp", "statnn"]
+    assert summary["best"]["deepsets"]["val_mse"] == results["deepsets"]["best_val_mse"]
+    assert summary["best"]["flat_mlp"] == {"settings": later["flat_mlp"]["best"], "trials": 2,
+                                           "val_mse": later["flat_mlp"]["best_val_mse"]}
+    assert sorted(p.name for p in out.glob("*.db")) == ["deepsets.db", "flat_mlp.db", "statnn.db"]

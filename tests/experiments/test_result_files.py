@@ -25,3 +25,28 @@ def test_table1_numbers_follow_from_the_kept_predictions():
     assert again["other"] == versus["other"] and again["verdict"] == versus["verdict"]
     for key in ("difference", "low", "high"):
         assert again[key] == pytest.approx(versus[key], abs=1e-4)
+
+
+def test_default_size_accuracy_table_follows_from_the_kept_predictions():
+    """docs/results/accuracy_prediction_large.json: the zoo holds >= 600 training and >= 150 test networks, every
+    model's taus are Kendall's tau of its kept test predictions (scipy, computed here independently), and the
+    paired bootstrap of SNE against the best other model is reproduced."""
+    from scipy.stats import kendalltau
+    with open(os.path.join(ROOT, "docs", "results", "accuracy_prediction_large.json")) as f:
+        result = json.load(f)
+    assert result["splits"]["train"] >= 600 and result["splits"]["test"] >= 150
+    for model, row in result["results"].items():
+        targets = np.array(row["targets"])
+        assert len(targets) == result["splits"]["test"]
+        taus = [kendalltau(np.array(p), targets).statistic for p in row["predictions"]]
+        np.testing.assert_allclose(taus, row["taus"], atol=1e-9)
+        assert row["tau_mean"] == pytest.approx(np.mean(taus))
+    versus = result["sne_vs_best"]
+    best_other = max((m for m in result["results"] if m != "sne"), key=lambda m: result["results"][m]["tau_mean"])
+    assert versus["other"] == best_other
+    predictions = {m: np.array(r["predictions"]) for m, r in result["results"].items()}
+    again = versus_best_other(predictions, np.array(result["results"]["sne"]["targets"]), "sne", "tau",
+                              resamples=versus["resamples"])
+    assert again["verdict"] == versus["verdict"]
+    for key in ("difference", "low", "high"):
+        assert again[key] == pytest.approx(versus[key], abs=1e-6)

@@ -35,6 +35,9 @@ def test_trials_resume_and_the_best_is_the_lowest(tmp_path):
     assert load_tuned(str(tmp_path / "sne.json")) == more["best"]
     other = tune("dwsnet", None, None, trials=6, out=str(tmp_path), objective=counting_objective(calls))
     assert len(other["trials"]) == 6                                        # a study per model, same budget
+    import optuna
+    for name in ("sne", "dwsnet"):                 # one SQLite file per model: separate processes never share one
+        assert optuna.get_all_study_names(f"sqlite:///{tmp_path / f'{name}.db'}") == [name]
 
 
 def test_another_search_space_in_the_same_folder_is_refused(tmp_path):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from torch import Tensor, nn
+from torch import Tensor
 from torch_geometric.nn import MLP
 
 from ...data.network_data import NetworkData
