@@ -10,7 +10,8 @@ accuracy, 2 generalization gap) over ``--seeds`` seeds, prints a table and write
 ``DIR/results.json`` (``{model: {"tau_mean", "tau_std", "taus", "predictions", "targets", "params"}}``),
 ``DIR/summary.json`` (the run's command, commit, machine and wall time, the zoo's split sizes, every number
 and SNE against the best other model with its paired bootstrap interval: the README's result file),
-``DIR/sne_vs_best.json`` and ``DIR/tau.png``. The default zoo is 250 runs x 4 checkpoints split 60/10/30 by
+``DIR/sne_vs_best.json``, ``DIR/tau.png`` and ``DIR/curves.png`` (training loss and validation MSE per epoch of
+SNE and the best other model). The default zoo is 250 runs x 4 checkpoints split 60/10/30 by
 run: 600 / 100 / 300 networks.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_o
 from sne_pyg.experiments.arguments import zoo_experiment_settings  # noqa: E402
 from sne_pyg.experiments.reports import run_metadata, write_comparisons  # noqa: E402
 from sne_pyg.experiments.seeds import sne_versus_best  # noqa: E402
-from sne_pyg.plots import plt, save_figure  # noqa: E402  (pyplot on the headless backend)
+from sne_pyg.plots import plot_learning_curves, plt, save_figure  # noqa: E402  (pyplot on the headless backend)
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo  # noqa: E402
 from sne_pyg.zoos.labels import zoo_target  # noqa: E402
 from sne_pyg.json_files import write_json  # noqa: E402
@@ -49,13 +50,15 @@ def main(argv=None) -> dict:
     folder = cached_zoo(args.zoo, args.root, args.size, args.zoo_epochs, progress=not args.no_progress,
                         checkpoints=args.zoo_checkpoints, fractions=args.zoo_split)
     splits = {s: zoo_target(zoo_split(folder, s), args.target, numeric_only=True) for s in ("train", "val", "test")}
-    results = {}
+    results, histories = {}, {}
     for name in args.models:
         settings = {"zoo": args.zoo, "model": name, **zoo_experiment_settings(args)}
         scored = tau_over_seeds(name, splits["train"], splits["val"], {"test": splits["test"]}, args.seeds,
                                 args.hidden, args.epochs, progress=not args.no_progress,
                                 cache=(args.out, name, settings))       # each (model, seed) run: resumable
         results[name] = dict(scored["test"], params=scored["params"])
+        if "histories" in scored:                 # runs cached before histories were kept have none
+            histories[name] = scored["histories"]
     write_json(os.path.join(args.out, "results.json"), results, indent=2)
     plot(results, os.path.join(args.out, "tau.png"), f"{args.zoo}, target {args.target}")
     comparison = sne_versus_best(results)
@@ -63,7 +66,12 @@ def main(argv=None) -> dict:
     write_json(os.path.join(args.out, "summary.json"),
                {**run_metadata("examples/accuracy_prediction.py", argv, started), "zoo": args.zoo,
                 "target": args.target, "splits": {s: len(part) for s, part in splits.items()},
-                "settings": zoo_experiment_settings(args), "results": results, "sne_vs_best": comparison})
+                "settings": zoo_experiment_settings(args), "results": results, "sne_vs_best": comparison,
+                "histories": histories})
+    curves = [n for n in ("sne", comparison and comparison["other"]) if n in histories]
+    if curves:                               # SNE beside the best other model: under- or overfitting?
+        plot_learning_curves({n: histories[n] for n in curves}, os.path.join(args.out, "curves.png"),
+                             f"{args.zoo}: training and validation curves")
     print(f"\n{args.zoo}: {len(splits['train'])}/{len(splits['val'])}/{len(splits['test'])} networks, "
           f"target {args.target}, {args.seeds} seeds")
     print(f"{'model':<14}{'#params':>10}{'Kendall tau':>22}")

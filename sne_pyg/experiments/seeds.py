@@ -48,9 +48,9 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
         train_view, val_view, (test_views, cannot_read) = views[0]
         config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                              patience=max(epochs // 3, 3), progress=progress)
-        fit(model, train_view, val_view, config, scaler)
+        trained = fit(model, train_view, val_view, config, scaler)
         run = {"taus": {}, "predictions": {}, "targets": {}, "unsupported": dict(cannot_read),
-               "params": sum(p.numel() for p in model.parameters())}
+               "params": sum(p.numel() for p in model.parameters()), "history": trained.history}
         for key, view in test_views.items():
             try:
                 out, true = predict(model, view, scaler=scaler)
@@ -83,6 +83,8 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
                     "taus": taus, "predictions": [run["predictions"][key] for run in runs],
                     "targets": runs[-1]["targets"][key]}
     out["params"] = runs[-1]["params"] if runs else 0
+    if runs and all("history" in run for run in runs):      # runs cached before histories were kept have none
+        out["histories"] = [run["history"] for run in runs]
     return out
 
 

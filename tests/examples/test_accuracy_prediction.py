@@ -32,6 +32,8 @@ def test_quick_accuracy_prediction_reports_reproducible_taus(tmp_path, monkeypat
     assert summary["results"] == saved and summary["sne_vs_best"] == versus
     assert summary["command"].startswith("python examples/accuracy_prediction.py --quick")
     assert summary["settings"]["zoo_checkpoints"] == ZOO_CHECKPOINTS and summary["wall_seconds"] > 0
+    assert [len(h) for h in summary["histories"]["sne"]] == [2, 2, 2]      # 2 epochs per seed, kept for the curves
+    assert (out / "curves.png").stat().st_size > 0
     # every (model, seed) run is cached with its settings: a rerun trains nothing and gives the same table
     cache = sorted(p.name for p in (out / "cache").iterdir())
     assert cache == sorted(f"{m}-seed{k}.json" for m in ("statnn", "sne") for k in range(3))
