@@ -14,7 +14,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1] / "sne_pyg"
 
 # layer of every top-level part of the package: a module may import its own layer or lower ones
 LAYERS = {
-    "segment": 1, "process_group": 1, "cpu_allocator": 1, "argtypes": 1, "data": 1,
+    "segment": 1, "process_group": 1, "cpu_allocator": 1, "argtypes": 1, "json_files": 1, "data": 1,
     "nn": 2, "symmetry": 2, "zoos": 2,
     "train": 3, "converters": 3, "ssl": 3, "probe": 3, "reducers": 3,
     "experiments": 4, "plots": 4,
