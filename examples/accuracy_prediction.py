@@ -25,6 +25,7 @@ from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_o
 from sne_pyg.experiments.arguments import zoo_experiment_settings  # noqa: E402
 from sne_pyg.experiments.reports import run_metadata, write_comparisons  # noqa: E402
 from sne_pyg.experiments.seeds import sne_versus_best  # noqa: E402
+from sne_pyg.experiments.tuning import tuned_settings  # noqa: E402
 from sne_pyg.plots import plot_learning_curves, plt, save_figure  # noqa: E402  (pyplot on the headless backend)
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo  # noqa: E402
 from sne_pyg.zoos.labels import zoo_target  # noqa: E402
@@ -39,6 +40,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("--zoo", default="arch1-digits", choices=sorted(k for k in ZOO_KINDS if not k.startswith("sine_inr")))
     add_zoo_experiment_arguments(parser, models=DEFAULT_MODELS, out="runs/accuracy_prediction", size_help="in the zoo")
+    parser.add_argument("--tuned", default=None,
+                        help="folder of tuned settings (the --out of `examples/tune.py --zoo KIND`): a model with a "
+                             "<model>.json there trains with its tuned lr, weight decay, width, epochs, augmentation "
+                             "and LI weight instead of --hidden / --epochs")
     args = parser.parse_args(argv)
     apply_quick(args, size=24)
     return args
@@ -51,11 +56,15 @@ def main(argv=None) -> dict:
                         checkpoints=args.zoo_checkpoints, fractions=args.zoo_split)
     splits = {s: zoo_target(zoo_split(folder, s), args.target, numeric_only=True) for s in ("train", "val", "test")}
     results, histories = {}, {}
+    tuned = tuned_settings(args.tuned, args.models)
     for name in args.models:
         settings = {"zoo": args.zoo, "model": name, **zoo_experiment_settings(args)}
+        recipe = {"hidden": args.hidden, "epochs": args.epochs, **tuned.get(name, {})}
+        if name in tuned:
+            settings["tuned"] = tuned[name]
         scored = tau_over_seeds(name, splits["train"], splits["val"], {"test": splits["test"]}, args.seeds,
-                                args.hidden, args.epochs, progress=not args.no_progress,
-                                cache=(args.out, name, settings))       # each (model, seed) run: resumable
+                                progress=not args.no_progress, cache=(args.out, name, settings),   # resumable
+                                **recipe)
         results[name] = dict(scored["test"], params=scored["params"])
         if "histories" in scored:                 # runs cached before histories were kept have none
             histories[name] = scored["histories"]
@@ -67,7 +76,7 @@ def main(argv=None) -> dict:
                {**run_metadata("examples/accuracy_prediction.py", argv, started), "zoo": args.zoo,
                 "target": args.target, "splits": {s: len(part) for s, part in splits.items()},
                 "settings": zoo_experiment_settings(args), "results": results, "sne_vs_best": comparison,
-                "histories": histories})
+                "histories": histories, "tuned": tuned})
     curves = [n for n in ("sne", comparison and comparison["other"]) if n in histories]
     if curves:                               # SNE beside the best other model: under- or overfitting?
         plot_learning_curves({n: histories[n] for n in curves}, os.path.join(args.out, "curves.png"),

@@ -28,7 +28,7 @@ from sne_pyg.experiments.bootstrap import versus_best_other  # noqa: E402
 from sne_pyg.experiments.cache import cached  # noqa: E402
 from sne_pyg.experiments.regression import train_and_test  # noqa: E402
 from sne_pyg.experiments.reports import run_metadata  # noqa: E402
-from sne_pyg.experiments.tuning import load_tuned  # noqa: E402
+from sne_pyg.experiments.tuning import tuned_settings  # noqa: E402
 from sne_pyg.nn import parse_models  # noqa: E402
 from sne_pyg.plots import plot_learning_curves, plt, save_figure  # noqa: E402  (pyplot on the headless backend)
 from sne_pyg.train import TargetScaler, mse, targets_of  # noqa: E402
@@ -126,16 +126,6 @@ def main(argv=None) -> dict:
     print(f"\n{len(names)} models x {args.seeds} seeds on {len(zoo['train'])}/{len(zoo['val'])}/{len(zoo['test'])} "
           f"INRs; results in {args.out}/")
     return results
-
-
-def tuned_settings(folder: str | None, names: list[str]) -> dict[str, dict]:
-    """``{model: settings}`` for the models with a file in ``folder`` (none without a folder)."""
-    if folder is None:
-        return {}
-    if not os.path.isdir(folder):
-        raise SystemExit(f"--tuned {folder}: no such folder")
-    return {name: load_tuned(os.path.join(folder, f"{name}.json")) for name in names
-            if os.path.exists(os.path.join(folder, f"{name}.json"))}
 
 
 def plot(results: dict, baseline: float, path: str) -> None:

@@ -22,13 +22,16 @@ def mean_and_std(values) -> tuple[float, float]:
 
 
 def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3, hidden: int = 32,
-                   epochs: int = 30, batch_size: int = 32, lr: float = 1e-3, progress: bool = False,
+                   epochs: int = 30, batch_size: int = 32, lr: float = 1e-3, progress: bool = False, *,
+                   weight_decay: float = TrainConfig.weight_decay, augment: bool = False, li_weight: float = 0.0,
                    on_trained: Callable[[int, nn.Module], None] | None = None,
                    model_options: dict | None = None, cache: tuple[str, str, dict] | None = None) -> dict:
     """Train ``name`` on ``train`` (model selection on ``val``) once per seed and score Kendall's
     tau of its first output on each of ``tests``; returns ``{test: {"tau_mean", "tau_std", "taus",
     "predictions" (per seed, first output, test order), "targets"}}`` plus ``"params"``.
 
+    ``weight_decay``, ``augment`` (a random derived permutation of every network in every batch) and
+    ``li_weight`` (Logit Invariance) complete the recipe (the settings :mod:`~sne_pyg.experiments.tuning` tunes).
     ``on_trained(seed, model)`` is called with each model trained in this call; ``model_options`` go to
     :func:`~sne_pyg.nn.build_model`. A test set the model cannot read (its view raises ``ValueError``, e.g.
     NeuralGraph on attention layers, or the model itself does, e.g. a one-architecture model such as
@@ -46,8 +49,8 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
         if not views:
             views.append((prepare_dataset(model, train), prepare_dataset(model, val), _test_views(model, tests)))
         train_view, val_view, (test_views, cannot_read) = views[0]
-        config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
-                             patience=max(epochs // 3, 3), progress=progress)
+        config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
+                             li_weight=li_weight, seed=seed, patience=max(epochs // 3, 3), progress=progress)
         trained = fit(model, train_view, val_view, config, scaler)
         run = {"taus": {}, "predictions": {}, "targets": {}, "unsupported": dict(cannot_read),
                "params": sum(p.numel() for p in model.parameters()), "history": trained.history}

@@ -115,6 +115,17 @@ def study_path(out: str, name: str) -> str:
     return os.path.join(out, f"{name}.db")
 
 
+def tuned_settings(folder: str | None, names: list[str]) -> dict[str, dict]:
+    """``{model: settings}`` for the models of ``names`` with a ``<model>.json`` in ``folder`` (the ``--out`` of
+    ``examples/tune.py``); none without a folder. A missing folder raises ``SystemExit`` naming it."""
+    if folder is None:
+        return {}
+    if not os.path.isdir(folder):
+        raise SystemExit(f"--tuned {folder}: no such folder")
+    return {name: load_tuned(os.path.join(folder, f"{name}.json")) for name in names
+            if os.path.exists(os.path.join(folder, f"{name}.json"))}
+
+
 def load_tuned(path: str) -> dict:
     """The best settings stored by :func:`tune` (``{"lr", "weight_decay", "hidden", "epochs", ...}``)."""
     try:

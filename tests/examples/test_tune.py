@@ -12,7 +12,7 @@ def test_quick_tuning_feeds_table_1(tmp_path):
     for name in ("deepsets", "statnn"):
         stored = json.loads((out / f"{name}.json").read_text())
         assert len(stored["trials"]) == 2 and stored["best"] == results[name]["best"]
-        assert stored["best"]["hidden"] in (8, 16) and stored["best"]["epochs"] == 2
+        assert stored["best"]["hidden"] in (12, 16) and stored["best"]["epochs"] == 2
     summary = json.loads((out / "summary.json").read_text())
     assert summary["command"].startswith("python examples/tune.py --quick") and summary["trials"] == 2
     assert summary["best"]["statnn"]["val_mse"] == results["statnn"]["best_val_mse"]
@@ -31,3 +31,31 @@ def test_quick_tuning_feeds_table_1(tmp_path):
     assert summary["best"]["flat_mlp"] == {"settings": later["flat_mlp"]["best"], "trials": 2,
                                            "val_mse": later["flat_mlp"]["best_val_mse"]}
     assert sorted(p.name for p in out.glob("*.db")) == ["deepsets.db", "flat_mlp.db", "statnn.db"]
+
+
+def test_quick_tuning_on_a_classifier_zoo_feeds_the_accuracy_table(tmp_path, quick_zoos):
+    out, table = tmp_path / "tuned", tmp_path / "table"
+    tuner = load_script("examples/tune.py")
+    results = tuner.main(["--quick", "--zoo", "arch1-digits", "--models", "statnn", "--out", str(out), "--root",
+                          quick_zoos, "--no-progress"])
+    best = load_tuned(str(out / "statnn.json"))
+    assert best == results["statnn"]["best"] and best["epochs"] == 2 and best["hidden"] != 8   # 8: the quick width
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["zoo"] == "arch1-digits" and summary["target"] == 0
+    example = load_script("examples/accuracy_prediction.py")
+    scored = example.main(["--quick", "--models", "statnn,flat_mlp", "--tuned", str(out), "--out", str(table),
+                           "--root", quick_zoos, "--no-progress", "--seeds", "1"])
+    summary = json.loads((table / "summary.json").read_text())
+    assert summary["tuned"] == {"statnn": best}                 # flat_mlp has no tuned file: the default recipe
+    assert json.loads((table / "cache" / "statnn-seed0.json").read_text())["settings"]["tuned"] == best
+    from sne_pyg.nn import build_model
+    from sne_pyg.train import materialize, prepare_dataset
+    from sne_pyg.data.sources import zoo_split
+    import glob
+    folder = glob.glob(f"{quick_zoos}/arch1-digits-n24-s2-*-k4-f0.6,0.1,0.3")
+    assert len(folder) == 1                                        # tuning and the table read the same zoo
+    model = build_model("statnn", hidden=best["hidden"], out_dim=1)
+    train = zoo_split(folder[0], "train")
+    materialize(model, prepare_dataset(model, train))
+    assert scored["statnn"]["params"] == sum(p.numel() for p in model.parameters())   # the tuned width was used
+    assert summary["histories"]["statnn"][0][-1]["epoch"] <= best["epochs"]
