@@ -56,7 +56,7 @@ def render_tau(result: dict) -> str:
     versus = result.get("sne_vs_best")
     lines = [f"| model | parameters | Kendall tau (mean ± std, {_seeds(seeds)}) |", "| --- | --- | --- |"]
     for rank, (name, r) in enumerate(rows):
-        cell = f"{r['tau_mean']:.3f} ± {r['tau_std']:.3f}"
+        cell = _mean_std(r["tau_mean"], r["tau_std"], len(r["taus"]), digits=3)     # one seed: no ± 0.000
         lines.append(f"| {name} | {r['params']:,} | {f'**{cell}**' if rank == 0 and versus else cell} |")
     if versus:
         level = round(100 * versus["level"])

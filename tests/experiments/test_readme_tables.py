@@ -42,6 +42,8 @@ def test_tau_and_probe_tables():
     versus = {"other": "y", "difference": -0.2, "low": -0.35, "high": -0.05, "level": 0.95, "verdict": "worse"}
     lines = render_tau(dict(tau, sne_vs_best=versus, splits={"train": 600, "val": 100, "test": 300})).splitlines()
     assert lines[2:4] == ["| y | 20 | **0.300 ± 0.020** |", "| x | 10 | 0.100 ± 0.010 |"]     # the best in bold
+    one_seed = {"results": {"x": {"params": 10, "tau_mean": 0.1, "tau_std": 0.0, "taus": [0.1]}}}
+    assert render_tau(one_seed).splitlines()[2] == "| x | 10 | 0.100 |"
     assert lines[5] == ("SNE − y (the best other model): -0.200 Kendall tau, paired bootstrap 95% interval "
                         "[-0.350, -0.050] over the 300 test networks and seeds: **SNE worse**.")
     probe = {"methods": {"W": {"acc": {"r2": {"mean": 0.5, "std": 0.0, "values": [0.5]}},
