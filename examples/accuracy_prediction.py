@@ -20,15 +20,13 @@ import argparse
 import os
 import time
 
-from sne_pyg.data.sources import zoo_split  # noqa: E402
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
 from sne_pyg.experiments.arguments import zoo_experiment_settings  # noqa: E402
 from sne_pyg.experiments.reports import run_metadata, write_comparisons  # noqa: E402
 from sne_pyg.experiments.seeds import sne_versus_best  # noqa: E402
 from sne_pyg.experiments.tuning import tuned_settings  # noqa: E402
 from sne_pyg.plots import plot_learning_curves, plt, save_figure  # noqa: E402  (pyplot on the headless backend)
-from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo  # noqa: E402
-from sne_pyg.zoos.labels import zoo_target  # noqa: E402
+from sne_pyg.zoos.kinds import ZOO_KINDS, cached_splits  # noqa: E402
 from sne_pyg.json_files import write_json  # noqa: E402
 
 # DWSNet reads MLP weight spaces only; NFN NP/HNP and NFT read chains of Linear/Conv layers (Arch1 is one)
@@ -52,9 +50,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     started = time.time()
     args = parse_args(argv)
-    folder = cached_zoo(args.zoo, args.root, args.size, args.zoo_epochs, progress=not args.no_progress,
-                        checkpoints=args.zoo_checkpoints, fractions=args.zoo_split)
-    splits = {s: zoo_target(zoo_split(folder, s), args.target, numeric_only=True) for s in ("train", "val", "test")}
+    splits = cached_splits(args.zoo, args.root, args.size, args.zoo_epochs, args.target, progress=not args.no_progress,
+                           checkpoints=args.zoo_checkpoints, fractions=args.zoo_split)
     results, histories = {}, {}
     tuned = tuned_settings(args.tuned, args.models)
     for name in args.models:

@@ -26,11 +26,10 @@ import time
 from sne_pyg.experiments.reports import run_metadata
 from sne_pyg.experiments.tuning import SearchSpace, tune
 from sne_pyg.nn import parse_models
-from sne_pyg.data.sources import zoo_split
 from sne_pyg.experiments.arguments import ZOO_CHECKPOINTS, ZOO_FRACTIONS, ZOO_RUNS
 from sne_pyg.zoos import SineINRZoo
-from sne_pyg.zoos.kinds import ZOO_KINDS, cached_zoo
-from sne_pyg.zoos.labels import parse_target, zoo_target
+from sne_pyg.zoos.kinds import ZOO_KINDS, cached_splits
+from sne_pyg.zoos.labels import parse_target
 from sne_pyg.json_files import write_json
 
 
@@ -77,9 +76,9 @@ def tuning_splits(args) -> dict[str, list]:
     if args.zoo == "sine_inr-peers":
         return SineINRZoo.splits(args.root, ("train", "val"), size=args.size, chunk_size=args.chunk_size,
                                  steps=args.inr_steps, recipe=args.recipe, progress=not args.no_progress)
-    folder = cached_zoo(args.zoo, args.root, args.size, args.zoo_epochs, chunk_size=args.chunk_size,
-                        checkpoints=ZOO_CHECKPOINTS, fractions=ZOO_FRACTIONS, progress=not args.no_progress)
-    return {s: zoo_target(zoo_split(folder, s), args.target, numeric_only=True) for s in ("train", "val")}
+    return cached_splits(args.zoo, args.root, args.size, args.zoo_epochs, args.target, splits=("train", "val"),
+                         chunk_size=args.chunk_size, checkpoints=ZOO_CHECKPOINTS, fractions=ZOO_FRACTIONS,
+                         progress=not args.no_progress)
 
 
 def main(argv=None) -> dict:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ..argtypes import positive_int
 from ..nn import parse_models
-from ..zoos.labels import LABELS, parse_target
+from ..zoos.labels import LABELS, parse_target, require_numeric
 
 
 # Default classifier zoo of the experiments: 250 runs x 4 checkpoints = 1,000 networks per zoo, split by run
@@ -61,13 +61,15 @@ def fraction_triple(text: str) -> tuple[float, float, float]:
 
 
 def _target(text: str) -> int | str:
+    """An argparse ``type``: a column of ``y`` or one numeric label by name (Kendall's tau ranks one number)."""
     try:
         target = parse_target(text)
+        if target == "all":
+            raise ValueError("--target 'all': Kendall's tau ranks one label; pick a column of y or a label's name")
+        if isinstance(target, str):
+            require_numeric(target)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
-    if isinstance(target, str) and (target == "all" or LABELS[target][2] != "numeric"):
-        raise argparse.ArgumentTypeError(f"{text!r} cannot be ranked: Kendall's tau needs one numeric label "
-                                         f"(categorical labels are probed by examples/hyper_representations.py)")
     return target
 
 

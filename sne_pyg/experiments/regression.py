@@ -11,6 +11,13 @@ from ..train.loop import TargetScaler, TrainConfig, TrainResult, fit, predict, p
 from ..train.metrics import mse
 
 
+def training_config(seed: int, *, epochs: int, batch_size: int, lr: float, weight_decay: float, augment: bool,
+                    li_weight: float, progress: bool) -> TrainConfig:
+    """The experiments' one training recipe: early stopping with patience a third of ``epochs`` (at least 3)."""
+    return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
+                       li_weight=li_weight, seed=seed, patience=max(epochs // 3, 3), progress=progress)
+
+
 def fit_seeded(name: str, train, val, scaler: TargetScaler, seed: int, *, hidden: int = 32, epochs: int = 60,
                lr: float = 1e-3, weight_decay: float = TrainConfig.weight_decay, augment: bool = False,
                li_weight: float = 0.0, batch_size: int = 32, progress: bool = False,
@@ -21,8 +28,8 @@ def fit_seeded(name: str, train, val, scaler: TargetScaler, seed: int, *, hidden
     :func:`~sne_pyg.train.fit`)."""
     seed_everything(seed)                    # the initial weights depend on the seed alone
     model = build_model(name, hidden=hidden, out_dim=train[0].y.size(-1), **(model_options or {}))
-    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
-                         li_weight=li_weight, seed=seed, patience=max(epochs // 3, 3), progress=progress)
+    config = training_config(seed, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                             augment=augment, li_weight=li_weight, progress=progress)
     result = fit(model, prepare_dataset(model, train), prepare_dataset(model, val), config, scaler, on_epoch)
     return model, result
 

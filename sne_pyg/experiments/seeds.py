@@ -11,6 +11,7 @@ from torch import nn
 from ..nn import build_model
 from .bootstrap import versus_best_other
 from .cache import cached
+from .regression import training_config
 from ..train.loop import (TargetScaler, TrainConfig, fit, metrics_of, predict, prepare_dataset, seed_everything,
                           targets_of)
 
@@ -49,8 +50,8 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
         if not views:
             views.append((prepare_dataset(model, train), prepare_dataset(model, val), _test_views(model, tests)))
         train_view, val_view, (test_views, cannot_read) = views[0]
-        config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
-                             li_weight=li_weight, seed=seed, patience=max(epochs // 3, 3), progress=progress)
+        config = training_config(seed, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+                                 augment=augment, li_weight=li_weight, progress=progress)
         trained = fit(model, train_view, val_view, config, scaler)
         run = {"taus": {}, "predictions": {}, "targets": {}, "unsupported": dict(cannot_read),
                "params": sum(p.numel() for p in model.parameters()), "history": trained.history}

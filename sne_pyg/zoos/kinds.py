@@ -121,11 +121,11 @@ def cached_zoo(kind: str, root: str, size: int, steps: int | None = None, *, chu
 
 
 def cached_splits(kind: str, root: str, size: int, steps: int | None = None, target: int | str | None = 0, *,
-                  progress: bool = True, **options) -> dict[str, list[NetworkData]]:
+                  progress: bool = True, splits: tuple[str, ...] = SPLITS, **options) -> dict[str, list[NetworkData]]:
     """``{split: networks}`` of a :func:`cached_zoo` with ``y`` the label ``target``: a column of ``y``
-    (``None``: all) or a numeric label by name (:func:`sne_pyg.zoos.labels.zoo_target`)."""
+    (``None``: all) or a numeric label by name (:func:`sne_pyg.zoos.labels.zoo_target`); only ``splits`` are read."""
     folder = cached_zoo(kind, root, size, steps, progress=progress, **options)
-    return {split: zoo_target(list(ZooFolder(folder, split)), target, numeric_only=True) for split in SPLITS}
+    return {split: zoo_target(list(ZooFolder(folder, split)), target, numeric_only=True) for split in splits}
 
 
 POOL_FACTORS = ("architecture", "dataset")

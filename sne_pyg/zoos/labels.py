@@ -39,6 +39,13 @@ def parse_target(text: str | int) -> int | str:
     raise ValueError(f"--target {text!r}: use a column of y (0, 1, 2), 'all', or one of {sorted(LABELS)}")
 
 
+def require_numeric(name: str) -> None:
+    """Refuse a categorical label: a code has no order, so a regression or a rank correlation on it means nothing."""
+    if LABELS[name][2] != "numeric":
+        raise ValueError(f"--target {name!r} is categorical (a code with no order): predict it with a classifier "
+                         f"(`sne-pyg train --task classification`) or a linear probe, not a regression")
+
+
 def zoo_target(networks: Sequence[NetworkData], target: int | str | None, *,
                numeric_only: bool = False) -> list[NetworkData]:
     """Copies of ``networks`` whose ``y`` is the label ``target`` as one float column ``[1, 1]``.
@@ -51,10 +58,9 @@ def zoo_target(networks: Sequence[NetworkData], target: int | str | None, *,
         return select_target(list(networks), target)
     if target not in LABELS:
         raise ValueError(f"--target {target!r}: unknown label; the zoo records {sorted(LABELS)}")
-    attribute, column, kind = LABELS[target]
-    if numeric_only and kind != "numeric":
-        raise ValueError(f"--target {target!r} is categorical (a code with no order): predict it with a classifier "
-                         f"(`sne-pyg train --task classification`) or a linear probe, not a regression")
+    attribute, column, _ = LABELS[target]
+    if numeric_only:
+        require_numeric(target)
     out = []
     for i, data in enumerate(networks):
         if attribute not in data:
