@@ -3,6 +3,7 @@
     python examples/accuracy_prediction.py                        # Arch1 on digits, default size, 3 seeds
     python examples/accuracy_prediction.py --quick --out DIR      # CI-sized
     python examples/accuracy_prediction.py --zoo arch2-tetris --target 2     # generalization gap
+    python examples/accuracy_prediction.py --models sne --model-option sne.heads=1 --chunk-size 16   # SNE's levers
 
 Generates (or reuses, under ``--root``) a zoo of classifiers with Unterthiner-style
 hyperparameters, trains each model to predict the chosen target (0 test accuracy, 1 train
@@ -21,7 +22,8 @@ import os
 import time
 
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
-from sne_pyg.experiments.arguments import zoo_experiment_settings  # noqa: E402
+from sne_pyg.experiments.arguments import (add_model_option_arguments, model_options_of,  # noqa: E402
+                                           zoo_experiment_settings)
 from sne_pyg.experiments.reports import run_metadata, write_comparisons  # noqa: E402
 from sne_pyg.experiments.seeds import sne_versus_best  # noqa: E402
 from sne_pyg.experiments.tuning import tuned_settings  # noqa: E402
@@ -42,6 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="folder of tuned settings (the --out of `examples/tune.py --zoo KIND`): a model with a "
                              "<model>.json there trains with its tuned lr, weight decay, width, epochs, augmentation "
                              "and LI weight instead of --hidden / --epochs")
+    add_model_option_arguments(parser)
     args = parser.parse_args(argv)
     apply_quick(args, size=24)
     return args
@@ -51,17 +54,18 @@ def main(argv=None) -> dict:
     started = time.time()
     args = parse_args(argv)
     splits = cached_splits(args.zoo, args.root, args.size, args.zoo_epochs, args.target, progress=not args.no_progress,
-                           checkpoints=args.zoo_checkpoints, fractions=args.zoo_split)
+                           checkpoints=args.zoo_checkpoints, fractions=args.zoo_split, chunk_size=args.chunk_size)
     results, histories = {}, {}
     tuned = tuned_settings(args.tuned, args.models)
+    options = model_options_of(args)
     for name in args.models:
-        settings = {"zoo": args.zoo, "model": name, **zoo_experiment_settings(args)}
+        settings = {"zoo": args.zoo, "model": name, **zoo_experiment_settings(args), **lever_settings(args, name)}
         recipe = {"hidden": args.hidden, "epochs": args.epochs, **tuned.get(name, {})}
         if name in tuned:
             settings["tuned"] = tuned[name]
         scored = tau_over_seeds(name, splits["train"], splits["val"], {"test": splits["test"]}, args.seeds,
                                 progress=not args.no_progress, cache=(args.out, name, settings),   # resumable
-                                **recipe)
+                                model_options=options.get(name), **recipe)
         results[name] = dict(scored["test"], params=scored["params"])
         if "histories" in scored:                 # runs cached before histories were kept have none
             histories[name] = scored["histories"]
@@ -72,7 +76,7 @@ def main(argv=None) -> dict:
     write_json(os.path.join(args.out, "summary.json"),
                {**run_metadata("examples/accuracy_prediction.py", argv, started), "zoo": args.zoo,
                 "target": args.target, "splits": {s: len(part) for s, part in splits.items()},
-                "settings": zoo_experiment_settings(args), "results": results, "sne_vs_best": comparison,
+                "settings": {**zoo_experiment_settings(args), **lever_settings(args)}, "results": results, "sne_vs_best": comparison,
                 "histories": histories, "tuned": tuned})
     curves = [n for n in ("sne", comparison and comparison["other"]) if n in histories]
     if curves:                               # SNE beside the best other model: under- or overfitting?
@@ -84,6 +88,15 @@ def main(argv=None) -> dict:
     for name, r in sorted(results.items(), key=lambda kv: -kv[1]["tau_mean"]):
         print(f"{name:<14}{r['params']:>10,}{r['tau_mean']:>14.3f} +- {r['tau_std']:.3f}")
     return results
+
+
+def lever_settings(args, model: str | None = None) -> dict:
+    """The chunk size and model options a run depends on, only where they differ from the defaults (runs
+    cached before these flags existed keep their keys); ``model`` None: every model's options."""
+    options = model_options_of(args)
+    out = {} if args.chunk_size == 64 else {"chunk_size": args.chunk_size}
+    chosen = options if model is None else options.get(model)
+    return {**out, "model_options": chosen} if chosen else out
 
 
 def plot(results: dict, path: str, title: str) -> None:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 from collections.abc import Callable
 
 from ..argtypes import positive_int
-from ..nn import parse_models
+from ..nn import MODELS, parse_models
 from ..zoos.labels import LABELS, parse_target, require_numeric
 
 
@@ -47,6 +48,50 @@ def zoo_experiment_settings(args) -> dict:
     size, epochs and checkpoints, the target, and the models' width and epochs."""
     return {name: (list(value) if isinstance(value := getattr(args, name), tuple) else value)
             for name in ("size", "zoo_epochs", "zoo_checkpoints", "zoo_split", "target", "hidden", "epochs")}
+
+
+def add_model_option_arguments(parser) -> None:
+    """``--model-option MODEL.KEY=VALUE`` (repeatable): a constructor option of one model, e.g.
+    ``sne.heads=1`` or ``sne.set_function=mean`` (the levers of SNE's ablations), and ``--chunk-size``."""
+    parser.add_argument("--model-option", dest="model_options", action="append", type=model_option, default=[],
+                        metavar="MODEL.KEY=VALUE",
+                        help="a constructor option of one model (repeatable), e.g. sne.heads=1, sne.chunk_blocks=3")
+    parser.add_argument("--chunk-size", type=positive_int, default=64, help="scalars per chunk of the converted zoo")
+
+
+def model_option(text: str) -> tuple[str, str, bool | int | float | str]:
+    """An argparse ``type``: ``"sne.heads=1"`` -> ``("sne", "heads", 1)``; the key must be a keyword of the
+    model's constructor; the value is read as a bool (true/false), an int, a float or else a string."""
+    model, dot, rest = text.partition(".")
+    key, equals, raw = rest.partition("=")
+    if not (dot and equals and key and raw):
+        raise argparse.ArgumentTypeError(f"needs MODEL.KEY=VALUE (e.g. sne.heads=1), got {text!r}")
+    if model not in MODELS:
+        raise argparse.ArgumentTypeError(f"unknown model {model!r} in {text!r}; registered: {sorted(MODELS)}")
+    keywords = [n for n, p in inspect.signature(MODELS[model].__init__).parameters.items()
+                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and n not in ("self", "hidden", "out_dim")]
+    if key not in keywords:
+        raise argparse.ArgumentTypeError(f"{model} has no option {key!r} (its options: {', '.join(keywords)})")
+    return model, key, _option_value(raw)
+
+
+def _option_value(raw: str) -> bool | int | float | str:
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+def model_options_of(args) -> dict[str, dict]:
+    """``{model: {key: value}}`` from the ``--model-option`` list (a later repeat of a key wins)."""
+    options: dict[str, dict] = {}
+    for model, key, value in args.model_options:
+        options.setdefault(model, {})[key] = value
+    return options
 
 
 def fraction_triple(text: str) -> tuple[float, float, float]:

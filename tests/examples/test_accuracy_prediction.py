@@ -62,3 +62,23 @@ def test_quick_accuracy_prediction_reports_reproducible_taus(tmp_path, monkeypat
     y = [float(d.y) for d in splits["test"]]
     import torch
     assert kendall_tau(torch.tensor(y), torch.tensor(y)) == pytest.approx(1.0)
+
+
+def test_model_options_and_chunk_size_reach_the_model_and_the_cache(tmp_path):
+    from sne_pyg.nn import build_model
+    example = load_script("examples/accuracy_prediction.py")
+    root, out = tmp_path / "cache", tmp_path / "out"
+    argv = ["--quick", "--models", "sne,statnn", "--seeds", "1", "--root", str(root), "--out", str(out),
+            "--no-progress", "--chunk-size", "16", "--model-option", "sne.chunk_blocks=1"]
+    results = example.main(argv)
+    lean = build_model("sne", hidden=8, chunk_blocks=1)
+    assert results["sne"]["params"] == sum(p.numel() for p in lean.parameters()) \
+        != sum(p.numel() for p in build_model("sne", hidden=8).parameters())
+    zoos = [p.name for p in root.iterdir() if p.name.startswith("arch1-digits")]
+    assert len(zoos) == 1 and "-c16-" in zoos[0]                 # converted with 16 scalars per chunk
+    sne = json.loads((out / "cache" / "sne-seed0.json").read_text())["settings"]
+    statnn = json.loads((out / "cache" / "statnn-seed0.json").read_text())["settings"]
+    assert sne["model_options"] == {"chunk_blocks": 1} and sne["chunk_size"] == statnn["chunk_size"] == 16
+    assert "model_options" not in statnn                       # a model's cache key holds its own options only
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["settings"]["model_options"] == {"sne": {"chunk_blocks": 1}}

@@ -2,8 +2,9 @@ import argparse
 
 import pytest
 
-from sne_pyg.experiments.arguments import (ZOO_CHECKPOINTS, ZOO_FRACTIONS, ZOO_RUNS, add_zoo_experiment_arguments,
-                                           fraction_triple, zoo_experiment_settings)
+from sne_pyg.experiments.arguments import (ZOO_CHECKPOINTS, ZOO_FRACTIONS, ZOO_RUNS, add_model_option_arguments,
+                                           add_zoo_experiment_arguments, fraction_triple, model_option,
+                                           model_options_of, zoo_experiment_settings)
 
 
 def parse(*argv, **options):
@@ -36,3 +37,27 @@ def test_fraction_triple():
     assert fraction_triple("0.7,0.1,0.2") == (0.7, 0.1, 0.2)
     with pytest.raises(argparse.ArgumentTypeError, match="summing to 1"):
         fraction_triple("a,b,c")
+
+
+def parse_levers(*argv):
+    parser = argparse.ArgumentParser()
+    add_model_option_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_model_options_are_typed_per_model_and_a_later_repeat_wins():
+    args = parse_levers("--model-option", "sne.heads=1", "--model-option", "sne.set_function=mean",
+                        "--model-option", "sne.heads=2", "--model-option", "neural_graph.layers=3",
+                        "--chunk-size", "16")
+    assert model_options_of(args) == {"sne": {"heads": 2, "set_function": "mean"}, "neural_graph": {"layers": 3}}
+    assert args.chunk_size == 16 and parse_levers().chunk_size == 64 and model_options_of(parse_levers()) == {}
+    assert [model_option(f"sne.heads={v}")[2] for v in ("true", "False", "3", "0.5", "isab")] == [True, False, 3, 0.5,
+                                                                                                  "isab"]
+
+
+@pytest.mark.parametrize("text, message", [("sne:heads=1", "MODEL.KEY=VALUE"), ("sne.heads", "MODEL.KEY=VALUE"),
+                                           ("sne.heads=", "MODEL.KEY=VALUE"), ("nope.heads=1", "unknown model 'nope'"),
+                                           ("sne.hedas=1", "no option 'hedas'"), ("sne.hidden=8", "no option 'hidden'")])
+def test_bad_model_options_are_refused_with_the_reason(text, message):
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        model_option(text)
