@@ -23,7 +23,7 @@ import time
 
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
 from sne_pyg.experiments.arguments import (add_model_option_arguments, model_options_of,  # noqa: E402
-                                           zoo_experiment_settings)
+                                           train_options_of, zoo_experiment_settings)
 from sne_pyg.experiments.reports import run_metadata, write_comparisons  # noqa: E402
 from sne_pyg.experiments.seeds import sne_versus_best  # noqa: E402
 from sne_pyg.experiments.tuning import tuned_settings  # noqa: E402
@@ -60,7 +60,7 @@ def main(argv=None) -> dict:
     options = model_options_of(args)
     for name in args.models:
         settings = {"zoo": args.zoo, "model": name, **zoo_experiment_settings(args), **lever_settings(args, name)}
-        recipe = {"hidden": args.hidden, "epochs": args.epochs, **tuned.get(name, {})}
+        recipe = {"hidden": args.hidden, "epochs": args.epochs, **tuned.get(name, {}), **train_options_of(args)}
         if name in tuned:
             settings["tuned"] = tuned[name]
         scored = tau_over_seeds(name, splits["train"], splits["val"], {"test": splits["test"]}, args.seeds,
@@ -91,10 +91,12 @@ def main(argv=None) -> dict:
 
 
 def lever_settings(args, model: str | None = None) -> dict:
-    """The chunk size and model options a run depends on, only where they differ from the defaults (runs
-    cached before these flags existed keep their keys); ``model`` None: every model's options."""
+    """The chunk size, training options and model options a run depends on, only where they differ from the
+    defaults (runs cached before these flags existed keep their keys); ``model`` None: every model's options."""
     options = model_options_of(args)
     out = {} if args.chunk_size == 64 else {"chunk_size": args.chunk_size}
+    if args.train_options:                       # explicit training options win over --tuned ones
+        out["train_options"] = train_options_of(args)
     chosen = options if model is None else options.get(model)
     return {**out, "model_options": chosen} if chosen else out
 

@@ -52,10 +52,14 @@ def zoo_experiment_settings(args) -> dict:
 
 def add_model_option_arguments(parser) -> None:
     """``--model-option MODEL.KEY=VALUE`` (repeatable): a constructor option of one model, e.g.
-    ``sne.heads=1`` or ``sne.set_function=mean`` (the levers of SNE's ablations), and ``--chunk-size``."""
+    ``sne.heads=1`` or ``sne.set_function=mean`` (the levers of SNE's ablations); ``--train-option KEY=VALUE``
+    (repeatable): one of :data:`TRAIN_OPTIONS` for every model; and ``--chunk-size``."""
     parser.add_argument("--model-option", dest="model_options", action="append", type=model_option, default=[],
                         metavar="MODEL.KEY=VALUE",
                         help="a constructor option of one model (repeatable), e.g. sne.heads=1, sne.chunk_blocks=3")
+    parser.add_argument("--train-option", dest="train_options", action="append", type=train_option, default=[],
+                        metavar="KEY=VALUE", help="a training setting of every model (repeatable): "
+                        + ", ".join(f"{k} ({why})" for k, (_, why) in TRAIN_OPTIONS.items()))
     parser.add_argument("--chunk-size", type=positive_int, default=64, help="scalars per chunk of the converted zoo")
 
 
@@ -73,6 +77,36 @@ def model_option(text: str) -> tuple[str, str, bool | int | float | str]:
     if key not in keywords:
         raise argparse.ArgumentTypeError(f"{model} has no option {key!r} (its options: {', '.join(keywords)})")
     return model, key, _option_value(raw)
+
+
+# training settings a run may change (tau_over_seeds' keywords): the check each value must pass, and what it is
+TRAIN_OPTIONS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "lr": (lambda v: isinstance(v, float | int) and not isinstance(v, bool) and v > 0, "a learning rate > 0"),
+    "weight_decay": (lambda v: isinstance(v, float | int) and not isinstance(v, bool) and v >= 0, "AdamW's weight decay, >= 0"),
+    "augment": (lambda v: isinstance(v, bool), "true or false (permutation augmentation)"),
+    "li_weight": (lambda v: isinstance(v, float | int) and not isinstance(v, bool) and v >= 0,
+                  "a Logit Invariance weight >= 0"),
+    "batch_size": (lambda v: type(v) is int and v >= 2, "a whole number of networks per batch >= 2"),
+}
+
+
+def train_option(text: str) -> tuple[str, bool | int | float | str]:
+    """An argparse ``type``: ``"lr=3e-3"`` -> ``("lr", 0.003)``, the key one of :data:`TRAIN_OPTIONS`."""
+    key, equals, raw = text.partition("=")
+    if not (equals and raw):
+        raise argparse.ArgumentTypeError(f"needs KEY=VALUE (e.g. lr=3e-3), got {text!r}")
+    if key not in TRAIN_OPTIONS:
+        raise argparse.ArgumentTypeError(f"unknown training option {key!r} in {text!r}; one of {', '.join(TRAIN_OPTIONS)}")
+    value = _option_value(raw)
+    valid, meaning = TRAIN_OPTIONS[key]
+    if not valid(value):
+        raise argparse.ArgumentTypeError(f"{key} must be {meaning}, got {raw!r}")
+    return key, value
+
+
+def train_options_of(args) -> dict:
+    """``{key: value}`` from the ``--train-option`` list (a later repeat of a key wins)."""
+    return dict(args.train_options)
 
 
 def _option_value(raw: str) -> bool | int | float | str:

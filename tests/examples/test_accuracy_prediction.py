@@ -64,13 +64,19 @@ def test_quick_accuracy_prediction_reports_reproducible_taus(tmp_path, monkeypat
     assert kendall_tau(torch.tensor(y), torch.tensor(y)) == pytest.approx(1.0)
 
 
-def test_model_options_and_chunk_size_reach_the_model_and_the_cache(tmp_path):
+def test_model_options_and_chunk_size_reach_the_model_and_the_cache(tmp_path, monkeypatch):
     from sne_pyg.nn import build_model
+    import sne_pyg.experiments.seeds as seeds_module
     example = load_script("examples/accuracy_prediction.py")
     root, out = tmp_path / "cache", tmp_path / "out"
     argv = ["--quick", "--models", "sne,statnn", "--seeds", "1", "--root", str(root), "--out", str(out),
-            "--no-progress", "--chunk-size", "16", "--model-option", "sne.chunk_blocks=1"]
+            "--no-progress", "--chunk-size", "16", "--model-option", "sne.chunk_blocks=1",
+            "--train-option", "lr=0.002", "--train-option", "augment=true", "--train-option", "lr=0.004"]
+    configs, fit = [], seeds_module.fit
+    monkeypatch.setattr(seeds_module, "fit", lambda model, train, val, config, scaler: configs.append(config)
+                        or fit(model, train, val, config, scaler))
     results = example.main(argv)
+    assert [(c.lr, c.augment, c.weight_decay) for c in configs] == [(0.004, True, 1e-5)] * 2   # the later lr wins
     lean = build_model("sne", hidden=8, chunk_blocks=1)
     assert results["sne"]["params"] == sum(p.numel() for p in lean.parameters()) \
         != sum(p.numel() for p in build_model("sne", hidden=8).parameters())
@@ -79,6 +85,7 @@ def test_model_options_and_chunk_size_reach_the_model_and_the_cache(tmp_path):
     sne = json.loads((out / "cache" / "sne-seed0.json").read_text())["settings"]
     statnn = json.loads((out / "cache" / "statnn-seed0.json").read_text())["settings"]
     assert sne["model_options"] == {"chunk_blocks": 1} and sne["chunk_size"] == statnn["chunk_size"] == 16
+    assert sne["train_options"] == statnn["train_options"] == {"lr": 0.004, "augment": True}
     assert "model_options" not in statnn                       # a model's cache key holds its own options only
     summary = json.loads((out / "summary.json").read_text())
     assert summary["settings"]["model_options"] == {"sne": {"chunk_blocks": 1}}

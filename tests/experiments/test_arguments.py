@@ -4,7 +4,7 @@ import pytest
 
 from sne_pyg.experiments.arguments import (ZOO_CHECKPOINTS, ZOO_FRACTIONS, ZOO_RUNS, add_model_option_arguments,
                                            add_zoo_experiment_arguments, fraction_triple, model_option,
-                                           model_options_of, zoo_experiment_settings)
+                                           model_options_of, train_option, zoo_experiment_settings)
 
 
 def parse(*argv, **options):
@@ -61,3 +61,14 @@ def test_model_options_are_typed_per_model_and_a_later_repeat_wins():
 def test_bad_model_options_are_refused_with_the_reason(text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=message):
         model_option(text)
+
+
+def test_training_options_are_checked_one_by_one():
+    assert [train_option(t) for t in ("lr=3e-3", "weight_decay=0", "augment=true", "li_weight=0.1", "batch_size=16")] \
+        == [("lr", 0.003), ("weight_decay", 0), ("augment", True), ("li_weight", 0.1), ("batch_size", 16)]
+    for text, message in [("lr=0", "lr must be a learning rate > 0"), ("augment=1", "augment must be true or false"),
+                          ("batch_size=1", "batch_size must be"), ("batch_size=2.5", "batch_size must be"),
+                          ("li_weight=-1", "li_weight must be"), ("epochs=3", "unknown training option 'epochs'"),
+                          ("lr", "KEY=VALUE")]:
+        with pytest.raises(argparse.ArgumentTypeError, match=message):
+            train_option(text)
