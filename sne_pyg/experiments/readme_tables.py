@@ -11,7 +11,7 @@ A generated block in a Markdown file looks like::
 "tau_std", "taus"}}}``) and ``probe`` (``{"methods": {method: {property: {"r2" | "accuracy": {"mean",
 "std", "values"}}}}}``) ``ablation`` (HyperRep's ``loss_ablation`` / ``augmentation_ablation``), ``reconstruction`` (HyperRep's
 reconstruction R² per split and recipe), ``data_efficiency`` (the SNE paper's Figure 3 as a table) and
-``table6`` (its Table 6) name the renderers; the path is relative to the repository root.
+``table6`` (its Table 6) and ``levers`` (SNE's levers, ``examples/sne_levers.py``) name the renderers; the path is relative to the repository root.
 
     python -m sne_pyg.experiments.readme_tables            # rewrite the blocks of README.md
     python -m sne_pyg.experiments.readme_tables --check    # exit 1 naming every block that disagrees
@@ -146,6 +146,22 @@ def render_table7(result: dict) -> str:
     return "\n".join(lines)
 
 
+def render_levers(result: dict) -> str:
+    """SNE's levers (``examples/sne_levers.py``'s ``levers``: ``{lever: {"options", "params", "tau_mean",
+    "tau_std", "taus", "difference", "low", "high", "verdict"}}``): each lever's Kendall tau and its change
+    against the baseline (the first row) with the paired bootstrap 95% interval, in the file's order."""
+    rows = result["levers"]
+    seeds = {len(r["taus"]) for r in rows.values()}
+    lines = [f"| lever | options | #params | Kendall tau ({_seeds(seeds)}) | vs SNE's default (95% interval) |",
+             "| --- | --- | --- | --- | --- |"]
+    for name, r in rows.items():
+        options = " ".join(r["options"]) or "(SNE's default recipe)"
+        change = "–" if "verdict" not in r else (f"{r['difference']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}] "
+                                                 f"{ {'tie': 'tie', 'better': '**better**', 'worse': 'worse'}[r['verdict']] }")
+        lines.append(f"| {name} | `{options}` | {r['params']:,} | {_tau_cell(r, bold=False)} | {change} |")
+    return "\n".join(lines)
+
+
 def _interval(versus: dict) -> str:
     """A paired-bootstrap comparison as ``+0.0500 [+0.0100, +0.0900]``, with ``, tie`` when it contains 0."""
     return (f"{versus['difference']:+.4f} [{versus['low']:+.4f}, {versus['high']:+.4f}]"
@@ -223,7 +239,8 @@ def render_reconstruction(result: dict) -> str:
 RENDERERS: dict[str, Callable[[dict], str]] = {"mse": render_mse, "tau": render_tau, "probe": render_probe,
                                                "ablation": render_ablation, "reconstruction": render_reconstruction,
                                                "data_efficiency": render_data_efficiency, "table6": render_table6,
-                                               "table7": render_table7, "transfer": render_transfer}
+                                               "table7": render_table7, "transfer": render_transfer,
+                                               "levers": render_levers}
 
 
 def regenerate(text: str, root: str) -> tuple[str, list[str]]:

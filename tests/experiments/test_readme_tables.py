@@ -5,7 +5,8 @@ import os
 import pytest
 
 from sne_pyg.experiments.readme_tables import (main, regenerate, render_ablation, render_data_efficiency, render_mse,
-                                              render_probe, render_reconstruction, render_table6, render_table7, render_tau)
+                                              render_levers, render_probe, render_reconstruction, render_table6, render_table7,
+                                              render_tau)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -188,3 +189,19 @@ def test_transfer_table_bolds_each_rows_best_marks_unreadable_pairs_and_ends_wit
         "| a->b | **0.600 ± 0.100** | n/a | – |",
         "| **average** | 0.450 | 0.500 | |",
         "| **average, transfer pairs** | 0.600 | n/a | |"]
+
+
+def test_levers_table_keeps_the_files_order_and_marks_only_a_clear_gain_in_bold():
+    levers = {"baseline": {"options": [], "params": 84289, "tau_mean": 0.675, "tau_std": 0.0, "taus": [0.675]},
+              "heads1": {"options": ["--model-option", "sne.heads=1"], "params": 84289, "tau_mean": 0.70,
+                         "tau_std": 0.0, "taus": [0.70], "difference": 0.025, "low": 0.004, "high": 0.046,
+                         "verdict": "better"},
+              "lr3e-3": {"options": ["--train-option", "lr=3e-3"], "params": 84289, "tau_mean": 0.625,
+                         "tau_std": 0.0, "taus": [0.625], "difference": -0.05, "low": -0.087, "high": 0.014,
+                         "verdict": "tie"}}
+    assert render_levers({"levers": levers}).splitlines() == [
+        "| lever | options | #params | Kendall tau (1 seed) | vs SNE's default (95% interval) |",
+        "| --- | --- | --- | --- | --- |",
+        "| baseline | `(SNE's default recipe)` | 84,289 | 0.675 | – |",
+        "| heads1 | `--model-option sne.heads=1` | 84,289 | 0.700 | +0.025 [+0.004, +0.046] **better** |",
+        "| lr3e-3 | `--train-option lr=3e-3` | 84,289 | 0.625 | -0.050 [-0.087, +0.014] tie |"]
