@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import time
 
@@ -71,15 +72,28 @@ def main(argv=None) -> dict:
         results[name] = example.main(words)["sne"]
     compared = compare_to_baseline(results)
     summary = {**run_metadata("examples/sne_levers.py", argv, started), "passed_options": passed,
-               "levers": {name: {"options": LEVERS[name], **row} for name, row in compared.items()}}
+               "levers": {name: {"options": LEVERS[name], **row, **training_fit(os.path.join(args.out, name))}
+                          for name, row in compared.items()}}
     write_json(os.path.join(args.out, "levers.json"), summary, indent=2)
     plot(compared, os.path.join(args.out, "levers.png"))
-    print(f"\n{'lever':<14}{'params':>9}{'tau':>8}   vs baseline (95% paired bootstrap)")
-    for name, row in compared.items():
+    print(f"\n{'lever':<14}{'params':>9}{'tau':>8}{'train loss':>12}   vs baseline (95% paired bootstrap)")
+    for name, row in summary["levers"].items():
         versus = "" if name == BASELINE else \
             f"{row['difference']:+.3f} [{row['low']:+.3f}, {row['high']:+.3f}] {row['verdict']}"
-        print(f"{name:<14}{row['params']:>9,}{row['tau_mean']:>8.3f}   {versus}")
+        loss = f"{sum(row['final_train_loss']) / len(row['final_train_loss']):.3f}" if "final_train_loss" in row else "-"
+        print(f"{name:<14}{row['params']:>9,}{row['tau_mean']:>8.3f}{loss:>12}   {versus}")
     return summary
+
+
+def training_fit(folder: str) -> dict:
+    """``final_train_loss`` (per seed, standardised targets) and ``best_epoch`` of SNE's runs in a lever's
+    folder, from accuracy_prediction's ``summary.json`` (none for runs cached before histories were kept)."""
+    with open(os.path.join(folder, "summary.json")) as f:
+        histories = json.load(f)["histories"].get("sne")
+    if not histories:
+        return {}
+    return {"final_train_loss": [run[-1]["train_loss"] for run in histories],
+            "best_epoch": [min(run, key=lambda h: h["val_mse"])["epoch"] for run in histories]}
 
 
 def plot(compared: dict[str, dict], path: str) -> None:

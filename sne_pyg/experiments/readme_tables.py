@@ -149,16 +149,18 @@ def render_table7(result: dict) -> str:
 def render_levers(result: dict) -> str:
     """SNE's levers (``examples/sne_levers.py``'s ``levers``: ``{lever: {"options", "params", "tau_mean",
     "tau_std", "taus", "difference", "low", "high", "verdict"}}``): each lever's Kendall tau and its change
-    against the baseline (the first row) with the paired bootstrap 95% interval, in the file's order."""
+    against the baseline (the first row) with the paired bootstrap 95% interval, and its final training loss
+    (standardised targets, mean over seeds; "–" where the run kept no history), in the file's order."""
     rows = result["levers"]
     seeds = {len(r["taus"]) for r in rows.values()}
-    lines = [f"| lever | options | #params | Kendall tau ({_seeds(seeds)}) | vs SNE's default (95% interval) |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = [f"| lever | options | #params | Kendall tau ({_seeds(seeds)}) | vs SNE's default (95% interval) "
+             "| final training loss |", "| --- | --- | --- | --- | --- | --- |"]
     for name, r in rows.items():
         options = " ".join(r["options"]) or "(SNE's default recipe)"
         change = "–" if "verdict" not in r else (f"{r['difference']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}] "
                                                  f"{ {'tie': 'tie', 'better': '**better**', 'worse': 'worse'}[r['verdict']] }")
-        lines.append(f"| {name} | `{options}` | {r['params']:,} | {_tau_cell(r, bold=False)} | {change} |")
+        loss = f"{sum(r['final_train_loss']) / len(r['final_train_loss']):.3f}" if r.get("final_train_loss") else "–"
+        lines.append(f"| {name} | `{options}` | {r['params']:,} | {_tau_cell(r, bold=False)} | {change} | {loss} |")
     return "\n".join(lines)
 
 

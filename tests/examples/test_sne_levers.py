@@ -28,6 +28,10 @@ def test_quick_lever_study_is_paired_cached_and_resumable(tmp_path, monkeypatch)
                                  np.asarray(runs["baseline"]["targets"]), "tau", resamples=2000)
         assert (row["low"], row["high"], row["verdict"]) == pytest.approx((again.low, again.high, again.verdict))
     assert runs["lr3e-3"]["taus"] != runs["baseline"]["taus"]          # the training option reached the run
+    for name in levers:                                  # each lever's training fit, read from its own run's curves
+        history = json.loads((out / name / "summary.json").read_text())["histories"]["sne"][0]
+        assert levers[name]["final_train_loss"] == [history[-1]["train_loss"]]
+        assert levers[name]["best_epoch"] == [min(history, key=lambda h: h["val_mse"])["epoch"]]
 
     def no_training(*a, **k):
         raise AssertionError("a cached (lever, seed) run was trained again")

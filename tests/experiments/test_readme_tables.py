@@ -195,13 +195,13 @@ def test_levers_table_keeps_the_files_order_and_marks_only_a_clear_gain_in_bold(
     levers = {"baseline": {"options": [], "params": 84289, "tau_mean": 0.675, "tau_std": 0.0, "taus": [0.675]},
               "heads1": {"options": ["--model-option", "sne.heads=1"], "params": 84289, "tau_mean": 0.70,
                          "tau_std": 0.0, "taus": [0.70], "difference": 0.025, "low": 0.004, "high": 0.046,
-                         "verdict": "better"},
+                         "verdict": "better", "final_train_loss": [0.11, 0.13]},
               "lr3e-3": {"options": ["--train-option", "lr=3e-3"], "params": 84289, "tau_mean": 0.625,
                          "tau_std": 0.0, "taus": [0.625], "difference": -0.05, "low": -0.087, "high": 0.014,
                          "verdict": "tie"}}
     assert render_levers({"levers": levers}).splitlines() == [
-        "| lever | options | #params | Kendall tau (1 seed) | vs SNE's default (95% interval) |",
-        "| --- | --- | --- | --- | --- |",
-        "| baseline | `(SNE's default recipe)` | 84,289 | 0.675 | – |",
-        "| heads1 | `--model-option sne.heads=1` | 84,289 | 0.700 | +0.025 [+0.004, +0.046] **better** |",
-        "| lr3e-3 | `--train-option lr=3e-3` | 84,289 | 0.625 | -0.050 [-0.087, +0.014] tie |"]
+        "| lever | options | #params | Kendall tau (1 seed) | vs SNE's default (95% interval) | final training loss |",
+        "| --- | --- | --- | --- | --- | --- |",
+        "| baseline | `(SNE's default recipe)` | 84,289 | 0.675 | – | – |",
+        "| heads1 | `--model-option sne.heads=1` | 84,289 | 0.700 | +0.025 [+0.004, +0.046] **better** | 0.120 |",
+        "| lr3e-3 | `--train-option lr=3e-3` | 84,289 | 0.625 | -0.050 [-0.087, +0.014] tie | – |"]
