@@ -11,7 +11,8 @@ Each lever is one ``examples/accuracy_prediction.py --models sne`` run with the 
 interrupted study resumes; levers can run in parallel processes (``--levers``) and one final call over all
 of them trains nothing new. Writes ``OUT/levers.json`` (command, commit, machine, wall time, and per lever its
 options, Kendall's tau per seed and its difference from the baseline with a paired bootstrap 95% interval over
-test networks and seeds) and ``OUT/levers.png``. Default size: the default zoo (600/100/300 networks), one seed:
+test networks and seeds, its final training loss and best epoch per seed, and its test predictions per seed; the
+test targets once) and ``OUT/levers.png``. Default size: the default zoo (600/100/300 networks), one seed:
 about 25-35 min per lever on one CPU thread (hidden 64 and depth 3 longer).
 """
 from __future__ import annotations
@@ -72,8 +73,9 @@ def main(argv=None) -> dict:
         results[name] = example.main(words)["sne"]
     compared = compare_to_baseline(results)
     summary = {**run_metadata("examples/sne_levers.py", argv, started), "passed_options": passed,
-               "levers": {name: {"options": LEVERS[name], **row, **training_fit(os.path.join(args.out, name))}
-                          for name, row in compared.items()}}
+               "levers": {name: {"options": LEVERS[name], **row, **training_fit(os.path.join(args.out, name)),
+                                 "predictions": results[name]["predictions"]} for name, row in compared.items()},
+               "targets": results[BASELINE]["targets"]}      # every lever predicted these test networks
     write_json(os.path.join(args.out, "levers.json"), summary, indent=2)
     plot(compared, os.path.join(args.out, "levers.png"))
     print(f"\n{'lever':<14}{'params':>9}{'tau':>8}{'train loss':>12}   vs baseline (95% paired bootstrap)")

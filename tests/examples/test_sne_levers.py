@@ -24,8 +24,9 @@ def test_quick_lever_study_is_paired_cached_and_resumable(tmp_path, monkeypatch)
     for name in ("depth1", "lr3e-3"):                   # the difference and interval recomputed from the predictions
         row = levers[name]
         assert row["difference"] == pytest.approx(row["tau_mean"] - levers["baseline"]["tau_mean"])
-        again = paired_bootstrap(np.asarray(runs[name]["predictions"]), np.asarray(runs["baseline"]["predictions"]),
-                                 np.asarray(runs["baseline"]["targets"]), "tau", resamples=2000)
+        assert row["predictions"] == runs[name]["predictions"] and summary["targets"] == runs[name]["targets"]
+        again = paired_bootstrap(np.asarray(row["predictions"]), np.asarray(levers["baseline"]["predictions"]),
+                                 np.asarray(summary["targets"]), "tau", resamples=2000)
         assert (row["low"], row["high"], row["verdict"]) == pytest.approx((again.low, again.high, again.verdict))
     assert runs["lr3e-3"]["taus"] != runs["baseline"]["taus"]          # the training option reached the run
     for name in levers:                                  # each lever's training fit, read from its own run's curves
