@@ -16,6 +16,7 @@ import bench_precision  # noqa: E402
 import bench_probe  # noqa: E402
 import bench_scaling  # noqa: E402
 import bench_segments  # noqa: E402
+import bench_sne_levers  # noqa: E402
 import bench_ssl_views  # noqa: E402
 import bench_throughput  # noqa: E402
 import bench_training  # noqa: E402
@@ -25,7 +26,7 @@ BENCHMARKS = {"convert": bench_convert.run, "segments": bench_segments.run, "thr
               "invariance": bench_invariance.run, "large": bench_large.run, "scaling": bench_scaling.run,
               "training": bench_training.run, "zoo": bench_zoo.run, "bootstrap": bench_bootstrap.run,
               "probe": bench_probe.run, "compile": bench_compile.run,
-              "precision": bench_precision.run, "ssl_views": bench_ssl_views.run}
+              "precision": bench_precision.run, "ssl_views": bench_ssl_views.run, "sne_levers": bench_sne_levers.run}
 
 
 def main(argv=None) -> None:

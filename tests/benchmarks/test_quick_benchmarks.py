@@ -9,6 +9,7 @@ sys.path.insert(0, str(BENCH))
 import bench_compile  # noqa: E402
 import bench_invariance  # noqa: E402
 import bench_precision  # noqa: E402
+import bench_sne_levers  # noqa: E402
 import bench_ssl_views  # noqa: E402
 import bench_throughput  # noqa: E402
 import bench_training  # noqa: E402
@@ -187,3 +188,16 @@ def test_quick_ssl_views_benchmark_times_both_paths_on_identical_views(tmp_path)
     for row in rows:
         assert row["identical"] is True
         assert row["speedup"] == row["per_network_s"] / row["batched_s"]
+
+
+def test_sne_lever_costs_are_relative_to_the_default_from_one_run(tmp_path):
+    rows = bench_sne_levers.run(quick=True, out=str(tmp_path))
+    assert json.loads((tmp_path / "sne_levers.json").read_text())["rows"] == rows
+    by_name = {r["variant"]: r for r in rows}
+    assert list(by_name) == list(bench_sne_levers.VARIANTS)
+    default = by_name["default"]
+    assert default["speed_vs_default"] == 1.0
+    for row in rows:                  # one ratio definition: seconds(default) / seconds(variant) = speed / speed
+        assert abs(row["speed_vs_default"] - row["train_networks_per_s"] / default["train_networks_per_s"]) < 1e-9
+    assert by_name["heads1"]["params"] == by_name["chunk16"]["params"] == default["params"]   # same weights, other cost
+    assert by_name["depth1"]["params"] < default["params"] < by_name["depth3"]["params"] < by_name["hidden64"]["params"]
