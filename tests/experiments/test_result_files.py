@@ -50,3 +50,25 @@ def test_default_size_accuracy_table_follows_from_the_kept_predictions():
     assert again["verdict"] == versus["verdict"]
     for key in ("difference", "low", "high"):
         assert again[key] == pytest.approx(versus[key], abs=1e-6)
+
+
+@pytest.mark.parametrize("name", ["sne_levers.json", "sne_levers_heads1.json"])
+def test_sne_lever_studies_follow_from_the_kept_predictions(name):
+    """docs/results/sne_levers*.json: each lever's taus are Kendall's tau of its kept predictions (scipy), and its
+    paired bootstrap against the baseline is reproduced from them."""
+    from scipy.stats import kendalltau
+    from sne_pyg.experiments.bootstrap import paired_bootstrap
+    with open(os.path.join(ROOT, "docs", "results", name)) as f:
+        result = json.load(f)
+    targets, levers = np.array(result["targets"]), result["levers"]
+    assert next(iter(levers)) == "baseline" and len(targets) >= 150
+    for lever, row in levers.items():
+        taus = [kendalltau(np.array(p), targets).statistic for p in row["predictions"]]
+        np.testing.assert_allclose(taus, row["taus"], atol=1e-9)
+        if lever == "baseline":
+            continue
+        again = paired_bootstrap(np.array(row["predictions"]), np.array(levers["baseline"]["predictions"]), targets,
+                                 "tau", resamples=row["resamples"])
+        assert again.verdict == row["verdict"]
+        for key in ("difference", "low", "high"):
+            assert getattr(again, key) == pytest.approx(row[key], abs=1e-6)
