@@ -11,9 +11,9 @@ from the same process.
 from __future__ import annotations
 
 import torch
-from torch import nn
 from torch_geometric.loader import DataLoader
 
+from bench_training import _epoch            # one timed pass of training steps, as bench_training times them
 from common import cli, interleaved_best, print_table, write_json
 from sne_pyg import convert
 from sne_pyg.nn import build_model
@@ -37,16 +37,6 @@ def arch1_zoo(size: int, chunk_size: int) -> list:
         torch.manual_seed(seed)
         networks.append(convert(arch1(), chunk_size=chunk_size, y=torch.zeros(1, 1)))
     return networks
-
-
-def _epoch(model: nn.Module, optimizer: torch.optim.Optimizer, batches: list):
-    def one_epoch():
-        for batch in batches:
-            optimizer.zero_grad(set_to_none=True)
-            out = model(batch)
-            nn.functional.mse_loss(out, torch.zeros_like(out)).backward()
-            optimizer.step()
-    return one_epoch
 
 
 def run(quick: bool = False, out: str | None = None, hidden: int = 32) -> list[dict]:

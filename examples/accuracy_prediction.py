@@ -22,8 +22,8 @@ import os
 import time
 
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
-from sne_pyg.experiments.arguments import (add_model_option_arguments, model_options_of,  # noqa: E402
-                                           train_options_of, zoo_experiment_settings)
+from sne_pyg.experiments.arguments import (CHUNK_SIZE, add_model_option_arguments,  # noqa: E402
+                                           model_options_of, train_options_of, zoo_experiment_settings)
 from sne_pyg.experiments.reports import run_metadata, write_comparisons  # noqa: E402
 from sne_pyg.experiments.seeds import sne_versus_best  # noqa: E402
 from sne_pyg.experiments.tuning import tuned_settings  # noqa: E402
@@ -94,7 +94,7 @@ def lever_settings(args, model: str | None = None) -> dict:
     """The chunk size, training options and model options a run depends on, only where they differ from the
     defaults (runs cached before these flags existed keep their keys); ``model`` None: every model's options."""
     options = model_options_of(args)
-    out = {} if args.chunk_size == 64 else {"chunk_size": args.chunk_size}
+    out = {} if args.chunk_size == CHUNK_SIZE else {"chunk_size": args.chunk_size}
     if args.train_options:                       # explicit training options win over --tuned ones
         out["train_options"] = train_options_of(args)
     chosen = options if model is None else options.get(model)

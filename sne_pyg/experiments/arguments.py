@@ -16,6 +16,7 @@ from ..zoos.labels import LABELS, parse_target, require_numeric
 ZOO_RUNS = 250
 ZOO_CHECKPOINTS = 4
 ZOO_FRACTIONS = (0.6, 0.1, 0.3)
+CHUNK_SIZE = 64             # scalars per chunk of the converted zoos (convert's default)
 
 
 def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = ZOO_RUNS, size_help: str = "per zoo",
@@ -60,7 +61,7 @@ def add_model_option_arguments(parser) -> None:
     parser.add_argument("--train-option", dest="train_options", action="append", type=train_option, default=[],
                         metavar="KEY=VALUE", help="a training setting of every model (repeatable): "
                         + ", ".join(f"{k} ({why})" for k, (_, why) in TRAIN_OPTIONS.items()))
-    parser.add_argument("--chunk-size", type=positive_int, default=64, help="scalars per chunk of the converted zoo")
+    parser.add_argument("--chunk-size", type=positive_int, default=CHUNK_SIZE, help="scalars per chunk of the converted zoo")
 
 
 def model_option(text: str) -> tuple[str, str, bool | int | float | str]:
@@ -80,12 +81,15 @@ def model_option(text: str) -> tuple[str, str, bool | int | float | str]:
 
 
 # training settings a run may change (tau_over_seeds' keywords): the check each value must pass, and what it is
+def _number(v) -> bool:
+    return isinstance(v, float | int) and not isinstance(v, bool)
+
+
 TRAIN_OPTIONS: dict[str, tuple[Callable[[object], bool], str]] = {
-    "lr": (lambda v: isinstance(v, float | int) and not isinstance(v, bool) and v > 0, "a learning rate > 0"),
-    "weight_decay": (lambda v: isinstance(v, float | int) and not isinstance(v, bool) and v >= 0, "AdamW's weight decay, >= 0"),
+    "lr": (lambda v: _number(v) and v > 0, "a learning rate > 0"),
+    "weight_decay": (lambda v: _number(v) and v >= 0, "AdamW's weight decay, >= 0"),
     "augment": (lambda v: isinstance(v, bool), "true or false (permutation augmentation)"),
-    "li_weight": (lambda v: isinstance(v, float | int) and not isinstance(v, bool) and v >= 0,
-                  "a Logit Invariance weight >= 0"),
+    "li_weight": (lambda v: _number(v) and v >= 0, "a Logit Invariance weight >= 0"),
     "batch_size": (lambda v: type(v) is int and v >= 2, "a whole number of networks per batch >= 2"),
 }
 
