@@ -15,7 +15,7 @@ def faults_of_one_allocation():
     torch.empty(16 * 2**20).fill_(1.0)          # 64 MB: above glibc's largest mmap threshold
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
 faults_of_one_allocation()
-print(faults_of_one_allocation())
+print(min(faults_of_one_allocation() for _ in range(5)))   # a stray small block may split the freed one once
 """
 
 
