@@ -21,6 +21,7 @@ import argparse
 import os
 import time
 
+from sne_pyg.data.standardise import standardise_splits  # noqa: E402
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
 from sne_pyg.experiments.arguments import (CHUNK_SIZE, add_model_option_arguments,  # noqa: E402
                                            model_options_of, train_options_of, zoo_experiment_settings)
@@ -55,6 +56,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     splits = cached_splits(args.zoo, args.root, args.size, args.zoo_epochs, args.target, progress=not args.no_progress,
                            checkpoints=args.zoo_checkpoints, fractions=args.zoo_split, chunk_size=args.chunk_size)
+    splits = standardise_splits(splits, args.input_norm)          # statistics of the training split only
     results, histories = {}, {}
     tuned = tuned_settings(args.tuned, args.models)
     options = model_options_of(args)
@@ -91,10 +93,12 @@ def main(argv=None) -> dict:
 
 
 def lever_settings(args, model: str | None = None) -> dict:
-    """The chunk size, training options and model options a run depends on, only where they differ from the
+    """The chunk size, input normalisation, training options and model options a run depends on, only where they differ from the
     defaults (runs cached before these flags existed keep their keys); ``model`` None: every model's options."""
     options = model_options_of(args)
     out = {} if args.chunk_size == CHUNK_SIZE else {"chunk_size": args.chunk_size}
+    if args.input_norm != "none":
+        out["input_norm"] = args.input_norm
     if args.train_options:                       # explicit training options win over --tuned ones
         out["train_options"] = train_options_of(args)
     chosen = options if model is None else options.get(model)

@@ -1,6 +1,7 @@
 """``NetworkData``: one network as hierarchical sets (chunk -> layer -> network)."""
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -158,3 +159,15 @@ class NetworkData(Data):
                 state[key] = out[key]
         return state
 
+
+DERIVED_PREFIXES = ("ng_",)   # views computed from the chunks (NeuralGraphView): stale after a transform
+
+
+def with_chunks(data: NetworkData, chunks: Tensor) -> NetworkData:
+    """A shallow copy of ``data`` (one network or a batch) with new chunk values; views derived from
+    the old values (``ng_*``) are dropped, so models recompute them from the new ones."""
+    out = copy.copy(data)
+    out.chunks = chunks
+    for key in [k for k in out.keys() if k.startswith(DERIVED_PREFIXES)]:
+        del out[key]
+    return out

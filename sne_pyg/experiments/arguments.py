@@ -6,6 +6,7 @@ import inspect
 from collections.abc import Callable
 
 from ..argtypes import positive_int
+from ..data.standardise import INPUT_NORMS
 from ..nn import MODELS, parse_models
 from ..zoos.labels import LABELS, parse_target, require_numeric
 
@@ -54,7 +55,7 @@ def zoo_experiment_settings(args) -> dict:
 def add_model_option_arguments(parser) -> None:
     """``--model-option MODEL.KEY=VALUE`` (repeatable): a constructor option of one model, e.g.
     ``sne.heads=1`` or ``sne.set_function=mean`` (the levers of SNE's ablations); ``--train-option KEY=VALUE``
-    (repeatable): one of :data:`TRAIN_OPTIONS` for every model; and ``--chunk-size``."""
+    (repeatable): one of :data:`TRAIN_OPTIONS` for every model; ``--chunk-size`` and ``--input-norm``."""
     parser.add_argument("--model-option", dest="model_options", action="append", type=model_option, default=[],
                         metavar="MODEL.KEY=VALUE",
                         help="a constructor option of one model (repeatable), e.g. sne.heads=1, sne.chunk_blocks=3")
@@ -62,6 +63,9 @@ def add_model_option_arguments(parser) -> None:
                         metavar="KEY=VALUE", help="a training setting of every model (repeatable): "
                         + ", ".join(f"{k} ({why})" for k, (_, why) in TRAIN_OPTIONS.items()))
     parser.add_argument("--chunk-size", type=positive_int, default=CHUNK_SIZE, help="scalars per chunk of the converted zoo")
+    parser.add_argument("--input-norm", default="none", choices=INPUT_NORMS,
+                        help="entry: z-score every state_dict entry with its training-split mean and std "
+                             "(sne_pyg.data.standardise), for every model")
 
 
 def model_option(text: str) -> tuple[str, str, bool | int | float | str]:

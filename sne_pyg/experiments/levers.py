@@ -29,6 +29,7 @@ LEVERS: dict[str, list[str]] = {
     "lr3e-3": ["--train-option", "lr=3e-3"],
     "augment": ["--train-option", "augment=true"],                      # a derived permutation per network per batch
     "li0.1": ["--train-option", "li_weight=0.1"],                       # Logit Invariance
+    "standardise": ["--input-norm", "entry"],                           # every entry z-scored (training statistics)
 }
 
 

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 import torch
 from torch_geometric.transforms import BaseTransform
 
-from ..data.network_data import NetworkData
+from ..data.network_data import NetworkData, with_chunks
 from ..symmetry.spec import PermutationSpec
-from ..symmetry.transforms import _with_chunks, apply_to_data, spec_from_layout
+from ..symmetry.transforms import apply_to_data, spec_from_layout
 
 
 def _generator(seed: int | None) -> torch.Generator:
@@ -39,7 +39,7 @@ def _with_values(data: NetworkData, values: torch.Tensor) -> NetworkData:
     derived from the old values (``ng_*``) are dropped, as after a permutation."""
     chunks = data.chunks.clone()
     chunks[data.chunk_mask] = values.to(data.chunks.dtype)
-    return _with_chunks(data, chunks)
+    return with_chunks(data, chunks)
 
 
 def architecture_key(data: NetworkData) -> tuple[str, ...]:

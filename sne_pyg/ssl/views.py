@@ -21,10 +21,10 @@ import torch
 from torch import Tensor
 from torch_geometric.data import Batch
 
-from ..data.network_data import NetworkData
+from ..data.network_data import NetworkData, with_chunks
 from ..segment import ptr_from_sizes
 from ..symmetry.spec import PermutationSpec
-from ..symmetry.transforms import _with_chunks, spec_from_layout
+from ..symmetry.transforms import spec_from_layout
 from .augment import RandomErasing, _generator, architecture_key
 
 
@@ -112,7 +112,7 @@ class PairedViews:
                 values[real[_block_mask(blocks[view], counts)]] = 0.0
             if self.noise > 0:
                 values[real] = (values[real].double() + torch.cat(noises[view])).to(values.dtype)
-            out.append(_with_chunks(clean, values.view_as(clean.chunks)))
+            out.append(with_chunks(clean, values.view_as(clean.chunks)))
         return out[0], out[1]
 
     def __repr__(self) -> str:

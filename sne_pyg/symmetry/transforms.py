@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from torch_geometric.data import Batch
 
 from ..data.layer_types import CONV_TYPES, NORM_TYPES, LayerType
-from ..data.network_data import NetworkData
+from ..data.network_data import NetworkData, with_chunks
 from ..segment import ptr_from_sizes
 from .derive import SymmetryError, derive_permutation_spec
 from .spec import CARRIER, CONSUMER, PRODUCER, AxisRef, Group, PermutationSpec, scale_axis
@@ -81,18 +81,6 @@ def apply_to_module(module: nn.Module, spec: PermutationSpec, perms: list[Tensor
     return out
 
 
-DERIVED_PREFIXES = ("ng_",)   # views computed from the chunks (NeuralGraphView): stale after a transform
-
-
-def _with_chunks(data, chunks: Tensor):
-    """A shallow copy with new chunk values; views derived from the old values are dropped."""
-    out = copy.copy(data)
-    out.chunks = chunks
-    for key in [k for k in out.keys() if k.startswith(DERIVED_PREFIXES)]:
-        del out[key]
-    return out
-
-
 def apply_to_data(data: NetworkData, spec: PermutationSpec, perms: list[Tensor]) -> NetworkData:
     """Permute converted data without reconverting: ``chunks`` gathered, structure kept, derived views
     (``ng_*``) dropped so that models recompute them from the permuted values."""
@@ -101,7 +89,7 @@ def apply_to_data(data: NetworkData, spec: PermutationSpec, perms: list[Tensor])
     index = torch.arange(data.chunks.numel())
     for key, where in source.items():
         index[where.flatten()] = target[key].flatten()
-    return _with_chunks(data, data.chunks.reshape(-1)[index.to(data.chunks.device)].view_as(data.chunks))
+    return with_chunks(data, data.chunks.reshape(-1)[index.to(data.chunks.device)].view_as(data.chunks))
 
 
 def permute_batch(batch: Batch, generator: torch.Generator | None = None) -> Batch:
@@ -118,7 +106,7 @@ def permute_batch(batch: Batch, generator: torch.Generator | None = None) -> Bat
         offset = int(starts[i]) * c
         for key, where in source.items():
             index[where.flatten() + offset] = target[key].flatten() + offset
-    return _with_chunks(batch, flat[index.to(flat.device)].view_as(batch.chunks))
+    return with_chunks(batch, flat[index.to(flat.device)].view_as(batch.chunks))
 
 
 def _eligible(spec: PermutationSpec, allowed: set[str]) -> list[Group]:

@@ -89,3 +89,30 @@ def test_model_options_and_chunk_size_reach_the_model_and_the_cache(tmp_path, mo
     assert "model_options" not in statnn                       # a model's cache key holds its own options only
     summary = json.loads((out / "summary.json").read_text())
     assert summary["settings"]["model_options"] == {"sne": {"chunk_blocks": 1}}
+
+
+def test_input_norm_standardises_every_split_with_training_statistics(tmp_path, monkeypatch):
+    import torch
+    import sne_pyg.experiments.seeds as seeds_module
+    example = load_script("examples/accuracy_prediction.py")
+    root, out = tmp_path / "cache", tmp_path / "out"
+    seen, fit = [], seeds_module.fit
+    monkeypatch.setattr(seeds_module, "fit", lambda model, train, val, config, scaler: seen.append((train, val))
+                        or fit(model, train, val, config, scaler))
+    example.main(["--quick", "--models", "statnn", "--seeds", "1", "--root", str(root), "--out", str(out),
+                  "--no-progress", "--input-norm", "entry"])
+    (train, val), = seen
+    raw = cached_zoo("arch1-digits", str(root), 24, 2, progress=False, checkpoints=ZOO_CHECKPOINTS,
+                     fractions=ZOO_FRACTIONS)
+    raw_train = zoo_split(raw, "train")
+    for key in ("0.weight", "0.bias", "9.weight"):
+        before = torch.cat([d.to_state_dict()[key].double().flatten() for d in raw_train])
+        after = torch.cat([d.to_state_dict()[key].double().flatten() for d in train])
+        assert abs(float(after.mean())) < 1e-5 and abs(float(after.std(unbiased=False)) - 1) < 1e-4
+        assert torch.allclose(after, (before - before.mean()) / before.std(unbiased=False), atol=1e-4)
+    raw_val = torch.cat([d.to_state_dict()["0.weight"].double().flatten() for d in zoo_split(raw, "val")])
+    val_w = torch.cat([d.to_state_dict()["0.weight"].double().flatten() for d in val])
+    first = torch.cat([d.to_state_dict()["0.weight"].double().flatten() for d in raw_train])
+    assert torch.allclose(val_w, (raw_val - first.mean()) / first.std(unbiased=False), atol=1e-4)  # train statistics
+    settings = json.loads((out / "cache" / "statnn-seed0.json").read_text())["settings"]
+    assert settings["input_norm"] == "entry"

@@ -2,7 +2,6 @@ import numpy as np
 import pytest
 from scipy.stats import kendalltau
 
-from sne_pyg.experiments.arguments import model_option, train_option
 from sne_pyg.experiments.levers import BASELINE, LEVERS, compare_to_baseline, parse_levers
 
 
@@ -20,15 +19,14 @@ def test_parse_levers_puts_the_baseline_first_once_and_refuses_unknown_ones():
 
 
 def test_every_lever_is_a_valid_accuracy_prediction_option():
-    for words in LEVERS.values():
-        for flag, value in zip(words[::2], words[1::2]):
-            assert flag in ("--hidden", "--epochs", "--chunk-size", "--model-option", "--train-option")
-            if flag == "--model-option":
-                model_option(value)            # raises on a key SNE does not take
-            elif flag == "--train-option":
-                train_option(value)
-            else:
-                assert int(value) >= 1
+    from tests.builders import load_script
+    parse = load_script("examples/accuracy_prediction.py").parse_args
+    default = vars(parse([]))
+    for name, words in LEVERS.items():
+        changed = {k for k, v in vars(parse(words)).items() if v != default[k]}      # SystemExit on a bad option
+        flags = {w.lstrip("-").replace("-", "_") for w in words[::2]}
+        assert changed == {"model_options" if f == "model_option" else "train_options" if f == "train_option"
+                           else f for f in flags}, name
 
 
 def test_a_lever_that_ranks_perfectly_beats_a_noisy_baseline_paired():
