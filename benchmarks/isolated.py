@@ -1,14 +1,15 @@
 """Run one measurement in a fresh process and report its peak resident memory.
 
-Peak RSS is a per-process high-water mark, so every measurement gets its own spawned process:
+Peak RSS is a per-process high-water mark, so every measurement gets its own fresh process:
 ``baseline_rss_gb`` is the RSS after imports, ``peak_rss_gb`` the high-water mark at the end, and
 ``peak_above_baseline_gb`` what the task itself added. ``cap_gb`` sets ``RLIMIT_AS`` in the child, so
 a task that does not fit fails with a MemoryError there instead of waking the kernel's OOM killer.
 
-The processes are forked from a ``forkserver`` that imported torch, PyG and torch-scatter once: a
-fresh process costs a fork instead of ~6 s of imports, without inheriting the caller's heap or
-allocator state. The server imports nothing that runs a parallel torch op (importing sne_pyg does),
-since OpenMP's thread pool does not survive a fork: a child's first parallel op would hang.
+The processes are forked from a ``forkserver`` that imported torch, PyG, torch-scatter, SciPy and
+sne_pyg once: a fresh process costs a fork instead of ~6 s of imports, without inheriting the
+caller's heap or allocator state. None of these imports runs a torch kernel
+(``tests/test_import_side_effects.py``): OpenMP's thread pool does not survive a fork, so a child's
+first parallel op would hang.
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def reset_peak_rss() -> float:
     return current_rss_gb()
 
 
-PRELOADED = ["torch", "torch_geometric", "torch_scatter", "scipy.stats"]
+PRELOADED = ["torch", "torch_geometric", "torch_scatter", "scipy.stats", "sne_pyg"]
 _CONTEXT = None
 
 

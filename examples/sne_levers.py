@@ -1,5 +1,6 @@
 """SNE's levers on a classifier zoo: width, heads, depth, chunk size, pooling, schedule, learning rate,
-permutation augmentation and Logit Invariance, each against SNE's default recipe on the same test networks.
+permutation augmentation, Logit Invariance and input normalisation, each against SNE's default recipe on the
+same test networks.
 
     python examples/sne_levers.py                                   # every lever, seed 0, default Arch1/digits zoo
     python examples/sne_levers.py --levers hidden64,heads1 --seeds 3

@@ -89,3 +89,4 @@ def test_the_checks_see_imports_hidden_in_functions(tmp_path):
     source = tmp_path / "mod.py"
     source.write_text("def f():\n    from ..train.loop import fit\n    return fit\n")
     assert imports_of("sne_pyg.data.mod", source, {"sne_pyg.train.loop"}) == [("sne_pyg.train.loop", 2)]
+

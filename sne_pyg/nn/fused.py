@@ -18,12 +18,17 @@ so two LayerNorms of the same input share one normalisation.
 """
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 
-def _onednn_linear_available() -> bool:
+@functools.cache
+def onednn_linear_available() -> bool:
+    """Whether this build runs oneDNN's fused linear + pointwise kernels correctly. Probed on first use, not
+    at import: the probe starts oneDNN's OpenMP pool, which a process forked after it could not use."""
     try:
         x, w = torch.ones(2, 3), torch.ones(4, 3)
         fused = torch.ops.mkldnn._linear_pointwise(x, w, None, "gelu", [], "none")
@@ -33,16 +38,13 @@ def _onednn_linear_available() -> bool:
         return False
 
 
-ONEDNN_LINEAR = _onednn_linear_available()
-
-
 def fused_inference(x: Tensor) -> bool:
     """Whether :func:`linear` on ``x`` runs the fused oneDNN kernel (CPU, float32, no autograd, eager).
 
     Under ``torch.compile`` the plain ops are traced instead: the compiler fuses epilogues itself, and
     Inductor cannot lower the oneDNN op (measured in ``benchmarks/bench_compile.py``)."""
-    return (ONEDNN_LINEAR and not torch.is_grad_enabled() and x.device.type == "cpu" and x.dtype == torch.float32
-            and not torch.compiler.is_compiling())
+    return (not torch.is_grad_enabled() and x.device.type == "cpu" and x.dtype == torch.float32
+            and not torch.compiler.is_compiling() and onednn_linear_available())
 
 
 def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, gelu: bool = False,
