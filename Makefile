@@ -20,7 +20,7 @@ demo: setup
 	$(PYTHON) -m sne_pyg.demo $(DEMO_ARGS)
 
 test: setup
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q -n auto --dist worksteal
 
 # README tables from docs/results/*.json (tests/experiments/test_readme_tables.py checks they agree)
 tables:
