@@ -23,6 +23,7 @@ import time
 import numpy as np
 
 from sne_pyg.argtypes import positive_int
+from sne_pyg.data.standardise import INPUT_NORMS, standardise_splits
 from sne_pyg.experiments.seeds import mean_and_std
 from sne_pyg.experiments.bootstrap import versus_best_other  # noqa: E402
 from sne_pyg.experiments.cache import cached  # noqa: E402
@@ -48,6 +49,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="ours: one shared initialisation (an aligned zoo); peers: the DWSNets/SNE-paper zoo "
                              "(independent initialisations, 2,000 points, Adam 1e-3, stop at MSE 1e-4)")
     parser.add_argument("--chunk-size", type=int, default=64)
+    parser.add_argument("--input-norm", default="none", choices=INPUT_NORMS,
+                        help="entry: z-score every state_dict entry with its training-split mean and std "
+                             "(sne_pyg.data.standardise; the peers normalise the INRs' weights), for every model")
     parser.add_argument("--hidden", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -74,6 +78,7 @@ def main(argv=None) -> dict:
     names = parse_models(args.models)
     zoo = SineINRZoo.splits(args.root, size=args.size, chunk_size=args.chunk_size, steps=args.inr_steps,
                             recipe=args.recipe, progress=not args.no_progress)
+    zoo = standardise_splits(zoo, args.input_norm)          # statistics of the training INRs only
     scaler = TargetScaler(targets_of(zoo["train"]))
     test_targets = targets_of(zoo["test"])
     baseline = mse(scaler.mean.expand_as(test_targets), test_targets)
@@ -81,6 +86,8 @@ def main(argv=None) -> dict:
     settings = {k: getattr(args, k) for k in ("size", "inr_steps", "recipe", "chunk_size", "hidden", "epochs",
                                               "batch_size", "lr")}
     settings["records"] = "test predictions"   # results cached before predictions were kept are not reused
+    if args.input_norm != "none":                # in the cache key only when set: earlier runs stay valid
+        settings["input_norm"] = args.input_norm
 
     tuned = tuned_settings(args.tuned, names)
 

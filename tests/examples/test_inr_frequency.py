@@ -38,3 +38,26 @@ def test_quick_table_1_results(tmp_path):
     assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
     assert summary["command"].startswith("python examples/inr_frequency.py --quick") and summary["wall_seconds"] > 0
     assert summary["commit"] and summary["machine"]
+
+
+def test_input_norm_trains_on_standardised_inrs_and_keys_the_cache(tmp_path, monkeypatch):
+    import torch
+    import sne_pyg.experiments.regression as regression
+    out, root = tmp_path / "out", tmp_path / "zoo"
+    example = load_script("examples/inr_frequency.py")
+    seen, fit = [], regression.fit_seeded
+    monkeypatch.setattr(regression, "fit_seeded", lambda name, train, val, *a, **k: seen.append((train, val))
+                        or fit(name, train, val, *a, **k))
+    example.main(["--quick", "--models", "statnn", "--seeds", "1", "--input-norm", "entry", "--out", str(out),
+                  "--root", str(root), "--no-progress"])
+    (train, val), = seen
+    raw = SineINRZoo(str(root), "train", size=60, steps=200, recipe="peers", progress=False)
+    for key in raw[0].layout.params:
+        before = torch.cat([raw[i].to_state_dict()[key].double().flatten() for i in range(len(raw))])
+        after = torch.cat([d.to_state_dict()[key].double().flatten() for d in train])
+        expected = before - before.mean()
+        if before.std() > 1e-8:
+            expected = expected / before.std(unbiased=False)
+        assert torch.allclose(after, expected, atol=1e-4), key
+    assert len(val) == 6 and json.loads((out / "cache" / "statnn-seed0.json").read_text())["settings"][
+        "input_norm"] == "entry"
