@@ -11,7 +11,7 @@ with, so an interrupted run resumes. Prints a table of parameter counts and test
 seeds) and SNE against the best other model (the MSE difference with a paired bootstrap 95% interval over
 test INRs and seeds; an interval containing 0 is a tie), and writes ``DIR/results.json`` (``{model:
 {"params", "mse_mean", "mse_std", "seeds"}}``), ``DIR/summary.json`` (the predict-the-mean baseline,
-per-seed numbers, ``sne_vs_best``), ``DIR/mse.png`` and ``DIR/curves.png`` (training and validation curves of
+per-seed numbers, ``sne_vs_best``, every model's test predictions per seed and the test targets), ``DIR/mse.png`` and ``DIR/curves.png`` (training and validation curves of
 SNE and the best other model).
 """
 from __future__ import annotations
@@ -116,7 +116,9 @@ def main(argv=None) -> dict:
                {**run_metadata("examples/inr_frequency.py", argv, started),
                 "results": results, "per_seed": per_seed, "mean_baseline_mse": baseline,
                 "sne_vs_best": comparison, "tuned": tuned, "zoo": {k: len(v) for k, v in zoo.items()},
-                "settings": vars(args)}, indent=2)
+                "settings": vars(args), "test_targets": _rounded(test_targets[:, 0].tolist()),
+                "test_predictions": {n: [_rounded(seed) for seed in p.tolist()] for n, p in predictions.items()}},
+               indent=2)
     plot(results, baseline, os.path.join(args.out, "mse.png"))
     curves = [n for n in ("sne", comparison and comparison["other"]) if n in histories]
     if curves:                               # SNE beside the best other model: under- or overfitting?
@@ -133,6 +135,11 @@ def main(argv=None) -> dict:
     print(f"\n{len(names)} models x {args.seeds} seeds on {len(zoo['train'])}/{len(zoo['val'])}/{len(zoo['test'])} "
           f"INRs; results in {args.out}/")
     return results
+
+
+def _rounded(values: list[float]) -> list[float]:
+    """Kept to 1e-6: every table number can be recomputed from the file (tests/experiments/test_result_files.py)."""
+    return [round(v, 6) for v in values]
 
 
 def plot(results: dict, baseline: float, path: str) -> None:

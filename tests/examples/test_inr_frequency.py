@@ -36,6 +36,12 @@ def test_quick_table_1_results(tmp_path):
     assert len(cached["predictions"]) == summary["zoo"]["test"]
     assert len(cached["history"]) >= 1 and {"train_loss", "val_mse"} <= set(cached["history"][0])
     assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    test = SineINRZoo(str(root), "test", size=60, steps=200, recipe="peers", progress=False)
+    targets = [float(test[i].y[0, 0]) for i in range(len(test))]
+    assert summary["test_targets"] == [round(t, 6) for t in targets]
+    for name, per_seed in summary["test_predictions"].items():         # the kept predictions give the table
+        scores = [statistics.fmean((p - t) ** 2 for p, t in zip(seed, targets)) for seed in per_seed]
+        assert [round(s, 4) for s in scores] == [round(s, 4) for s in summary["per_seed"][name]["mse"]]
     assert summary["command"].startswith("python examples/inr_frequency.py --quick") and summary["wall_seconds"] > 0
     assert summary["commit"] and summary["machine"]
 
