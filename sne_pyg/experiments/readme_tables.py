@@ -164,6 +164,21 @@ def render_levers(result: dict) -> str:
     return "\n".join(lines)
 
 
+def render_versus(result: dict) -> str:
+    """One setting against another (``sne_pyg.experiments.run_comparison``: ``models``: ``{model: {"seeds",
+    "base_mse", "other_mse", "difference", "low", "high", "verdict"}}``), by the other setting's MSE, with the
+    paired bootstrap 95% interval of the change (a clear improvement in bold)."""
+    rows = result["models"]
+    seeds = {r["seeds"] for r in rows.values()}
+    lines = [f"| model | test MSE, base ({_seeds(seeds)}) | test MSE, other | other − base (95% interval) |",
+             "| --- | --- | --- | --- |"]
+    for model, r in sorted(rows.items(), key=lambda kv: kv[1]["other_mse"]):
+        verdict = {"tie": "tie", "better": "**better**", "worse": "worse"}[r["verdict"]]
+        lines.append(f"| {model} | {r['base_mse']:.4f} | {r['other_mse']:.4f} | {r['difference']:+.4f} "
+                     f"[{r['low']:+.4f}, {r['high']:+.4f}] {verdict} |")
+    return "\n".join(lines)
+
+
 def _interval(versus: dict) -> str:
     """A paired-bootstrap comparison as ``+0.0500 [+0.0100, +0.0900]``, with ``, tie`` when it contains 0."""
     return (f"{versus['difference']:+.4f} [{versus['low']:+.4f}, {versus['high']:+.4f}]"
@@ -242,7 +257,7 @@ RENDERERS: dict[str, Callable[[dict], str]] = {"mse": render_mse, "tau": render_
                                                "ablation": render_ablation, "reconstruction": render_reconstruction,
                                                "data_efficiency": render_data_efficiency, "table6": render_table6,
                                                "table7": render_table7, "transfer": render_transfer,
-                                               "levers": render_levers}
+                                               "levers": render_levers, "versus": render_versus}
 
 
 def regenerate(text: str, root: str) -> tuple[str, list[str]]:

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from sne_pyg.experiments.readme_tables import (main, regenerate, render_ablation, render_data_efficiency, render_mse,
-                                              render_levers, render_probe, render_reconstruction, render_table6, render_table7,
+                                              render_levers, render_probe, render_versus, render_reconstruction, render_table6, render_table7,
                                               render_tau)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -205,3 +205,15 @@ def test_levers_table_keeps_the_files_order_and_marks_only_a_clear_gain_in_bold(
         "| baseline | `(SNE's default recipe)` | 84,289 | 0.675 | – | – |",
         "| heads1 | `--model-option sne.heads=1` | 84,289 | 0.700 | +0.025 [+0.004, +0.046] **better** | 0.120 |",
         "| lr3e-3 | `--train-option lr=3e-3` | 84,289 | 0.625 | -0.050 [-0.087, +0.014] tie | – |"]
+
+
+def test_versus_table_sorts_by_the_other_setting_and_bolds_only_a_clear_improvement():
+    row = {"seeds": 1, "low": -0.2, "high": -0.1, "level": 0.95, "resamples": 100}
+    result = {"models": {"a": dict(row, base_mse=0.5, other_mse=0.35, difference=-0.15, verdict="better"),
+                         "b": dict(row, base_mse=0.3, other_mse=0.32, difference=0.02, low=-0.01, high=0.05,
+                                   verdict="tie")}}
+    assert render_versus(result).splitlines() == [
+        "| model | test MSE, base (1 seed) | test MSE, other | other − base (95% interval) |",
+        "| --- | --- | --- | --- |",
+        "| b | 0.3000 | 0.3200 | +0.0200 [-0.0100, +0.0500] tie |",
+        "| a | 0.5000 | 0.3500 | -0.1500 [-0.2000, -0.1000] **better** |"]
