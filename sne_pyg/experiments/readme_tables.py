@@ -33,9 +33,10 @@ def render_mse(result: dict) -> str:
     """Rows by test MSE (best in bold), the predict-the-mean row, then SNE against the best other model."""
     rows = sorted(result["results"].items(), key=lambda kv: kv[1]["mse_mean"])
     seeds = {r["seeds"] for _, r in rows}
-    lines = [f"| model | #params | test MSE (mean ± std, {_seeds(seeds)}) |", "| --- | --- | --- |"]
+    spread = "mean ± std, " if seeds != {1} else ""
+    lines = [f"| model | #params | test MSE ({spread}{_seeds(seeds)}) |", "| --- | --- | --- |"]
     for rank, (name, r) in enumerate(rows):
-        cell = f"{r['mse_mean']:.4f} ± {r['mse_std']:.4f}"
+        cell = _mean_std(r["mse_mean"], r["mse_std"], r["seeds"], digits=4)
         lines.append(f"| {name} | {r['params']:,} | {f'**{cell}**' if rank == 0 else cell} |")
     if "mean_baseline_mse" in result:
         lines.append(f"| predict the train mean | – | {result['mean_baseline_mse']:.4f} |")

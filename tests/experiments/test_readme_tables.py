@@ -217,3 +217,10 @@ def test_versus_table_sorts_by_the_other_setting_and_bolds_only_a_clear_improvem
         "| --- | --- | --- | --- |",
         "| b | 0.3000 | 0.3200 | +0.0200 [-0.0100, +0.0500] tie |",
         "| a | 0.5000 | 0.3500 | -0.1500 [-0.2000, -0.1000] **better** |"]
+
+
+def test_mse_table_of_one_seed_shows_the_values_without_a_spread():
+    result = {"results": {"a": {"params": 10, "mse_mean": 0.5, "mse_std": 0.0, "seeds": 1},
+                          "b": {"params": 20, "mse_mean": 0.25, "mse_std": 0.0, "seeds": 1}}}
+    assert render_mse(result).splitlines() == ["| model | #params | test MSE (1 seed) |", "| --- | --- | --- |",
+                                               "| b | 20 | **0.2500** |", "| a | 10 | 0.5000 |"]

@@ -72,3 +72,26 @@ def test_sne_lever_studies_follow_from_the_kept_predictions(name):
         assert again.verdict == row["verdict"]
         for key in ("difference", "low", "high"):
             assert getattr(again, key) == pytest.approx(row[key], abs=1e-6)
+
+
+def test_input_norm_table_1_and_its_comparison_follow_from_the_kept_predictions():
+    """docs/results/inr_frequency_input_norm*.json: each model's MSE is that of its kept predictions, on the same
+    test INRs as Table 1, and each row of the comparison is the paired bootstrap of the two files' seed 0."""
+    from sne_pyg.experiments.bootstrap import paired_bootstrap
+    files = {}
+    for name in ("inr_frequency", "inr_frequency_input_norm", "inr_frequency_input_norm_versus"):
+        with open(os.path.join(ROOT, "docs", "results", f"{name}.json")) as f:
+            files[name] = json.load(f)
+    base, normed, versus = files.values()
+    targets = np.array(normed["test_targets"])
+    assert normed["test_targets"] == base["test_targets"] and normed["settings"]["input_norm"] == "entry"
+    for model, row in normed["results"].items():
+        predictions = np.array(normed["test_predictions"][model])
+        assert row["mse_mean"] == pytest.approx(((predictions - targets) ** 2).mean(), rel=1e-4)
+    assert set(versus["models"]) == set(normed["results"])
+    for model, row in versus["models"].items():
+        pair = [np.array(f["test_predictions"][model])[:1] for f in (normed, base)]
+        again = paired_bootstrap(*pair, targets, "mse", resamples=row["resamples"])
+        assert row["seeds"] == 1 and again.verdict == row["verdict"]
+        for key in ("difference", "low", "high"):
+            assert getattr(again, key) == pytest.approx(row[key], abs=1e-4)
