@@ -23,7 +23,8 @@ import time
 import numpy as np
 
 from sne_pyg.argtypes import positive_int
-from sne_pyg.data.standardise import INPUT_NORMS, standardise_splits
+from sne_pyg.data.standardise import standardise_splits
+from sne_pyg.experiments.arguments import add_input_norm_argument
 from sne_pyg.experiments.seeds import mean_and_std
 from sne_pyg.experiments.bootstrap import versus_best_other  # noqa: E402
 from sne_pyg.experiments.cache import cached  # noqa: E402
@@ -49,9 +50,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="ours: one shared initialisation (an aligned zoo); peers: the DWSNets/SNE-paper zoo "
                              "(independent initialisations, 2,000 points, Adam 1e-3, stop at MSE 1e-4)")
     parser.add_argument("--chunk-size", type=int, default=64)
-    parser.add_argument("--input-norm", default="none", choices=INPUT_NORMS,
-                        help="entry: z-score every state_dict entry with its training-split mean and std "
-                             "(sne_pyg.data.standardise; the peers normalise the INRs' weights), for every model")
+    add_input_norm_argument(parser)
     parser.add_argument("--hidden", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=32)

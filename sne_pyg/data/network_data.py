@@ -11,7 +11,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 
 from ..segment import ptr_from_sizes
-from .layout import LayerSpec, NetworkLayout
+from .layout import LayerSpec, NetworkLayout, Piece
 
 # Pointers into another level: offset by the size of that level in each example when batching
 # (None: by one per network). PyG would offset names containing 'index'/'batch' by the chunk
@@ -122,15 +122,21 @@ class NetworkData(Data):
         for (net, spec), start in zip(specs, starts.tolist()):
             yield net, spec, flat[start:start + spec.numel].view(spec.rows, spec.cols)
 
+    def piece_blocks(self, flat: Tensor | None = None) -> Iterator[tuple[Piece, Tensor]]:
+        """``(piece, block)`` for every encoded piece of every layer, in order: ``block`` is the piece's
+        ``[rows, width]`` view in ``flat`` (as in :meth:`layer_blocks`)."""
+        for _, layer, block in self.layer_blocks(flat):
+            col = 0
+            for piece, width in zip(layer.pieces, layer.piece_cols):
+                yield piece, block[:, col:col + width]
+                col += width
+
     def _unpack(self, flat: Tensor, dtype: torch.dtype | None = None) -> dict[str, Tensor]:
         """Cut a tensor laid out like ``chunks.reshape(-1)`` into the encoded state_dict entries."""
         layout: NetworkLayout = self.layout
         out = {key: torch.empty(info.shape, dtype=dtype or info.dtype) for key, info in layout.params.items()}
-        for _, layer, block in self.layer_blocks(flat):
-            col = 0
-            for piece, width in zip(layer.pieces, layer.piece_cols):
-                piece.view(out[piece.key]).copy_(block[:, col:col + width])
-                col += width
+        for piece, block in self.piece_blocks(flat):
+            piece.view(out[piece.key]).copy_(block)
         return out
 
     def positions(self) -> dict[str, Tensor]:

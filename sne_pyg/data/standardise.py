@@ -16,20 +16,9 @@ that no training network has is refused by name. Padding stays zero.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
-from torch import Tensor
+from collections.abc import Iterable
 
 from .network_data import NetworkData, with_chunks
-
-
-def _entry_blocks(data: NetworkData, flat: Tensor) -> Iterator[tuple[str, Tensor]]:
-    """``(entry key, view)`` of every encoded piece of one network, the views into ``flat``."""
-    for _, layer, block in data.layer_blocks(flat):
-        col = 0
-        for piece, width in zip(layer.pieces, layer.piece_cols):
-            yield piece.key, block[:, col:col + width]
-            col += width
 
 
 class WeightStandardiser:
@@ -48,8 +37,8 @@ class WeightStandardiser:
         sums: dict[str, list[float]] = {}
         for data in networks:
             data._require_single("WeightStandardiser.fit")
-            for key, values in _entry_blocks(data, data.chunks.detach().reshape(-1).double()):
-                total = sums.setdefault(key, [0.0, 0.0, 0])
+            for piece, values in data.piece_blocks(data.chunks.detach().reshape(-1).double()):
+                total = sums.setdefault(piece.key, [0.0, 0.0, 0])
                 total[0] += float(values.sum())
                 total[1] += float((values * values).sum())
                 total[2] += values.numel()
@@ -67,7 +56,8 @@ class WeightStandardiser:
             raise RuntimeError("WeightStandardiser: call fit(training networks) first")
         data._require_single("WeightStandardiser")
         flat = data.chunks.detach().reshape(-1).clone()
-        for key, values in _entry_blocks(data, flat):
+        for piece, values in data.piece_blocks(flat):
+            key = piece.key
             if key not in self.mean:
                 raise KeyError(f"entry {key!r} is in no network the standardiser was fitted on "
                                f"(fitted entries: {', '.join(sorted(self.mean))})")

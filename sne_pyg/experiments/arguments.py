@@ -63,9 +63,14 @@ def add_model_option_arguments(parser) -> None:
                         metavar="KEY=VALUE", help="a training setting of every model (repeatable): "
                         + ", ".join(f"{k} ({why})" for k, (_, why) in TRAIN_OPTIONS.items()))
     parser.add_argument("--chunk-size", type=positive_int, default=CHUNK_SIZE, help="scalars per chunk of the converted zoo")
+    add_input_norm_argument(parser)
+
+
+def add_input_norm_argument(parser) -> None:
+    """``--input-norm {none,entry}``: entry z-scores every state_dict entry with training-split statistics."""
     parser.add_argument("--input-norm", default="none", choices=INPUT_NORMS,
                         help="entry: z-score every state_dict entry with its training-split mean and std "
-                             "(sne_pyg.data.standardise), for every model")
+                             "(sne_pyg.data.standardise; the peers normalise their zoos' weights), for every model")
 
 
 def model_option(text: str) -> tuple[str, str, bool | int | float | str]:

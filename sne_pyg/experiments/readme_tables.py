@@ -159,7 +159,7 @@ def render_levers(result: dict) -> str:
     for name, r in rows.items():
         options = " ".join(r["options"]) or "(SNE's default recipe)"
         change = "–" if "verdict" not in r else (f"{r['difference']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}] "
-                                                 f"{ {'tie': 'tie', 'better': '**better**', 'worse': 'worse'}[r['verdict']] }")
+                                                 f"{_marked(r['verdict'])}")
         loss = f"{sum(r['final_train_loss']) / len(r['final_train_loss']):.3f}" if r.get("final_train_loss") else "–"
         lines.append(f"| {name} | `{options}` | {r['params']:,} | {_tau_cell(r, bold=False)} | {change} | {loss} |")
     return "\n".join(lines)
@@ -174,10 +174,14 @@ def render_versus(result: dict) -> str:
     lines = [f"| model | test MSE, base ({_seeds(seeds)}) | test MSE, other | other − base (95% interval) |",
              "| --- | --- | --- | --- |"]
     for model, r in sorted(rows.items(), key=lambda kv: kv[1]["other_mse"]):
-        verdict = {"tie": "tie", "better": "**better**", "worse": "worse"}[r["verdict"]]
         lines.append(f"| {model} | {r['base_mse']:.4f} | {r['other_mse']:.4f} | {r['difference']:+.4f} "
-                     f"[{r['low']:+.4f}, {r['high']:+.4f}] {verdict} |")
+                     f"[{r['low']:+.4f}, {r['high']:+.4f}] {_marked(r['verdict'])} |")
     return "\n".join(lines)
+
+
+def _marked(verdict: str) -> str:
+    """A bootstrap verdict for a table cell: only a clear improvement in bold."""
+    return {"tie": "tie", "better": "**better**", "worse": "worse"}[verdict]
 
 
 def _interval(versus: dict) -> str:
