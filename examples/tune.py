@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import time
+from dataclasses import asdict
 
 from sne_pyg.experiments.reports import run_metadata
 from sne_pyg.experiments.tuning import SearchSpace, tune
@@ -50,6 +51,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--chunk-size", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0, help="seed of the sampler and of every trial's training")
+    parser.add_argument("--epochs-choices", type=int_choices, default=None,
+                        help=f"comma-separated epochs a trial may choose (default {','.join(map(str, SearchSpace.epochs))}); "
+                             "a smaller budget, e.g. 15,30, when trials must be cheap")
+    parser.add_argument("--hidden-choices", type=int_choices, default=None,
+                        help=f"comma-separated widths a trial may choose (default {','.join(map(str, SearchSpace.hidden))})")
     parser.add_argument("--no-prune", action="store_true",
                         help="train every trial to its end (default: Optuna's median pruner stops a trial that is worse "
                              "than the earlier trials' median after 10 epochs; a stopped trial counts as one of --trials)")
@@ -60,7 +66,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.trials < 1:
         parser.error("--trials must be >= 1")
-    args.space = SearchSpace()
+    args.space = SearchSpace(**{field: tuple(choices) for field, choices in
+                                (("epochs", args.epochs_choices), ("hidden", args.hidden_choices)) if choices})
     inr = args.zoo == "sine_inr-peers"
     args.size = args.size or (600 if inr else ZOO_RUNS)
     args.out = args.out or os.path.join("runs", "tune", "inr_frequency" if inr else args.zoo)
@@ -69,6 +76,17 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.size, args.inr_steps, args.trials, args.zoo_epochs = (60 if inr else 24), 200, 2, 2
         args.space = SearchSpace(hidden=(12, 16), epochs=(2,))   # never the quick default width (8)
     return args
+
+
+def int_choices(text: str) -> list[int]:
+    """``"15,30"`` -> ``[15, 30]``: positive integers, each once (argparse's type for a choice list)."""
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
+    if any(v < 1 for v in values) or len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"expected distinct positive integers, got {text!r}")
+    return values
 
 
 def tuning_splits(args) -> dict[str, list]:
@@ -92,6 +110,7 @@ def main(argv=None) -> dict:
     write_json(os.path.join(args.out, "summary.json"),
                {**run_metadata("examples/tune.py", argv, started), "zoo": args.zoo, "target": args.target,
                 "trials": args.trials,
+                "space": {k: list(v) for k, v in asdict(args.space).items()},
                 "best": {name: {"settings": r["best"], "val_mse": r["best_val_mse"], "trials": len(r["trials"])}
                          for name, r in sorted(tuned.items())}})
     print(f"\n{'model':<14}{'val MSE':>10}  best settings ({args.trials} trials each)")

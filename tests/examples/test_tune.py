@@ -59,3 +59,27 @@ def test_quick_tuning_on_a_classifier_zoo_feeds_the_accuracy_table(tmp_path, qui
     materialize(model, prepare_dataset(model, train))
     assert scored["statnn"]["params"] == sum(p.numel() for p in model.parameters())   # the tuned width was used
     assert summary["histories"]["statnn"][0][-1]["epoch"] <= best["epochs"]
+
+
+def test_choice_flags_narrow_the_search_space_and_bad_lists_are_refused(capsys):
+    tuner = load_script("examples/tune.py")
+    args = tuner.parse_args(["--epochs-choices", "15,30", "--hidden-choices", "32"])
+    assert args.space.epochs == (15, 30) and args.space.hidden == (32,)
+    assert args.space.lr == tuner.SearchSpace().lr                       # the other fields keep their defaults
+    assert tuner.parse_args([]).space == tuner.SearchSpace()
+    for bad in ("15,x", "0,30", "15,15"):
+        try:
+            tuner.parse_args(["--epochs-choices", bad])
+        except SystemExit:
+            assert "--epochs-choices" in capsys.readouterr().err
+        else:
+            raise AssertionError(f"--epochs-choices {bad} was accepted")
+
+
+def test_summary_records_the_search_space(tmp_path):
+    out, root = tmp_path / "tuned", tmp_path / "zoo"
+    tuner = load_script("examples/tune.py")
+    tuner.main(["--quick", "--models", "flat_mlp", "--out", str(out), "--root", str(root), "--no-progress"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["space"]["epochs"] == [2] and summary["space"]["hidden"] == [12, 16]
+    assert summary["space"] == json.loads((out / "flat_mlp.json").read_text())["space"]
