@@ -111,7 +111,8 @@ def main(argv=None) -> dict:
                {**run_metadata("examples/tune.py", argv, started), "zoo": args.zoo, "target": args.target,
                 "trials": args.trials,
                 "space": {k: list(v) for k, v in asdict(args.space).items()},
-                "best": {name: {"settings": r["best"], "val_mse": r["best_val_mse"], "trials": len(r["trials"])}
+                "best": {name: {"settings": r["best"], "val_mse": r["best_val_mse"], "trials": len(r["trials"]),
+                                "pruned": r.get("pruned", 0)}
                          for name, r in sorted(tuned.items())}})
     print(f"\n{'model':<14}{'val MSE':>10}  best settings ({args.trials} trials each)")
     for name, r in sorted(results.items(), key=lambda kv: kv[1]["best_val_mse"]):

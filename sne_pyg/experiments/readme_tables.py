@@ -11,7 +11,8 @@ A generated block in a Markdown file looks like::
 "tau_std", "taus"}}}``) and ``probe`` (``{"methods": {method: {property: {"r2" | "accuracy": {"mean",
 "std", "values"}}}}}``) ``ablation`` (HyperRep's ``loss_ablation`` / ``augmentation_ablation``), ``reconstruction`` (HyperRep's
 reconstruction R² per split and recipe), ``data_efficiency`` (the SNE paper's Figure 3 as a table) and
-``table6`` (its Table 6) and ``levers`` (SNE's levers, ``examples/sne_levers.py``) name the renderers; the path is relative to the repository root.
+``table6`` (its Table 6), ``levers`` (SNE's levers, ``examples/sne_levers.py``), ``versus`` (one setting
+against another, ``run_comparison``) and ``tuning`` (``examples/tune.py``'s best settings) name the renderers; the path is relative to the repository root.
 
     python -m sne_pyg.experiments.readme_tables            # rewrite the blocks of README.md
     python -m sne_pyg.experiments.readme_tables --check    # exit 1 naming every block that disagrees
@@ -179,6 +180,29 @@ def render_versus(result: dict) -> str:
     return "\n".join(lines)
 
 
+def render_tuning(result: dict) -> str:
+    """Each model's best tuned settings (``examples/tune.py``'s ``summary.json``: ``best``: ``{model: {"settings",
+    "val_mse", "trials", "pruned"}}``), by best validation MSE, then the search space every model shared."""
+    lines = ["| model | best validation MSE | lr | weight decay | width | epochs | augment | LI weight | trials "
+             "(stopped early) |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for model, r in sorted(result["best"].items(), key=lambda kv: kv[1]["val_mse"]):
+        s = r["settings"]
+        lines.append(f"| {model} | {r['val_mse']:.4f} | {s['lr']:.2e} | {s['weight_decay']:.1e} | {s['hidden']} | "
+                     f"{s['epochs']} | {'yes' if s['augment'] else 'no'} | {s['li_weight']:g} | "
+                     f"{r['trials']} ({r.get('pruned', 0)}) |")
+    space = result.get("space")
+    if space:
+        lines += ["", "Search space (the same for every model): " + "; ".join(
+            f"{key} {' to '.join(map(_number, values)) if key in ('lr', 'weight_decay') else ', '.join(map(_number, values))}"
+            for key, values in space.items()) + "."]
+    return "\n".join(lines)
+
+
+def _number(value) -> str:
+    """A search-space bound or choice as written: ``1e-04``, ``30``, ``True``."""
+    return f"{value:.0e}" if isinstance(value, float) and value < 0.01 else str(value)
+
+
 def _marked(verdict: str) -> str:
     """A bootstrap verdict for a table cell: only a clear improvement in bold."""
     return {"tie": "tie", "better": "**better**", "worse": "worse"}[verdict]
@@ -262,7 +286,8 @@ RENDERERS: dict[str, Callable[[dict], str]] = {"mse": render_mse, "tau": render_
                                                "ablation": render_ablation, "reconstruction": render_reconstruction,
                                                "data_efficiency": render_data_efficiency, "table6": render_table6,
                                                "table7": render_table7, "transfer": render_transfer,
-                                               "levers": render_levers, "versus": render_versus}
+                                               "levers": render_levers, "versus": render_versus,
+                                               "tuning": render_tuning}
 
 
 def regenerate(text: str, root: str) -> tuple[str, list[str]]:

@@ -29,7 +29,8 @@ def test_quick_tuning_feeds_table_1(tmp_path):
     assert sorted(summary["best"]) == ["deepsets", "flat_mlp", "statnn"]
     assert summary["best"]["deepsets"]["val_mse"] == results["deepsets"]["best_val_mse"]
     assert summary["best"]["flat_mlp"] == {"settings": later["flat_mlp"]["best"], "trials": 2,
-                                           "val_mse": later["flat_mlp"]["best_val_mse"]}
+                                           "val_mse": later["flat_mlp"]["best_val_mse"],
+                                           "pruned": later["flat_mlp"]["pruned"]}
     assert sorted(p.name for p in out.glob("*.db")) == ["deepsets.db", "flat_mlp.db", "statnn.db"]
 
 
@@ -82,4 +83,5 @@ def test_summary_records_the_search_space(tmp_path):
     tuner.main(["--quick", "--models", "flat_mlp", "--out", str(out), "--root", str(root), "--no-progress"])
     summary = json.loads((out / "summary.json").read_text())
     assert summary["space"]["epochs"] == [2] and summary["space"]["hidden"] == [12, 16]
-    assert summary["space"] == json.loads((out / "flat_mlp.json").read_text())["space"]
+    stored = json.loads((out / "flat_mlp.json").read_text())
+    assert summary["space"] == stored["space"] and summary["best"]["flat_mlp"]["pruned"] == stored["pruned"]

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from sne_pyg.experiments.readme_tables import (main, regenerate, render_ablation, render_data_efficiency, render_mse,
-                                              render_levers, render_probe, render_versus, render_reconstruction, render_table6, render_table7,
+                                              render_levers, render_probe, render_versus, render_tuning, render_reconstruction, render_table6, render_table7,
                                               render_tau)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -224,3 +224,16 @@ def test_mse_table_of_one_seed_shows_the_values_without_a_spread():
                           "b": {"params": 20, "mse_mean": 0.25, "mse_std": 0.0, "seeds": 1}}}
     assert render_mse(result).splitlines() == ["| model | #params | test MSE (1 seed) |", "| --- | --- | --- |",
                                                "| b | 20 | **0.2500** |", "| a | 10 | 0.5000 |"]
+
+
+def test_tuning_table_sorts_by_validation_mse_and_states_the_shared_space():
+    settings = {"lr": 1.2345e-3, "weight_decay": 3.1e-5, "hidden": 64, "epochs": 30, "augment": True, "li_weight": 0.1}
+    result = {"best": {"a": {"settings": settings, "val_mse": 0.5, "trials": 6, "pruned": 2},
+                       "b": {"settings": dict(settings, augment=False, li_weight=0.0, hidden=16), "val_mse": 0.25,
+                             "trials": 6}},
+              "space": {"lr": [1e-4, 3e-3], "epochs": [15, 30], "augment": [False, True]}}
+    lines = render_tuning(result).splitlines()
+    assert lines[2:4] == ["| b | 0.2500 | 1.23e-03 | 3.1e-05 | 16 | 30 | no | 0 | 6 (0) |",
+                          "| a | 0.5000 | 1.23e-03 | 3.1e-05 | 64 | 30 | yes | 0.1 | 6 (2) |"]
+    assert lines[-1] == ("Search space (the same for every model): lr 1e-04 to 3e-03; epochs 15, 30; "
+                         "augment False, True.")
