@@ -8,7 +8,8 @@ after ``warmup`` epochs, it is worse than the median of earlier trials at that e
 model gets the same number of trials. Trials are kept in
 an SQLite study per model (``OUT/<model>.db``, one file each, so models can be tuned by separate processes
 into one folder at once), so an interrupted tuning resumes where it stopped and a larger ``trials`` runs
-only the missing ones. :func:`tune` writes ``OUT/<model>.json``
+only the missing ones: a trial that failed (an exception) first, with its settings, then new draws (the
+resumed sampler is seeded with ``seed`` plus the trials so far, so it does not redraw the first trials). :func:`tune` writes ``OUT/<model>.json``
 (``{"model", "best", "best_val_mse", "trials": [...]}``), which :func:`load_tuned` reads back.
 
 Optuna is a well-kept library for exactly this (TPE sampling, persistent studies); it is the ``tune``
@@ -73,6 +74,8 @@ def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = Sear
     study = optuna.create_study(study_name=name, storage=f"sqlite:///{database}",
                                 load_if_exists=True, direction="minimize",
                                 sampler=optuna.samplers.TPESampler(seed=seed), pruner=pruner)
+    if study.trials:      # resumed: a fresh sampler seed, or the seeded sampler redraws the first trials' settings
+        study.sampler = optuna.samplers.TPESampler(seed=seed + len(study.trials))
     stored = _space_of(study)
     if stored is not None and stored != _as_json(space):
         raise ValueError(f"{database} holds a study of {name!r} over another search space "
@@ -91,6 +94,8 @@ def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = Sear
     counted = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     done = [t for t in study.trials if t.state in counted]
     if len(done) < trials:
+        for params in _failed_not_retried(study):     # a trial that crashed is rerun first, with its settings
+            study.enqueue_trial(params)
         study.optimize(run_trial, n_trials=trials - len(done), show_progress_bar=progress)
     done = [t for t in study.trials if t.state in counted][:trials]
     finished = [t for t in done if t.state == optuna.trial.TrialState.COMPLETE]
@@ -134,6 +139,14 @@ def load_tuned(path: str) -> dict:
         return dict(stored["best"])
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as error:
         raise ValueError(f"cannot read tuned settings from {path}: {error}") from None
+
+
+def _failed_not_retried(study) -> list[dict]:
+    """Settings of every failed trial (an exception, e.g. a crash) that no later trial has run again."""
+    import optuna
+    trials = study.get_trials(deepcopy=False)
+    return [t.params for t in trials if t.state == optuna.trial.TrialState.FAIL and t.params
+            and not any(later.number > t.number and later.params == t.params for later in trials)]
 
 
 def _as_json(space: SearchSpace) -> dict:

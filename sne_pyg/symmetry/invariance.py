@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.data import Batch
 
+from ..data.network_data import with_chunks
 from .transforms import permute_batch
 
 
@@ -34,7 +35,9 @@ def forward_with_invariance(model: nn.Module, batch, samples: int = 1, generator
     if samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples}")
     size = batch.num_graphs
-    versions = [batch] + [transform(batch, generator) for _ in range(samples)]
+    # the transforms drop views derived from the old values (NeuralGraph's ``ng_*``); the original drops
+    # them too, so every version has the same keys to stack and the model derives them for all alike
+    versions = [with_chunks(batch, batch.chunks)] + [transform(batch, generator) for _ in range(samples)]
     stacked = Batch.from_data_list([v.get_example(i) for v in versions for i in range(size)])
     out = model(stacked.to(batch.chunks.device)).view(samples + 1, size, -1)
     return out[0], (out[1:] - out[:1]).pow(2).sum(-1).mean()

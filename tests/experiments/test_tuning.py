@@ -101,3 +101,24 @@ def test_training_reports_every_epochs_validation_score_and_a_raise_stops_it(tmp
             raise Stop
     with pytest.raises(Stop):
         train_with("deepsets", settings, zoo[:6], zoo[6:], on_epoch=stop_at_one)
+
+
+def test_a_resumed_study_draws_new_settings_and_retries_a_failed_trial_first(tmp_path):
+    calls = []
+    tune("sne", None, None, trials=2, out=str(tmp_path), objective=counting_objective(calls))
+    tune("sne", None, None, trials=4, out=str(tmp_path), objective=counting_objective(calls))
+    assert len(calls) == 4 and calls[2] not in calls[:2] and calls[3] not in calls[:2]   # not the first draws again
+
+    def crash_on_third(settings, report):
+        if len(calls) == 4:
+            calls.append(settings)
+            raise RuntimeError("killed")
+        return counting_objective(calls)(settings, report)
+    with pytest.raises(RuntimeError, match="killed"):
+        tune("sne", None, None, trials=6, out=str(tmp_path), objective=crash_on_third)
+    failed = calls[4]
+    result = tune("sne", None, None, trials=6, out=str(tmp_path), objective=counting_objective(calls))
+    assert calls[5] == failed and len(calls) == 7                # the crashed settings first, then one new draw
+    assert [t["settings"] for t in result["trials"]][4] == failed and len(result["trials"]) == 6
+    again = tune("sne", None, None, trials=6, out=str(tmp_path), objective=counting_objective(calls))
+    assert len(calls) == 7 and again["trials"] == result["trials"]   # retried once: nothing left to run

@@ -6,6 +6,7 @@ from torch_geometric.loader import DataLoader
 from sne_pyg import SNE, convert
 from sne_pyg.nn.baselines import DeepSets, DWSNet, NeuralGraph
 from sne_pyg.symmetry import logit_invariance_loss
+from sne_pyg.symmetry.invariance import forward_with_invariance
 from sne_pyg.train import TrainConfig, fit
 from tests import builders
 
@@ -53,3 +54,17 @@ def test_training_with_logit_invariance_makes_sne_more_invariant():
 def test_samples_must_be_positive():
     with pytest.raises(ValueError, match="samples"):
         logit_invariance_loss(nn.Identity(), None, samples=0)
+
+
+def test_a_batch_with_derived_views_stacks_with_its_transformed_copies():
+    """NeuralGraph's prepared batches carry its graph view (``ng_*``), which the transforms drop: the
+    invariance pass must still stack them (it raised ``KeyError: 'ng_x'``) and give the plain outputs."""
+    torch.manual_seed(0)
+    model = NeuralGraph(hidden=16).double().eval()
+    networks = [convert(builders.mlp(i, WIDTHS), chunk_size=8) for i in range(6)]
+    prepared = next(iter(DataLoader([model.prepare(n) for n in networks], batch_size=6)))
+    assert any(k.startswith("ng_") for k in prepared.keys())
+    with torch.no_grad():
+        out, loss = forward_with_invariance(model, prepared, 2, torch.Generator().manual_seed(0))
+        torch.testing.assert_close(out, model(prepared))
+    assert float(loss) < 1e-20
