@@ -1,4 +1,5 @@
 import json
+import os
 import statistics
 
 from sne_pyg.nn import MODELS, build_model
@@ -67,3 +68,13 @@ def test_input_norm_trains_on_standardised_inrs_and_keys_the_cache(tmp_path, mon
         assert torch.allclose(after, expected, atol=1e-4), key
     assert len(val) == 6 and json.loads((out / "cache" / "statnn-seed0.json").read_text())["settings"][
         "input_norm"] == "entry"
+
+
+def test_stored_names_the_repositorys_tuned_settings_wherever_the_example_runs(tmp_path, monkeypatch):
+    example = load_script("examples/inr_frequency.py")
+    repository = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    monkeypatch.chdir(tmp_path)                                  # resolved against the repository, not the cwd
+    stored = example.parse_args(["--tuned", "stored"]).tuned
+    assert os.path.abspath(stored) == os.path.join(repository, "docs", "tuned", "inr_frequency")
+    assert example.parse_args([]).tuned is None
+    assert example.parse_args(["--tuned", "elsewhere"]).tuned == "elsewhere"
