@@ -200,7 +200,7 @@ def render_tuning(result: dict) -> str:
 
 def _number(value) -> str:
     """A search-space bound or choice as written: ``1e-04``, ``30``, ``True``."""
-    return f"{value:.0e}" if isinstance(value, float) and value < 0.01 else str(value)
+    return f"{value:.0e}" if isinstance(value, float) and 0 < value < 0.01 else str(value)
 
 
 def _marked(verdict: str) -> str:

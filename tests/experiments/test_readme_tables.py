@@ -231,9 +231,9 @@ def test_tuning_table_sorts_by_validation_mse_and_states_the_shared_space():
     result = {"best": {"a": {"settings": settings, "val_mse": 0.5, "trials": 6, "pruned": 2},
                        "b": {"settings": dict(settings, augment=False, li_weight=0.0, hidden=16), "val_mse": 0.25,
                              "trials": 6}},
-              "space": {"lr": [1e-4, 3e-3], "epochs": [15, 30], "augment": [False, True]}}
+              "space": {"lr": [1e-4, 3e-3], "epochs": [15, 30], "augment": [False, True], "li_weight": [0.0, 0.1]}}
     lines = render_tuning(result).splitlines()
     assert lines[2:4] == ["| b | 0.2500 | 1.23e-03 | 3.1e-05 | 16 | 30 | no | 0 | 6 (0) |",
                           "| a | 0.5000 | 1.23e-03 | 3.1e-05 | 64 | 30 | yes | 0.1 | 6 (2) |"]
     assert lines[-1] == ("Search space (the same for every model): lr 1e-04 to 3e-03; epochs 15, 30; "
-                         "augment False, True.")
+                         "augment False, True; li_weight 0.0, 0.1.")

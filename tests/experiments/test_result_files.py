@@ -74,24 +74,47 @@ def test_sne_lever_studies_follow_from_the_kept_predictions(name):
             assert getattr(again, key) == pytest.approx(row[key], abs=1e-6)
 
 
-def test_input_norm_table_1_and_its_comparison_follow_from_the_kept_predictions():
-    """docs/results/inr_frequency_input_norm*.json: each model's MSE is that of its kept predictions, on the same
-    test INRs as Table 1, and each row of the comparison is the paired bootstrap of the two files' seed 0."""
+@pytest.mark.parametrize("other, setting", [("inr_frequency_input_norm", ("input_norm", "entry")),
+                                            ("inr_frequency_tuned", ("tuned", "docs/tuned/inr_frequency"))])
+def test_a_table_1_variant_and_its_comparison_follow_from_the_kept_predictions(other, setting):
+    """docs/results/inr_frequency_<variant>.json and its ``_versus`` file: each model's MSE is that of its kept
+    predictions, on the same test INRs as Table 1, and each row of the comparison is the paired bootstrap of the
+    two files' seed 0 (input normalisation; the equal-budget tuned settings)."""
     from sne_pyg.experiments.bootstrap import paired_bootstrap
     files = {}
-    for name in ("inr_frequency", "inr_frequency_input_norm", "inr_frequency_input_norm_versus"):
+    for name in ("inr_frequency", other, f"{other}_versus"):
         with open(os.path.join(ROOT, "docs", "results", f"{name}.json")) as f:
             files[name] = json.load(f)
-    base, normed, versus = files.values()
-    targets = np.array(normed["test_targets"])
-    assert normed["test_targets"] == base["test_targets"] and normed["settings"]["input_norm"] == "entry"
-    for model, row in normed["results"].items():
-        predictions = np.array(normed["test_predictions"][model])
+    base, variant, versus = files.values()
+    targets = np.array(variant["test_targets"])
+    key, value = setting
+    assert variant["test_targets"] == base["test_targets"] and variant["settings"][key] == value
+    for model, row in variant["results"].items():
+        predictions = np.array(variant["test_predictions"][model])
         assert row["mse_mean"] == pytest.approx(((predictions - targets) ** 2).mean(), rel=1e-4)
-    assert set(versus["models"]) == set(normed["results"])
+    assert set(versus["models"]) == set(variant["results"])
     for model, row in versus["models"].items():
-        pair = [np.array(f["test_predictions"][model])[:1] for f in (normed, base)]
+        pair = [np.array(f["test_predictions"][model])[:1] for f in (variant, base)]
         again = paired_bootstrap(*pair, targets, "mse", resamples=row["resamples"])
         assert row["seeds"] == 1 and again.verdict == row["verdict"]
         for key in ("difference", "low", "high"):
             assert getattr(again, key) == pytest.approx(row[key], abs=1e-4)
+
+
+def test_tuned_table_1_used_the_stored_settings_of_an_equal_budget():
+    """docs/results/inr_frequency_tuned.json trained each model with its settings in docs/tuned/inr_frequency (the
+    examples' default), and docs/results/tune_inr_frequency.json gave every model the same trials in one space."""
+    from sne_pyg.experiments.tuning import load_tuned
+    with open(os.path.join(ROOT, "docs", "results", "inr_frequency_tuned.json")) as f:
+        table = json.load(f)
+    with open(os.path.join(ROOT, "docs", "results", "tune_inr_frequency.json")) as f:
+        tuning = json.load(f)
+    folder = os.path.join(ROOT, "docs", "tuned", "inr_frequency")
+    assert set(table["tuned"]) == set(table["results"]) <= set(tuning["best"])
+    for model, settings in table["tuned"].items():
+        assert settings == load_tuned(os.path.join(folder, f"{model}.json")) == tuning["best"][model]["settings"]
+        with open(os.path.join(folder, f"{model}.json")) as f:
+            stored = json.load(f)
+        assert stored["space"] == tuning["space"] and len(stored["trials"]) == tuning["trials"]
+        finished = [t["val_mse"] for t in stored["trials"] if t["val_mse"] is not None]
+        assert min(finished) == stored["best_val_mse"] == tuning["best"][model]["val_mse"]
