@@ -110,7 +110,7 @@ def test_tuned_table_1_used_the_stored_settings_of_an_equal_budget():
     with open(os.path.join(ROOT, "docs", "results", "tune_inr_frequency.json")) as f:
         tuning = json.load(f)
     folder = os.path.join(ROOT, "docs", "tuned", "inr_frequency")
-    assert set(table["tuned"]) == set(table["results"]) <= set(tuning["best"])
+    assert set(table["tuned"]) == set(table["results"]) == set(tuning["best"])
     for model, settings in table["tuned"].items():
         assert settings == load_tuned(os.path.join(folder, f"{model}.json")) == tuning["best"][model]["settings"]
         with open(os.path.join(folder, f"{model}.json")) as f:
