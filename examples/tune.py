@@ -22,10 +22,9 @@ import argparse
 import json
 import os
 import time
-from dataclasses import asdict
 
 from sne_pyg.experiments.reports import run_metadata
-from sne_pyg.experiments.tuning import SearchSpace, tune
+from sne_pyg.experiments.tuning import SearchSpace, space_json, tune
 from sne_pyg.nn import parse_models
 from sne_pyg.experiments.arguments import ZOO_CHECKPOINTS, ZOO_FRACTIONS, ZOO_RUNS
 from sne_pyg.zoos import SineINRZoo
@@ -110,7 +109,7 @@ def main(argv=None) -> dict:
     write_json(os.path.join(args.out, "summary.json"),
                {**run_metadata("examples/tune.py", argv, started), "zoo": args.zoo, "target": args.target,
                 "trials": args.trials,
-                "space": {k: list(v) for k, v in asdict(args.space).items()},
+                "space": space_json(args.space),
                 "best": {name: {"settings": r["best"], "val_mse": r["best_val_mse"], "trials": len(r["trials"]),
                                 "pruned": r.get("pruned", 0)}
                          for name, r in sorted(tuned.items())}})

@@ -77,10 +77,10 @@ def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = Sear
     if study.trials:      # resumed: a fresh sampler seed, or the seeded sampler redraws the first trials' settings
         study.sampler = optuna.samplers.TPESampler(seed=seed + len(study.trials))
     stored = _space_of(study)
-    if stored is not None and stored != _as_json(space):
+    if stored is not None and stored != space_json(space):
         raise ValueError(f"{database} holds a study of {name!r} over another search space "
                          f"({stored}); use another --out")
-    study.set_user_attr("space", _as_json(space))
+    study.set_user_attr("space", space_json(space))
     score = objective or (lambda s, report: train_with(name, s, train, val, seed, batch_size, progress,
                                                        on_epoch=report)[1])
 
@@ -103,7 +103,7 @@ def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = Sear
         raise ValueError(f"every trial of {name!r} was pruned; run more trials or tune with prune=False")
     best = min(finished, key=lambda t: t.value)
     result = {"model": name, "best": best.params, "best_val_mse": best.value, "seed": seed,
-              "space": _as_json(space), "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in done),
+              "space": space_json(space), "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in done),
               "trials": [{"number": t.number, "settings": t.params,
                           "val_mse": t.value if t.state == optuna.trial.TrialState.COMPLETE else None,
                           "pruned_at_epoch": t.last_step if t.state == optuna.trial.TrialState.PRUNED else None}
@@ -149,7 +149,8 @@ def _failed_not_retried(study) -> list[dict]:
             and not any(later.number > t.number and later.params == t.params for later in trials)]
 
 
-def _as_json(space: SearchSpace) -> dict:
+def space_json(space: SearchSpace) -> dict:
+    """The search space as stored with a study and in the summaries: ``{field: [choices or bounds]}``."""
     return {k: list(v) for k, v in asdict(space).items()}
 
 

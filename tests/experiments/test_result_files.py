@@ -102,8 +102,8 @@ def test_a_table_1_variant_and_its_comparison_follow_from_the_kept_predictions(o
 
 
 def test_tuned_table_1_used_the_stored_settings_of_an_equal_budget():
-    """docs/results/inr_frequency_tuned.json trained each model with its settings in docs/tuned/inr_frequency (the
-    examples' default), and docs/results/tune_inr_frequency.json gave every model the same trials in one space."""
+    """docs/results/inr_frequency_tuned.json trained each model with its settings in docs/tuned/inr_frequency (what
+    ``inr_frequency.py --tuned stored`` reads), and docs/results/tune_inr_frequency.json gave every model the same trials in one space."""
     from sne_pyg.experiments.tuning import load_tuned
     with open(os.path.join(ROOT, "docs", "results", "inr_frequency_tuned.json")) as f:
         table = json.load(f)
