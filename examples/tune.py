@@ -13,8 +13,8 @@ per classifier; ``--target`` picks the label, test accuracy by default), so the 
 Each trial trains one model with one fixed seed (lr, weight decay, width, epochs, permutation augmentation,
 Logit Invariance weight drawn by a seeded TPE sampler) and scores the best validation MSE; the test split is
 never read. A trial worse than the earlier trials' median after 10 epochs is stopped (Optuna's median pruner;
-``--no-prune`` trains every trial to its end); stopped trials count against ``--trials``. Studies live in ``OUT/<model>.db`` (an interrupted run resumes; more ``--trials`` adds only the
-missing ones); ``OUT/<model>.json`` holds every trial and the best settings.
+``--no-prune`` trains every trial to its end); stopped trials count against ``--trials``. Studies live in ``OUT/<model>.db`` (an interrupted run resumes, rerunning a trial cut short by an error or a
+kill with its settings; more ``--trials`` adds only the missing ones); ``OUT/<model>.json`` holds every trial and the best settings.
 """
 from __future__ import annotations
 

@@ -8,8 +8,11 @@ after ``warmup`` epochs, it is worse than the median of earlier trials at that e
 model gets the same number of trials. Trials are kept in
 an SQLite study per model (``OUT/<model>.db``, one file each, so models can be tuned by separate processes
 into one folder at once), so an interrupted tuning resumes where it stopped and a larger ``trials`` runs
-only the missing ones: a trial that failed (an exception) first, with its settings, then new draws (the
-resumed sampler is seeded with ``seed`` plus the trials so far, so it does not redraw the first trials). :func:`tune` writes ``OUT/<model>.json``
+only the missing ones: a trial that failed first, with its settings, then new draws (the resumed sampler is
+seeded with ``seed`` plus the trials so far, so it does not redraw the first trials). A trial fails by raising, or
+by its process being killed: a running trial records a heartbeat every ``heartbeat`` seconds, and one whose
+heartbeat is older than twice that is marked failed when the study resumes (Optuna's heartbeat storage), so a
+resume soon after a kill waits out that grace period first. :func:`tune` writes ``OUT/<model>.json``
 (``{"model", "best", "best_val_mse", "trials": [...]}``), which :func:`load_tuned` reads back.
 
 Optuna is a well-kept library for exactly this (TPE sampling, persistent studies); it is the ``tune``
@@ -19,6 +22,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
@@ -58,7 +64,7 @@ def train_with(name: str, settings: dict, train, val, seed: int = 0, batch_size:
 def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = SearchSpace(), seed: int = 0,
          batch_size: int = 32, progress: bool = False,
          objective: Callable[[dict, Callable[[int, float], None]], float] | None = None,
-         prune: bool = True, startup: int = 4, warmup: int = 10) -> dict:
+         prune: bool = True, startup: int = 4, warmup: int = 10, heartbeat: int = 30) -> dict:
     """Tune ``name`` for ``trials`` trials, finished or pruned (resuming a stored study); returns what is written
     to ``OUT/<name>.json``. ``objective(settings, report) -> validation MSE`` replaces the default training
     (tests); it calls ``report(epoch, validation MSE)`` where the pruner may stop it."""
@@ -71,7 +77,7 @@ def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = Sear
     pruner = optuna.pruners.MedianPruner(n_startup_trials=startup, n_warmup_steps=warmup) if prune \
         else optuna.pruners.NopPruner()
     database = study_path(out, name)
-    study = optuna.create_study(study_name=name, storage=f"sqlite:///{database}",
+    study = optuna.create_study(study_name=name, storage=_storage(database, heartbeat),
                                 load_if_exists=True, direction="minimize",
                                 sampler=optuna.samplers.TPESampler(seed=seed), pruner=pruner)
     if study.trials:      # resumed: a fresh sampler seed, or the seeded sampler redraws the first trials' settings
@@ -94,6 +100,7 @@ def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = Sear
     counted = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     done = [t for t in study.trials if t.state in counted]
     if len(done) < trials:
+        _fail_killed_trials(study, heartbeat)
         for params in _failed_not_retried(study):     # a trial that crashed is rerun first, with its settings
             study.enqueue_trial(params)
         study.optimize(run_trial, n_trials=trials - len(done), show_progress_bar=progress)
@@ -139,6 +146,32 @@ def load_tuned(path: str) -> dict:
         return dict(stored["best"])
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as error:
         raise ValueError(f"cannot read tuned settings from {path}: {error}") from None
+
+
+def _storage(database: str, heartbeat: int):
+    """SQLite storage whose running trials record a heartbeat every ``heartbeat`` seconds (grace: twice that)."""
+    import optuna
+    if heartbeat < 1:
+        raise ValueError(f"heartbeat must be >= 1 second, got {heartbeat}")
+    with warnings.catch_warnings():            # the heartbeat is marked experimental in Optuna
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(f"sqlite:///{database}", heartbeat_interval=heartbeat,
+                                          grace_period=2 * heartbeat)
+
+
+def _fail_killed_trials(study, heartbeat: int) -> None:
+    """Mark failed every running trial whose process was killed (so it is rerun); a running trial's heartbeat may
+    be up to ``2 * heartbeat`` seconds old before it counts as killed, so this waits until that is decidable."""
+    import optuna
+    running = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))
+    if not running:
+        return
+    print(f"{study.study_name}: {len(running)} trial(s) left running by an earlier process; waiting "
+          f"{2 * heartbeat + 1} s to tell a killed one from a live one", file=sys.stderr)
+    time.sleep(2 * heartbeat + 1)              # a live trial has beaten since; a killed one is now stale
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
 
 
 def _failed_not_retried(study) -> list[dict]:

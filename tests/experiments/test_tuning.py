@@ -122,3 +122,42 @@ def test_a_resumed_study_draws_new_settings_and_retries_a_failed_trial_first(tmp
     assert [t["settings"] for t in result["trials"]][4] == failed and len(result["trials"]) == 6
     again = tune("sne", None, None, trials=6, out=str(tmp_path), objective=counting_objective(calls))
     assert len(calls) == 7 and again["trials"] == result["trials"]   # retried once: nothing left to run
+
+
+def test_a_trial_whose_process_was_killed_is_rerun_with_its_settings(tmp_path):
+    """SIGKILL leaves a trial RUNNING (no exception is raised); its stale heartbeat marks it failed on resume."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    import optuna
+    hang = ("import time\nfrom sne_pyg.experiments.tuning import tune\n"
+            f"tune('sne', None, None, trials=3, out={str(tmp_path)!r}, heartbeat=1,\n"
+            "     objective=lambda settings, report: time.sleep(600))\n")
+    process = subprocess.Popen([sys.executable, "-c", hang])
+    database = os.path.join(tmp_path, "sne.db")
+    try:
+        for _ in range(600):                   # until its first trial has drawn every setting and is beating
+            time.sleep(0.1)
+            if os.path.exists(database):
+                with sqlite3.connect(database) as db:
+                    tables = {row[0] for row in db.execute("select name from sqlite_master")}
+                    if {"trial_heartbeats", "trial_params"} <= tables and \
+                            db.execute("select count(*) from trial_heartbeats").fetchone()[0] and \
+                            db.execute("select count(*) from trial_params").fetchone()[0] == 6:
+                        break
+        else:
+            raise AssertionError("the tuning process never started a trial")
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    killed = optuna.load_study(study_name="sne", storage=f"sqlite:///{database}").trials
+    assert [t.state for t in killed] == [optuna.trial.TrialState.RUNNING] and len(killed[0].params) == 6
+    calls = []
+    result = tune("sne", None, None, trials=3, out=str(tmp_path), objective=counting_objective(calls), heartbeat=1)
+    assert calls[0] == killed[0].params and len(calls) == 3      # the killed trial's settings first
+    states = [t.state for t in optuna.load_study(study_name="sne", storage=f"sqlite:///{database}").trials]
+    assert states[0] == optuna.trial.TrialState.FAIL and len(result["trials"]) == 3
