@@ -24,7 +24,7 @@ from matplotlib.ticker import NullFormatter
 
 import numpy as np
 
-from sne_pyg.argtypes import positive_int
+from sne_pyg.argtypes import distinct_fractions, distinct_positive_ints, positive_int
 from sne_pyg.experiments.bootstrap import paired_bootstrap, versus_best_other
 from sne_pyg.experiments.seeds import mean_and_std
 from sne_pyg.experiments.ablations import CHUNK_SIZES, DATA_EFFICIENCY_MODELS, FRACTIONS, TABLE6, rechunk, training_subset
@@ -47,8 +47,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=600, help="INRs in the zoo (the Table 1 zoo)")
     parser.add_argument("--inr-steps", type=int, default=1500)
     parser.add_argument("--chunk-size", type=int, default=64, help="chunk size of Table 6 and Figure 3")
-    parser.add_argument("--chunk-sizes", default=",".join(map(str, CHUNK_SIZES)), help="Table 7")
-    parser.add_argument("--fractions", default=",".join(map(str, FRACTIONS)), help="Figure 3")
+    parser.add_argument("--chunk-sizes", type=distinct_positive_ints, default=",".join(map(str, CHUNK_SIZES)),
+                        help="Table 7")
+    parser.add_argument("--fractions", type=distinct_fractions, default=",".join(map(str, FRACTIONS)),
+                        help="Figure 3: fractions of the training INRs")
     parser.add_argument("--hidden", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -63,8 +65,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     unknown = [s for s in args.studies if s not in STUDIES]
     if unknown:
         parser.error(f"--studies: unknown {unknown}; choose from {STUDIES}")
-    args.chunk_sizes = [int(c) for c in args.chunk_sizes.split(",")]
-    args.fractions = [float(f) for f in args.fractions.split(",")]
     if args.quick:
         args.size, args.inr_steps, args.epochs, args.hidden, args.resamples = 60, 200, 3, 16, 500
         args.chunk_sizes, args.fractions = [16, 64], [0.25, 1.0]

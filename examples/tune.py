@@ -23,6 +23,7 @@ import json
 import os
 import time
 
+from sne_pyg.argtypes import distinct_positive_ints
 from sne_pyg.experiments.reports import run_metadata
 from sne_pyg.experiments.tuning import SearchSpace, space_json, tune
 from sne_pyg.nn import parse_models
@@ -50,10 +51,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--chunk-size", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0, help="seed of the sampler and of every trial's training")
-    parser.add_argument("--epochs-choices", type=int_choices, default=None,
+    parser.add_argument("--epochs-choices", type=distinct_positive_ints, default=None,
                         help=f"comma-separated epochs a trial may choose (default {','.join(map(str, SearchSpace.epochs))}); "
                              "a smaller budget, e.g. 15,30, when trials must be cheap")
-    parser.add_argument("--hidden-choices", type=int_choices, default=None,
+    parser.add_argument("--hidden-choices", type=distinct_positive_ints, default=None,
                         help=f"comma-separated widths a trial may choose (default {','.join(map(str, SearchSpace.hidden))})")
     parser.add_argument("--no-prune", action="store_true",
                         help="train every trial to its end (default: Optuna's median pruner stops a trial that is worse "
@@ -75,17 +76,6 @@ def parse_args(argv=None) -> argparse.Namespace:
         args.size, args.inr_steps, args.trials, args.zoo_epochs = (60 if inr else 24), 200, 2, 2
         args.space = SearchSpace(hidden=(12, 16), epochs=(2,))   # never the quick default width (8)
     return args
-
-
-def int_choices(text: str) -> list[int]:
-    """``"15,30"`` -> ``[15, 30]``: positive integers, each once (argparse's type for a choice list)."""
-    try:
-        values = [int(v) for v in text.split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
-    if any(v < 1 for v in values) or len(set(values)) != len(values):
-        raise argparse.ArgumentTypeError(f"expected distinct positive integers, got {text!r}")
-    return values
 
 
 def tuning_splits(args) -> dict[str, list]:

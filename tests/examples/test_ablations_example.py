@@ -63,3 +63,16 @@ def test_quick_ablations_write_every_study_and_resume(tmp_path, monkeypatch):
         raise AssertionError("a cached result was trained again")
     monkeypatch.setattr(example, "train_and_test", no_training)
     assert example.main(args) == results
+
+
+def test_chunk_size_and_fraction_lists_are_parsed_and_bad_ones_refused(capsys):
+    example = load_script("examples/ablations.py")
+    args = example.parse_args(["--chunk-sizes", "8,512", "--fractions", "0.05,1"])
+    assert args.chunk_sizes == [8, 512] and args.fractions == [0.05, 1.0]
+    defaults = example.parse_args([])
+    assert defaults.chunk_sizes == list(example.CHUNK_SIZES) and defaults.fractions == list(example.FRACTIONS)
+    for flag, bad in (("--chunk-sizes", "8,8"), ("--chunk-sizes", "0,64"), ("--fractions", "0,0.5"),
+                      ("--fractions", "1.5")):
+        with pytest.raises(SystemExit):
+            example.parse_args([flag, bad])
+        assert flag in capsys.readouterr().err
