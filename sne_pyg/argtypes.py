@@ -17,21 +17,19 @@ def positive_int(text) -> int:
 
 def distinct_positive_ints(text: str) -> list[int]:
     """An argparse ``type``: ``"15,30"`` -> ``[15, 30]``, comma-separated whole numbers >= 1, each once."""
-    try:
-        values = [int(v) for v in str(text).split(",")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
-    if any(v < 1 for v in values) or len(set(values)) != len(values):
-        raise argparse.ArgumentTypeError(f"expected distinct whole numbers >= 1, got {text!r}")
-    return values
+    return _distinct_list(text, int, lambda v: v >= 1, "whole numbers >= 1")
 
 
 def distinct_fractions(text: str) -> list[float]:
     """An argparse ``type``: ``"0.25,1"`` -> ``[0.25, 1.0]``, comma-separated numbers in (0, 1], each once."""
+    return _distinct_list(text, float, lambda v: 0 < v <= 1, "fractions in (0, 1]")
+
+
+def _distinct_list(text: str, cast, allowed, what: str) -> list:
     try:
-        values = [float(v) for v in str(text).split(",")]
+        values = [cast(v) for v in str(text).split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
-    if not all(0 < v <= 1 for v in values) or len(set(values)) != len(values):
-        raise argparse.ArgumentTypeError(f"expected distinct fractions in (0, 1], got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}") from None
+    if not all(allowed(v) for v in values) or len(set(values)) != len(values):
+        raise argparse.ArgumentTypeError(f"expected distinct {what}, got {text!r}")
     return values
