@@ -28,7 +28,7 @@ from sne_pyg.argtypes import distinct_fractions, distinct_positive_ints, positiv
 from sne_pyg.experiments.bootstrap import paired_bootstrap, versus_best_other
 from sne_pyg.experiments.seeds import mean_and_std
 from sne_pyg.experiments.ablations import CHUNK_SIZES, DATA_EFFICIENCY_MODELS, FRACTIONS, TABLE6, rechunk, training_subset
-from sne_pyg.experiments.cache import cached
+from sne_pyg.experiments.cache import cached, checkpoint_path
 from sne_pyg.experiments.regression import train_and_test
 from sne_pyg.experiments.reports import run_metadata
 from sne_pyg.plots import plt, save_figure
@@ -87,7 +87,7 @@ def main(argv=None) -> dict:
         def compute():
             out = train_and_test(name, data, scaler, seed, hidden=args.hidden, epochs=args.epochs, lr=args.lr,
                                  batch_size=args.batch_size, progress=not args.no_progress, model_options=model,
-                                 **(train or {}))
+                                 checkpoint=checkpoint_path(args.out, f"{key}-seed{seed}"), **(train or {}))
             return {k: out[k] for k in ("mse", "predictions", "params", "best_epoch", "seconds")}
         return cached(args.out, f"{key}-seed{seed}", compute, dict(base, **settings))
 

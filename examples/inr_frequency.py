@@ -28,7 +28,7 @@ from sne_pyg.data.standardise import standardise_splits
 from sne_pyg.experiments.arguments import add_input_norm_argument
 from sne_pyg.experiments.seeds import mean_and_std
 from sne_pyg.experiments.bootstrap import versus_best_other  # noqa: E402
-from sne_pyg.experiments.cache import cached  # noqa: E402
+from sne_pyg.experiments.cache import cached, checkpoint_path  # noqa: E402
 from sne_pyg.experiments.regression import train_and_test  # noqa: E402
 from sne_pyg.experiments.reports import run_metadata  # noqa: E402
 from sne_pyg.experiments.tuning import tuned_settings  # noqa: E402
@@ -102,7 +102,8 @@ def main(argv=None) -> dict:
 
     def train_one(name: str, seed: int) -> dict:
         hp = {"hidden": args.hidden, "epochs": args.epochs, "lr": args.lr, **tuned.get(name, {})}
-        run = train_and_test(name, zoo, scaler, seed, batch_size=args.batch_size, progress=not args.no_progress, **hp)
+        run = train_and_test(name, zoo, scaler, seed, batch_size=args.batch_size, progress=not args.no_progress,
+                             checkpoint=checkpoint_path(args.out, f"{name}-seed{seed}"), **hp)
         return {k: run[k] for k in ("mse", "predictions", "params", "history", "seconds")}
 
     results, per_seed, predictions, histories = {}, {}, {}, {}

@@ -32,6 +32,12 @@ def cached(out: str, key: str, compute: Callable[[], Any], settings: dict | None
     return value
 
 
+def checkpoint_path(out: str, key: str) -> str:
+    """Where the training behind the result ``key`` keeps its epoch checkpoint (``out/cache/<key>.checkpoint.pt``),
+    so a run stopped mid-training resumes from its last epoch (:mod:`sne_pyg.train.resume`)."""
+    return os.path.join(out, "cache", f"{key}.checkpoint.pt")
+
+
 def _tensor_path(out: str, key: str) -> str:
     return os.path.join(out, "cache", f"{key}.safetensors")
 

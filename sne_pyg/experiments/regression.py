@@ -12,24 +12,26 @@ from ..train.metrics import mse
 
 
 def training_config(seed: int, *, epochs: int, batch_size: int, lr: float, weight_decay: float, augment: bool,
-                    li_weight: float, progress: bool) -> TrainConfig:
-    """The experiments' one training recipe: early stopping with patience a third of ``epochs`` (at least 3)."""
+                    li_weight: float, progress: bool, checkpoint: str | None = None) -> TrainConfig:
+    """The experiments' one training recipe: early stopping with patience a third of ``epochs`` (at least 3);
+    ``checkpoint``: a file where a stopped training resumes (:mod:`sne_pyg.train.resume`)."""
     return TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay, augment=augment,
-                       li_weight=li_weight, seed=seed, patience=max(epochs // 3, 3), progress=progress)
+                       li_weight=li_weight, seed=seed, patience=max(epochs // 3, 3), progress=progress,
+                       checkpoint=checkpoint)
 
 
 def fit_seeded(name: str, train, val, scaler: TargetScaler, seed: int, *, hidden: int = 32, epochs: int = 60,
                lr: float = 1e-3, weight_decay: float = TrainConfig.weight_decay, augment: bool = False,
                li_weight: float = 0.0, batch_size: int = 32, progress: bool = False,
-               model_options: dict | None = None,
-               on_epoch: Callable[[int, float], None] | None = None) -> tuple[nn.Module, TrainResult]:
+               model_options: dict | None = None, on_epoch: Callable[[int, float], None] | None = None,
+               checkpoint: str | None = None) -> tuple[nn.Module, TrainResult]:
     """``name`` built and trained with seed ``seed`` on ``train`` (early stopping on ``val``, patience a third of
     ``epochs``): the one training recipe of the experiments and of every tuning trial (``on_epoch``: see
     :func:`~sne_pyg.train.fit`)."""
     seed_everything(seed)                    # the initial weights depend on the seed alone
     model = build_model(name, hidden=hidden, out_dim=train[0].y.size(-1), **(model_options or {}))
     config = training_config(seed, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                             augment=augment, li_weight=li_weight, progress=progress)
+                             augment=augment, li_weight=li_weight, progress=progress, checkpoint=checkpoint)
     result = fit(model, prepare_dataset(model, train), prepare_dataset(model, val), config, scaler, on_epoch)
     return model, result
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from ..symmetry.transforms import permute_batch
 from . import distributed as dist_utils
 from .batches import NoSingletonBatches
 from .metrics import accuracy, kendall_tau, mse
+from .resume import load_training_state, save_training_state, training_signature
 
 TASKS = ("regression", "classification")
 
@@ -74,6 +76,8 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
     progress: bool = True
+    checkpoint: str | None = None  # a file: the training state is saved there after every epoch and a
+                                 # stopped run resumes from it (deleted when training ends); see train.resume
 
 
 @dataclass
@@ -220,8 +224,19 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
     li_generator = torch.Generator().manual_seed(config.seed + 1 + 7919 * dist_utils.rank())
     augment_generator = torch.Generator().manual_seed(config.seed + 2 + 7919 * dist_utils.rank())
     best_val, best_epoch, best_state, history = math.inf, -1, None, []
-    bar = tqdm(range(config.epochs), desc=f"training {type(model).__name__}",
-               disable=not (config.progress and dist_utils.is_main_process()))
+    if config.checkpoint is not None and dist_utils.world_size() > 1:
+        raise ValueError("checkpoint: resuming is for one process (a torchrun job restarts from its beginning)")
+    start = 0
+    resumed = load_training_state(config.checkpoint, training_signature(config)) if config.checkpoint else None
+    if resumed is not None:
+        start, stopped = _restore(resumed, config.checkpoint, model, optimizer, schedule,
+                                  {"li": li_generator, "augment": augment_generator})
+        best_val, best_epoch, best_state, history = (resumed["best_val"], resumed["best_epoch"],
+                                                     resumed["best_state"], resumed["history"])
+        if stopped:                              # it had already finished: nothing left to train
+            start = config.epochs
+    bar = tqdm(range(start, config.epochs), desc=f"training {type(model).__name__}", initial=start,
+               total=config.epochs, disable=not (config.progress and dist_utils.is_main_process()))
     for epoch in bar:
         sampler.set_epoch(epoch)
         network.train()
@@ -254,8 +269,34 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
         bar.set_postfix(train=f"{total / max(count, 1):.4f}", val=f"{val:.4f}", best=f"{best_val:.4f}")
         if on_epoch is not None:
             on_epoch(epoch, val)
-        if epoch - best_epoch >= config.patience:
+        stop = epoch - best_epoch >= config.patience
+        if config.checkpoint is not None:
+            save_training_state(config.checkpoint, {
+                "signature": training_signature(config), "epoch": epoch, "stopped": stop,
+                "model": model.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
+                "rng": {"torch": torch.get_rng_state(), "li": li_generator.get_state(),
+                        "augment": augment_generator.get_state()},
+                "best_val": best_val, "best_epoch": best_epoch, "best_state": best_state, "history": history})
+        if stop:
             break
     if best_state is not None:
         model.load_state_dict(best_state)
+    if config.checkpoint is not None and os.path.exists(config.checkpoint):
+        os.remove(config.checkpoint)             # finished: the caller keeps the result
     return TrainResult(best_epoch, best_val, history)
+
+
+def _restore(state: dict, path: str, model: nn.Module, optimizer, schedule,
+             generators: dict[str, torch.Generator]) -> tuple[int, bool]:
+    """Load a checkpoint's states into the objects of a fresh ``fit`` (``generators``: ``{"li", "augment"}``);
+    returns ``(first epoch to run, had it stopped early)``."""
+    try:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+    except (RuntimeError, ValueError, KeyError) as error:
+        raise ValueError(f"{path}: the checkpoint does not fit this model: {error}") from None
+    torch.set_rng_state(state["rng"]["torch"])
+    for name in ("li", "augment"):
+        generators[name].set_state(state["rng"][name])
+    return state["epoch"] + 1, bool(state["stopped"])

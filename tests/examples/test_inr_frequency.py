@@ -2,6 +2,8 @@ import json
 import os
 import statistics
 
+import pytest
+
 from sne_pyg.nn import MODELS, build_model
 from sne_pyg.train import materialize, prepare_dataset
 from sne_pyg.zoos import SineINRZoo
@@ -78,3 +80,30 @@ def test_stored_names_the_repositorys_tuned_settings_wherever_the_example_runs(t
     assert os.path.abspath(stored) == os.path.join(repository, "docs", "tuned", "inr_frequency")
     assert example.parse_args([]).tuned is None
     assert example.parse_args(["--tuned", "elsewhere"]).tuned == "elsewhere"
+
+
+def test_a_run_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path, monkeypatch):
+    import sne_pyg.experiments.regression as regression
+    root = tmp_path / "zoo"
+    example = load_script("examples/inr_frequency.py")
+    flags = ["--quick", "--models", "statnn", "--seeds", "1", "--root", str(root), "--no-progress"]
+    whole = example.main(flags + ["--out", str(tmp_path / "whole")])
+    fit = regression.fit_seeded
+
+    def stopped(*a, **k):
+        def stop(epoch, value):
+            if epoch == 1:
+                raise KeyboardInterrupt("stopped")
+        return fit(*a, **dict(k, on_epoch=stop))
+    monkeypatch.setattr(regression, "fit_seeded", stopped)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        example.main(flags + ["--out", str(out)])
+    checkpoint = out / "cache" / "statnn-seed0.checkpoint.pt"
+    assert checkpoint.exists() and not (out / "cache" / "statnn-seed0.json").exists()
+    monkeypatch.setattr(regression, "fit_seeded", fit)
+    resumed = example.main(flags + ["--out", str(out)])
+    assert not checkpoint.exists()
+    assert resumed == whole
+    kept = [json.loads((folder / "cache" / "statnn-seed0.json").read_text())["value"] for folder in (out, tmp_path / "whole")]
+    assert kept[0]["predictions"] == kept[1]["predictions"] and kept[0]["history"] == kept[1]["history"]

@@ -1,0 +1,76 @@
+import os
+
+import pytest
+import torch
+from torch import nn
+
+from sne_pyg import convert
+from sne_pyg.train import TargetScaler, TrainConfig, fit
+from tests import builders
+
+
+class _Noisy(nn.Module):
+    """Per-network mean |w| -> BatchNorm -> dropout -> linear: a model that draws from the global torch RNG."""
+
+    def __init__(self, seed: int):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.norm, self.drop, self.lin = nn.BatchNorm1d(1), nn.Dropout(0.3), nn.Linear(1, 1)
+
+    def forward(self, batch):
+        per_net = torch.zeros(batch.num_graphs).index_add_(0, batch.batch, batch.chunks.abs().sum(1))
+        return self.lin(self.drop(self.norm((per_net / batch.net_num_chunks).unsqueeze(1))))
+
+
+def _zoo(n=10):
+    return [convert(builders.mlp(seed=i), chunk_size=8, y=[float(i)]) for i in range(n)]
+
+
+def _config(path, **overrides):
+    settings = dict(epochs=6, batch_size=4, lr=0.05, seed=1, patience=4, augment=True, li_weight=0.5,
+                    progress=False, checkpoint=str(path))
+    return TrainConfig(**{**settings, **overrides})
+
+
+def _stop_at(epoch):
+    def on_epoch(e, value):
+        if e == epoch:
+            raise KeyboardInterrupt("stopped")
+    return on_epoch
+
+
+def test_a_stopped_training_resumes_from_its_checkpoint_and_ends_exactly_as_an_uninterrupted_one(tmp_path):
+    train, val = _zoo()[:6], _zoo()[6:]
+    scaler = TargetScaler(torch.cat([d.y for d in train]))
+    whole = _Noisy(seed=0)
+    expected = fit(whole, train, val, _config(tmp_path / "whole.pt"), scaler)
+    assert not os.path.exists(tmp_path / "whole.pt")             # removed once training ended
+    path = tmp_path / "run.pt"
+    with pytest.raises(KeyboardInterrupt):
+        fit(_Noisy(seed=0), train, val, _config(path), scaler, on_epoch=_stop_at(3))
+    stored = torch.load(path, weights_only=True)
+    assert stored["epoch"] == 2 and len(stored["history"]) == 3  # epoch 3 had not been saved when it stopped
+    resumed = _Noisy(seed=5)                                    # other initial weights: all come from the file
+    result = fit(resumed, train, val, _config(path), scaler)
+    assert result.history == expected.history and result.best_epoch == expected.best_epoch
+    for key, value in whole.state_dict().items():
+        assert torch.equal(value, resumed.state_dict()[key]), key
+    assert not os.path.exists(path)
+
+
+def test_a_checkpoint_of_other_settings_or_of_pickled_code_is_refused_and_kept(tmp_path):
+    train = _zoo(8)
+    scaler = TargetScaler(torch.cat([d.y for d in train]))
+    path = tmp_path / "run.pt"
+    with pytest.raises(KeyboardInterrupt):
+        fit(_Noisy(seed=0), train, train, _config(path), scaler, on_epoch=_stop_at(1))
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=f"{path}.*another training"):
+        fit(_Noisy(seed=0), train, train, _config(path, lr=0.01), scaler)
+    assert path.read_bytes() == before
+    torch.save({"signature": _Noisy(seed=0)}, tmp_path / "code.pt")    # a module: only unpickling could load it
+    with pytest.raises(ValueError, match="code.pt: cannot read"):
+        fit(_Noisy(seed=0), train, train, _config(tmp_path / "code.pt"), scaler)
+    # progress and device do not shape the run: the checkpoint resumes with them changed
+    fit(_Noisy(seed=0), train, train, _config(path, progress=True), scaler)
+    assert not os.path.exists(path)
