@@ -10,7 +10,7 @@ from torch import nn
 
 from ..nn import build_model
 from .bootstrap import versus_best_other
-from .cache import cached
+from .cache import cached, checkpoint_path
 from .regression import training_config
 from ..train.loop import (TargetScaler, TrainConfig, fit, metrics_of, predict, prepare_dataset, seed_everything,
                           targets_of)
@@ -39,19 +39,20 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
     HyperRep or NFN on an unseen architecture) is reported as ``{"unsupported": reason}``.
     ``cache = (folder, key, settings)`` keeps each seed's result in ``folder/cache/<key>-seed<k>.json``
     (:func:`~sne_pyg.experiments.cache.cached`: reused only for equal ``settings``), so an interrupted
-    table resumes from its finished (model, seed) runs.
+    table resumes from its finished (model, seed) runs, and the training of an unfinished one from its last
+    epoch (``<key>-seed<k>.checkpoint.pt`` beside it, :mod:`sne_pyg.train.resume`).
     """
     scaler = TargetScaler(targets_of(train))
     views: list = []                          # a model's view (e.g. NeuralGraph's graphs) does not depend on its weights
 
-    def one_seed(seed: int) -> dict:
+    def one_seed(seed: int, checkpoint: str | None = None) -> dict:
         seed_everything(seed)                # the initial weights depend on the seed alone
         model = build_model(name, hidden=hidden, out_dim=train[0].y.size(-1), **(model_options or {}))
         if not views:
             views.append((prepare_dataset(model, train), prepare_dataset(model, val), _test_views(model, tests)))
         train_view, val_view, (test_views, cannot_read) = views[0]
         config = training_config(seed, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-                                 augment=augment, li_weight=li_weight, progress=progress)
+                                 augment=augment, li_weight=li_weight, progress=progress, checkpoint=checkpoint)
         trained = fit(model, train_view, val_view, config, scaler)
         run = {"taus": {}, "predictions": {}, "targets": {}, "unsupported": dict(cannot_read),
                "params": sum(p.numel() for p in model.parameters()), "history": trained.history}
@@ -74,7 +75,8 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
             runs.append(one_seed(seed))
         else:
             folder, key, settings = cache
-            runs.append(cached(folder, f"{key}-seed{seed}", lambda: one_seed(seed), settings))
+            runs.append(cached(folder, f"{key}-seed{seed}",
+                               lambda: one_seed(seed, checkpoint_path(folder, f"{key}-seed{seed}")), settings))
     unsupported = {key: reason for run in runs for key, reason in run["unsupported"].items()}
     # numpy keeps an undefined tau (a test set of one network) as NaN where statistics.stdev raises
     out = {}

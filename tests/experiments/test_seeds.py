@@ -52,3 +52,29 @@ def test_mean_and_std_is_the_sample_statistic():
     from sne_pyg.experiments.seeds import mean_and_std
     assert mean_and_std([1.0, 2.0, 4.0]) == pytest.approx((7 / 3, ((16 / 9 + 1 / 9 + 25 / 9) / 2) ** 0.5))
     assert mean_and_std([0.5]) == (0.5, 0.0)
+
+
+def test_a_seed_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path, monkeypatch):
+    import os
+
+    import sne_pyg.experiments.seeds as seeds
+    nets = [convert(builders.mlp(seed=i), 16, y=[float(i % 5)]) for i in range(14)]
+
+    def table(folder):
+        return tau_over_seeds("statnn", nets[:8], nets[8:10], {"test": nets[10:]}, seeds=1, hidden=8, epochs=4,
+                              cache=(str(folder), "statnn", {"hidden": 8}))
+    whole = table(tmp_path / "whole")
+    fit = seeds.fit
+
+    def stopped(*a, **k):
+        def stop(epoch, value):
+            if epoch == 2:
+                raise KeyboardInterrupt("stopped")
+        return fit(*a, on_epoch=stop)
+    monkeypatch.setattr(seeds, "fit", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        table(tmp_path / "run")
+    checkpoint = tmp_path / "run" / "cache" / "statnn-seed0.checkpoint.pt"
+    assert checkpoint.exists()
+    monkeypatch.setattr(seeds, "fit", fit)
+    assert table(tmp_path / "run") == whole and not os.path.exists(checkpoint)
