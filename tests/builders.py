@@ -103,6 +103,15 @@ def permute_mlp_hidden(model: nn.Sequential, seed: int = 0, wrong: bool = False)
     return out
 
 
+def stop_at(epoch: int):
+    """An ``on_epoch`` callback of ``fit`` that stops the training at ``epoch`` as a user or a kill would (before
+    that epoch's checkpoint is written)."""
+    def on_epoch(current: int, value: float) -> None:
+        if current == epoch:
+            raise KeyboardInterrupt(f"stopped at epoch {epoch}")
+    return on_epoch
+
+
 def load_script(relative_path: str):
     """Import a script of the repository (examples/, converters/) as a module."""
     import importlib.util

@@ -26,6 +26,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 from ..train.loop import TargetScaler, targets_of
@@ -153,8 +154,7 @@ def _storage(database: str, heartbeat: int):
     import optuna
     if heartbeat < 1:
         raise ValueError(f"heartbeat must be >= 1 second, got {heartbeat}")
-    with warnings.catch_warnings():            # the heartbeat is marked experimental in Optuna
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+    with _heartbeat_is_experimental():
         return optuna.storages.RDBStorage(f"sqlite:///{database}", heartbeat_interval=heartbeat,
                                           grace_period=2 * heartbeat)
 
@@ -169,9 +169,17 @@ def _fail_killed_trials(study, heartbeat: int) -> None:
     print(f"{study.study_name}: {len(running)} trial(s) left running by an earlier process; waiting "
           f"{2 * heartbeat + 1} s to tell a killed one from a live one", file=sys.stderr)
     time.sleep(2 * heartbeat + 1)              # a live trial has beaten since; a killed one is now stale
+    with _heartbeat_is_experimental():
+        optuna.storages.fail_stale_trials(study)
+
+
+@contextmanager
+def _heartbeat_is_experimental():
+    """Silence Optuna's ExperimentalWarning: its heartbeat storage is marked experimental."""
+    import optuna
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        optuna.storages.fail_stale_trials(study)
+        yield
 
 
 def _failed_not_retried(study) -> list[dict]:

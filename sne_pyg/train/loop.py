@@ -226,8 +226,8 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
     best_val, best_epoch, best_state, history = math.inf, -1, None, []
     if config.checkpoint is not None and dist_utils.world_size() > 1:
         raise ValueError("checkpoint: resuming is for one process (a torchrun job restarts from its beginning)")
-    start = 0
-    resumed = load_training_state(config.checkpoint, training_signature(config)) if config.checkpoint else None
+    start, signature = 0, training_signature(config)
+    resumed = load_training_state(config.checkpoint, signature) if config.checkpoint else None
     if resumed is not None:
         start, stopped = _restore(resumed, config.checkpoint, model, optimizer, schedule,
                                   {"li": li_generator, "augment": augment_generator})
@@ -272,7 +272,7 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
         stop = epoch - best_epoch >= config.patience
         if config.checkpoint is not None:
             save_training_state(config.checkpoint, {
-                "signature": training_signature(config), "epoch": epoch, "stopped": stop,
+                "signature": signature, "epoch": epoch, "stopped": stop,
                 "model": model.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
                 "rng": {"torch": torch.get_rng_state(), "li": li_generator.get_state(),
                         "augment": augment_generator.get_state()},

@@ -7,7 +7,7 @@ import pytest
 from sne_pyg.nn import MODELS, build_model
 from sne_pyg.train import materialize, prepare_dataset
 from sne_pyg.zoos import SineINRZoo
-from tests.builders import load_script
+from tests.builders import load_script, stop_at
 
 
 def test_quick_table_1_results(tmp_path):
@@ -90,12 +90,7 @@ def test_a_run_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path, 
     whole = example.main(flags + ["--out", str(tmp_path / "whole")])
     fit = regression.fit_seeded
 
-    def stopped(*a, **k):
-        def stop(epoch, value):
-            if epoch == 1:
-                raise KeyboardInterrupt("stopped")
-        return fit(*a, **dict(k, on_epoch=stop))
-    monkeypatch.setattr(regression, "fit_seeded", stopped)
+    monkeypatch.setattr(regression, "fit_seeded", lambda *a, **k: fit(*a, **dict(k, on_epoch=stop_at(1))))
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
         example.main(flags + ["--out", str(out)])

@@ -66,12 +66,7 @@ def test_a_seed_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path,
     whole = table(tmp_path / "whole")
     fit = seeds.fit
 
-    def stopped(*a, **k):
-        def stop(epoch, value):
-            if epoch == 2:
-                raise KeyboardInterrupt("stopped")
-        return fit(*a, on_epoch=stop)
-    monkeypatch.setattr(seeds, "fit", stopped)
+    monkeypatch.setattr(seeds, "fit", lambda *a: fit(*a, on_epoch=builders.stop_at(2)))
     with pytest.raises(KeyboardInterrupt):
         table(tmp_path / "run")
     checkpoint = tmp_path / "run" / "cache" / "statnn-seed0.checkpoint.pt"

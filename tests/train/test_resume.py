@@ -32,13 +32,6 @@ def _config(path, **overrides):
     return TrainConfig(**{**settings, **overrides})
 
 
-def _stop_at(epoch):
-    def on_epoch(e, value):
-        if e == epoch:
-            raise KeyboardInterrupt("stopped")
-    return on_epoch
-
-
 def test_a_stopped_training_resumes_from_its_checkpoint_and_ends_exactly_as_an_uninterrupted_one(tmp_path):
     train, val = _zoo()[:6], _zoo()[6:]
     scaler = TargetScaler(torch.cat([d.y for d in train]))
@@ -47,7 +40,7 @@ def test_a_stopped_training_resumes_from_its_checkpoint_and_ends_exactly_as_an_u
     assert not os.path.exists(tmp_path / "whole.pt")             # removed once training ended
     path = tmp_path / "run.pt"
     with pytest.raises(KeyboardInterrupt):
-        fit(_Noisy(seed=0), train, val, _config(path), scaler, on_epoch=_stop_at(3))
+        fit(_Noisy(seed=0), train, val, _config(path), scaler, on_epoch=builders.stop_at(3))
     stored = torch.load(path, weights_only=True)
     assert stored["epoch"] == 2 and len(stored["history"]) == 3  # epoch 3 had not been saved when it stopped
     resumed = _Noisy(seed=5)                                    # other initial weights: all come from the file
@@ -63,7 +56,7 @@ def test_a_checkpoint_of_other_settings_or_of_pickled_code_is_refused_and_kept(t
     scaler = TargetScaler(torch.cat([d.y for d in train]))
     path = tmp_path / "run.pt"
     with pytest.raises(KeyboardInterrupt):
-        fit(_Noisy(seed=0), train, train, _config(path), scaler, on_epoch=_stop_at(1))
+        fit(_Noisy(seed=0), train, train, _config(path), scaler, on_epoch=builders.stop_at(1))
     before = path.read_bytes()
     with pytest.raises(ValueError, match=f"{path}.*another training"):
         fit(_Noisy(seed=0), train, train, _config(path, lr=0.01), scaler)
