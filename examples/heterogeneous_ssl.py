@@ -13,8 +13,8 @@ and then embeds every network. The probes of ``examples/hyper_representations.py
 standard deviation and the 1/25/50/75/99 % quantiles of all of a network's values.
 
 Every (method, seed) result is cached in ``OUT/cache/`` with the settings it was made with (an interrupted run
-resumes; a cached run of other settings is refused by file name); ``OUT/results.json``
-holds every number and ``OUT/table.md`` the table.
+resumes, mid-training too from the epoch checkpoint beside the cache file; a cached run of other settings is
+refused by file name); ``OUT/results.json`` holds every number and ``OUT/table.md`` the table.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from torch_geometric.data import Batch
 
 from sne_pyg.argtypes import positive_int
 from sne_pyg.experiments import apply_quick, name_list
-from sne_pyg.experiments.cache import cached
+from sne_pyg.experiments.cache import cached, checkpoint_path
 from sne_pyg.experiments.probing import PROPERTIES, merge_seeds, probe_all, properties_of, summarise
 from sne_pyg.experiments.readme_tables import render_probe
 from sne_pyg.experiments.reports import run_metadata, write_results
@@ -91,13 +91,15 @@ def hyperrep_refusal(splits: dict[str, list]) -> str:
     raise AssertionError("HyperRep read two architectures")
 
 
-def learned(args, method: str, seed: int, splits, labels, specs) -> dict:
+def learned(args, method: str, seed: int, splits, labels, specs, checkpoint: str | None = None) -> dict:
+    """Probe scores of ``method``'s embeddings after self-supervised training (``checkpoint``: the file of its
+    epoch checkpoint, so a stopped run resumes mid-training)."""
     name, options = ENCODERS[method]
     start = time.time()
     seed_everything(seed)
     encoder = build_model(name, hidden=args.latent, out_dim=None, **options)
     config = SSLConfig(epochs=args.ssl_epochs, batch_size=64, lr=1e-3, beta=1.0, patience=max(args.ssl_epochs // 3, 3),
-                       seed=seed, progress=not args.no_progress, permutation_specs=specs)
+                       seed=seed, progress=not args.no_progress, permutation_specs=specs, checkpoint=checkpoint)
     _, result = fit_ssl(encoder, splits["train"], splits["val"], config)
     embeddings = {s: embed(encoder, part).double().numpy() for s, part in splits.items()}
     return {"probes": probe_all(embeddings, labels, PROBED), "best_epoch": result.best_epoch,
@@ -128,8 +130,10 @@ def main(argv=None) -> dict:
     runs: dict[str, list] = {}      # seed-major: an interrupted run leaves whole seeds of every method
     for seed in range(args.seeds):
         for method in args.methods:
+            key = f"{method}-seed{seed}"
             runs.setdefault(method, []).append(
-                cached(args.out, f"{method}-seed{seed}", lambda: learned(args, method, seed, splits, labels, specs),
+                cached(args.out, key, lambda: learned(args, method, seed, splits, labels, specs,
+                                                      checkpoint_path(args.out, key)),
                        run_settings(args, method)))
     for method in args.methods:
         results["methods"][method] = merge_seeds(runs[method])

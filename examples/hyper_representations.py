@@ -22,7 +22,8 @@ test reconstruction R^2) and augmentation ablation (none, P, E, N, P+E, P+E+N; r
 R^2 on the train, validation and test splits beside PCA's (the best linear code of the same width).
 
 Every (method, seed, setting) result is cached in ``OUT/cache/`` with the settings it was made with (zoo,
-width, epochs, an ablation's overrides: :func:`run_settings`), so an interrupted run resumes and a run of
+width, epochs, an ablation's overrides: :func:`run_settings`), so an interrupted run resumes (mid-training too:
+each training keeps an epoch checkpoint beside its cache file, ``OUT/cache/<key>.checkpoint.pt``) and a run of
 other settings into the same folder stops with an error naming the file instead of reusing it;
 ``OUT/results.json`` holds every number and ``OUT/table.md`` the printed tables.
 """
@@ -51,7 +52,7 @@ from sne_pyg.ssl.reconstruction import (pca_reconstruction_r2, r2_score_total, r
                                         reconstruction_targets)
 from sne_pyg.ssl.train import SSLConfig, fit_ssl
 from sne_pyg.train import TargetScaler, TrainConfig, embed, fit, seed_everything, targets_of
-from sne_pyg.experiments.cache import cached  # noqa: E402
+from sne_pyg.experiments.cache import cached, checkpoint_path  # noqa: E402
 from sne_pyg.experiments.readme_tables import (ABLATION_TITLES, render_ablation, render_probe,  # noqa: E402
                                               render_reconstruction)
 from sne_pyg.experiments.reports import git_commit, write_results  # noqa: E402
@@ -168,26 +169,31 @@ def ssl_config(args, seed: int, **settings) -> SSLConfig:
                                seed=seed, progress=not args.no_progress), **settings})
 
 
-def learned_embedding(args, method: str, seed: int, splits, settings: dict | None = None):
-    """Embeddings of every split by ``method`` trained with ``seed``, and its reconstruction R^2 (HyperRep)."""
+def learned_embedding(args, method: str, seed: int, splits, settings: dict | None = None,
+                      checkpoint: str | None = None):
+    """Embeddings of every split by ``method`` trained with ``seed``, and its reconstruction R^2 (HyperRep);
+    ``checkpoint``: the file of the training's epoch checkpoint (a stopped run resumes there)."""
     settings = settings or {}
     extra = {}
     if method == "hyperrep":
         model = hyperrep(args, seed, **settings.get("model", {}))
-        objective, _ = fit_ssl(model, splits["train"], splits["val"], ssl_config(args, seed, **settings))
+        objective, _ = fit_ssl(model, splits["train"], splits["val"],
+                               ssl_config(args, seed, **settings, checkpoint=checkpoint))
         extra["reconstruction_r2"] = reconstruction_r2(model, splits["test"])
         extra["reconstruction_r2_train"] = reconstruction_r2(model, splits["train"])
     elif method == "sne_ssl":
         seed_everything(seed)
         model = SNE(hidden=args.latent, out_dim=None, heads=4)
         fit_ssl(model, splits["train"], splits["val"],
-                ssl_config(args, seed, **{"beta": 1.0, "epochs": args.sne_ssl_epochs, **settings}))
+                ssl_config(args, seed, **{"beta": 1.0, "epochs": args.sne_ssl_epochs, **settings},
+                           checkpoint=checkpoint))
     elif method == "sne_supervised":
         seed_everything(seed)
         model = SNE(hidden=args.latent, out_dim=1, heads=4)
         train, val = select_target(splits["train"], 0), select_target(splits["val"], 0)   # test accuracy
         fit(model, train, val, TrainConfig(epochs=args.epochs, batch_size=32, seed=seed, progress=not args.no_progress,
-                                           patience=max(args.epochs // 3, 3)), TargetScaler(targets_of(train)))
+                                           patience=max(args.epochs // 3, 3), checkpoint=checkpoint),
+            TargetScaler(targets_of(train)))
     else:
         raise ValueError(method)
     return {s: embed(model, part).double().numpy() for s, part in splits.items()}, extra
@@ -210,8 +216,10 @@ def main(argv=None) -> dict:
         for method in args.methods:
             if method == "hyperrep" and seed >= (args.hyperrep_seeds or args.seeds):
                 continue
+            key = f"{method}-seed{seed}"
             runs.setdefault(method, []).append(
-                cached(args.out, f"{method}-seed{seed}", lambda: _run(args, method, seed, splits, labels),
+                cached(args.out, key, lambda: _run(args, method, seed, splits, labels,
+                                                   checkpoint=checkpoint_path(args.out, key)),
                        run_settings(args, method)))
     for method in args.methods:
         results["methods"][method] = merge_seeds(runs[method])
@@ -222,9 +230,11 @@ def main(argv=None) -> dict:
                 for name, s in ((n, v) for n, v in table.items() if n in args.ablation_settings):
                     # a setting that is HyperRep's own recipe (EcD, P+E) is the hyperrep run itself: trained once
                     same = "hyperrep" in args.methods and ssl_config(args, seed, **s) == ssl_config(args, seed)
+                    run_key = f"hyperrep-seed{seed}" if same else f"{prefix}-{name}-seed{seed}"
                     ablation_runs.setdefault(key, {}).setdefault(name, []).append(
-                        cached(args.out, f"hyperrep-seed{seed}" if same else f"{prefix}-{name}-seed{seed}",
-                               lambda: _run(args, "hyperrep", seed, splits, labels, s),
+                        cached(args.out, run_key,
+                               lambda: _run(args, "hyperrep", seed, splits, labels, s,
+                                            checkpoint=checkpoint_path(args.out, run_key)),
                                run_settings(args, "hyperrep", None if same else s)))
         for key, by_setting in ablation_runs.items():
             results[key] = {name: merge_seeds(seed_runs) for name, seed_runs in by_setting.items()}
@@ -267,9 +277,9 @@ def simple_methods(args, splits, labels) -> dict:
             for name, embeddings in simple.items()}
 
 
-def _run(args, method, seed, splits, labels, settings=None) -> dict:
+def _run(args, method, seed, splits, labels, settings=None, checkpoint: str | None = None) -> dict:
     start = time.time()
-    embeddings, extra = learned_embedding(args, method, seed, splits, settings)
+    embeddings, extra = learned_embedding(args, method, seed, splits, settings, checkpoint)
     return {"probes": probe_all(embeddings, labels), **extra, "seconds": round(time.time() - start, 1)}
 
 
@@ -281,7 +291,8 @@ def reconstruction_study(args, splits) -> dict:
     for name in args.recipes:
         settings = RECONSTRUCTION_STUDY[name]
         runs = [cached(args.out, f"reconstruction-{name}-seed{seed}",
-                       lambda: _reconstruction_run(args, seed, splits, settings),
+                       lambda: _reconstruction_run(args, seed, splits, settings,
+                                                   checkpoint_path(args.out, f"reconstruction-{name}-seed{seed}")),
                        run_settings(args, "hyperrep", settings))
                 for seed in range(args.ablation_seeds or args.seeds)]
         out[name] = {key: summarise([run[key] for run in runs]) for key in runs[0] if key != "curve"}
@@ -302,11 +313,12 @@ def reconstruction_study(args, splits) -> dict:
     return out
 
 
-def _reconstruction_run(args, seed: int, splits, settings: dict) -> dict:
+def _reconstruction_run(args, seed: int, splits, settings: dict, checkpoint: str | None = None) -> dict:
     start = time.time()
     model = hyperrep(args, seed, **settings.get("model", {}))
     watched = {"train": splits["train"][:CURVE_NETWORKS], "val": splits["val"][:CURVE_NETWORKS]}
-    _, history = fit_ssl(model, splits["train"], splits["val"], ssl_config(args, seed, **settings),
+    _, history = fit_ssl(model, splits["train"], splits["val"], ssl_config(args, seed, **settings,
+                                                                           checkpoint=checkpoint),
                          monitor=lambda objective: {f"{s}_r2": reconstruction_r2(model, part) for s, part in watched.items()})
     return {**{s: reconstruction_r2(model, part) for s, part in splits.items()},
             "best_epoch": history.best_epoch, "epochs_run": len(history.history), "seconds": round(time.time() - start, 1),

@@ -112,6 +112,19 @@ def stop_at(epoch: int):
     return on_epoch
 
 
+def stop_ssl_at(epoch: int):
+    """A ``monitor`` of ``fit_ssl`` that stops the training at ``epoch`` as a user or a kill would (before that
+    epoch's checkpoint is written); in earlier epochs it records the epoch number, so it shows in the history."""
+    calls = []
+
+    def monitor(objective) -> dict:
+        calls.append(len(calls))
+        if calls[-1] == epoch:
+            raise KeyboardInterrupt(f"stopped at epoch {epoch}")
+        return {"watched": calls[-1]}
+    return monitor
+
+
 def load_script(relative_path: str):
     """Import a script of the repository (examples/, converters/) as a module."""
     import importlib.util

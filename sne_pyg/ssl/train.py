@@ -13,7 +13,9 @@ contrastive term alone.
 
 The loop is seeded, shows a progress bar, keeps the state with the best validation loss (views of
 the validation networks are drawn with a fixed seed, so the score is comparable across epochs) and
-stops after ``patience`` epochs without improvement. Each view is drawn from a seed of its own
+stops after ``patience`` epochs without improvement. With ``SSLConfig.checkpoint`` it saves its state after
+every epoch and a stopped run resumes there, ending exactly as an uninterrupted one
+(:mod:`sne_pyg.train.resume`). Each view is drawn from a seed of its own
 (run seed, epoch, network), so it does not depend on which process draws it.
 
 **Data-parallel under torchrun** (after :func:`sne_pyg.train.distributed.init_from_environment`):
@@ -30,6 +32,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -43,6 +46,8 @@ from tqdm.auto import tqdm
 from ..data.network_data import NetworkData
 from ..train import distributed as dist_utils
 from ..train.loop import materialize, seed_everything
+from ..train.resume import (load_training_state, restore_training_state, save_training_state, training_signature,
+                            training_state)
 from .augment import GaussianNoise, PermuteNeurons, RandomErasing
 from .losses import nt_xent, positive_pair_loss
 from .views import PairedViews
@@ -71,6 +76,8 @@ class SSLConfig:
     seed: int = 0
     device: str = "cpu"
     progress: bool = True
+    checkpoint: str | None = None  # a file: the training state is saved there after every epoch and a stopped
+                                   # run resumes from it (deleted when training ends); see sne_pyg.train.resume
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -222,8 +229,19 @@ def fit_ssl(encoder: nn.Module, train: Sequence[NetworkData], val: Sequence[Netw
     view_base = config.seed + 1000
     maker, val_views = view_maker(config), validation_views(list(val), config, seed=config.seed + 7)
     best_val, best_epoch, best_state, history = math.inf, -1, None, []
-    bar = tqdm(range(config.epochs), desc=f"self-supervised {type(encoder).__name__}",
-               disable=not config.progress or not dist_utils.is_main_process())
+    if config.checkpoint is not None and world > 1:
+        raise ValueError("checkpoint: resuming is for one process (a torchrun job restarts from its beginning)")
+    start, signature = 0, training_signature(config)
+    parts, generators = {"model": objective, "optimizer": optimizer}, {"order": order}
+    resumed = load_training_state(config.checkpoint, signature) if config.checkpoint else None
+    if resumed is not None:
+        start, stopped = restore_training_state(resumed, config.checkpoint, parts, generators)
+        best_val, best_epoch, best_state, history = (resumed["best_val"], resumed["best_epoch"],
+                                                     resumed["best_state"], resumed["history"])
+        if stopped:                              # it had already finished: nothing left to train
+            start = config.epochs
+    bar = tqdm(range(start, config.epochs), desc=f"self-supervised {type(encoder).__name__}", initial=start,
+               total=config.epochs, disable=not config.progress or not dist_utils.is_main_process())
     for epoch in bar:
         network.train()
         perm = torch.randperm(len(train), generator=order).tolist()     # the same global order in every process
@@ -240,14 +258,22 @@ def fit_ssl(encoder: nn.Module, train: Sequence[NetworkData], val: Sequence[Netw
             optimizer.step()
             total += float(loss.detach()) * len(index)
         scores = ssl_loss(objective, val_views)
+        watched = {k: float(v) for k, v in monitor(objective).items()} if monitor is not None else {}
         history.append({"epoch": epoch, "train_loss": total / len(train), **{f"val_{k}": v for k, v in scores.items()},
-                        **(monitor(objective) if monitor is not None else {})})
+                        **watched})
         if scores["loss"] < best_val:
             best_val, best_epoch, best_state = scores["loss"], epoch, copy.deepcopy(objective.state_dict())
         bar.set_postfix(train=f"{total / len(train):.4f}", val=f"{scores['loss']:.4f}")
-        if epoch - best_epoch >= config.patience:
+        stop = epoch - best_epoch >= config.patience
+        if config.checkpoint is not None:
+            save_training_state(config.checkpoint, training_state(
+                signature, epoch, stop, parts, generators,
+                best_val=best_val, best_epoch=best_epoch, best_state=best_state, history=history))
+        if stop:
             break
     if best_state is not None:
         objective.load_state_dict(best_state)
+    if config.checkpoint is not None and os.path.exists(config.checkpoint):
+        os.remove(config.checkpoint)             # finished: the caller keeps the result
     objective.eval()
     return objective, SSLResult(best_epoch, best_val, history)

@@ -20,7 +20,8 @@ from ..symmetry.transforms import permute_batch
 from . import distributed as dist_utils
 from .batches import NoSingletonBatches
 from .metrics import accuracy, kendall_tau, mse
-from .resume import load_training_state, save_training_state, training_signature
+from .resume import (load_training_state, restore_training_state, save_training_state, training_signature,
+                     training_state)
 
 TASKS = ("regression", "classification")
 
@@ -228,9 +229,10 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
         raise ValueError("checkpoint: resuming is for one process (a torchrun job restarts from its beginning)")
     start, signature = 0, training_signature(config)
     resumed = load_training_state(config.checkpoint, signature) if config.checkpoint else None
+    parts = {"model": model, "optimizer": optimizer, "schedule": schedule}
+    generators = {"li": li_generator, "augment": augment_generator}
     if resumed is not None:
-        start, stopped = _restore(resumed, config.checkpoint, model, optimizer, schedule,
-                                  {"li": li_generator, "augment": augment_generator})
+        start, stopped = restore_training_state(resumed, config.checkpoint, parts, generators)
         best_val, best_epoch, best_state, history = (resumed["best_val"], resumed["best_epoch"],
                                                      resumed["best_state"], resumed["history"])
         if stopped:                              # it had already finished: nothing left to train
@@ -271,12 +273,9 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
             on_epoch(epoch, val)
         stop = epoch - best_epoch >= config.patience
         if config.checkpoint is not None:
-            save_training_state(config.checkpoint, {
-                "signature": signature, "epoch": epoch, "stopped": stop,
-                "model": model.state_dict(), "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(),
-                "rng": {"torch": torch.get_rng_state(), "li": li_generator.get_state(),
-                        "augment": augment_generator.get_state()},
-                "best_val": best_val, "best_epoch": best_epoch, "best_state": best_state, "history": history})
+            save_training_state(config.checkpoint, training_state(
+                signature, epoch, stop, parts, generators,
+                best_val=best_val, best_epoch=best_epoch, best_state=best_state, history=history))
         if stop:
             break
     if best_state is not None:
@@ -285,18 +284,3 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
         os.remove(config.checkpoint)             # finished: the caller keeps the result
     return TrainResult(best_epoch, best_val, history)
 
-
-def _restore(state: dict, path: str, model: nn.Module, optimizer, schedule,
-             generators: dict[str, torch.Generator]) -> tuple[int, bool]:
-    """Load a checkpoint's states into the objects of a fresh ``fit`` (``generators``: ``{"li", "augment"}``);
-    returns ``(first epoch to run, had it stopped early)``."""
-    try:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
-    except (RuntimeError, ValueError, KeyError) as error:
-        raise ValueError(f"{path}: the checkpoint does not fit this model: {error}") from None
-    torch.set_rng_state(state["rng"]["torch"])
-    for name in ("li", "augment"):
-        generators[name].set_state(state["rng"][name])
-    return state["epoch"] + 1, bool(state["stopped"])

@@ -1,24 +1,77 @@
-"""Epoch checkpoints of :func:`~sne_pyg.train.fit`, so a long training stopped mid-way resumes where it stopped.
+"""Epoch checkpoints of :func:`~sne_pyg.train.fit` and :func:`~sne_pyg.ssl.fit_ssl`, so a long training stopped
+mid-way resumes where it stopped.
 
-After every epoch ``fit`` writes everything the next epoch depends on to one file (atomically): the model,
+After every epoch the training loop writes everything the next epoch depends on to one file (atomically): the model,
 optimiser and schedule states, the random generators (global torch, Logit Invariance, augmentation), the best
-state so far, the history and the settings it trains with. A resumed run continues from the next epoch and
-ends exactly as an uninterrupted one (the batch order is seeded by ``seed + epoch``). Files are read with
+state so far, the history and the settings it trains with (:func:`training_state`). A resumed run continues from
+the next epoch and ends exactly as an uninterrupted one (:func:`restore_training_state`). Files are read with
 ``torch.load(weights_only=True)``: tensors, numbers, strings and containers only, never pickled code.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
+from typing import Any, Protocol
 
 import torch
 
-# TrainConfig fields that do not change what is trained (and so may differ on resume)
+# config fields that do not change what is trained (and so may differ on resume)
 _FREE = ("progress", "device", "checkpoint")
 
 
+class Stateful(Protocol):
+    def state_dict(self) -> dict: ...
+
+    def load_state_dict(self, state: dict) -> Any: ...
+
+
 def training_signature(config) -> dict:
-    """The settings a checkpoint must match to be resumed: every :class:`TrainConfig` field that shapes the run."""
-    return {k: v for k, v in vars(config).items() if k not in _FREE}
+    """The settings a checkpoint must match to be resumed: every field of a training config (``TrainConfig``,
+    ``SSLConfig``) that shapes the run, as plain data (a dataclass setting, e.g. a permutation spec, field by field)."""
+    return {k: _plain(v) for k, v in vars(config).items() if k not in _FREE}
+
+
+def _plain(value):
+    """``value`` as the plain data ``torch.load(weights_only=True)`` reads back equal."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"type": type(value).__name__,
+                **{f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_plain(v) for v in value), key=repr)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"a {type(value).__name__} setting cannot be part of a checkpoint signature")
+
+
+def training_state(signature: dict, epoch: int, stopped: bool, parts: dict[str, Stateful],
+                   generators: dict[str, torch.Generator], **progress) -> dict:
+    """The checkpoint after ``epoch``: each part's ``state_dict`` (model, optimiser, schedule) under its name, the
+    global torch generator and ``generators`` under ``"rng"``, and ``progress`` (best state, history, ...)."""
+    return {"signature": signature, "epoch": epoch, "stopped": stopped,
+            **{name: part.state_dict() for name, part in parts.items()},
+            "rng": {"torch": torch.get_rng_state(), **{name: g.get_state() for name, g in generators.items()}},
+            **progress}
+
+
+def restore_training_state(state: dict, path: str, parts: dict[str, Stateful],
+                           generators: dict[str, torch.Generator]) -> tuple[int, bool]:
+    """Load a checkpoint of :func:`training_state` into the fresh objects of a resumed run; returns ``(first epoch
+    to run, had it stopped early)``. A checkpoint that does not fit them raises a ``ValueError`` naming ``path``."""
+    try:
+        for name, part in parts.items():
+            part.load_state_dict(state[name])
+    except (RuntimeError, ValueError, KeyError) as error:
+        raise ValueError(f"{path}: the checkpoint does not fit this model: {error}") from None
+    torch.set_rng_state(state["rng"]["torch"])
+    for name, generator in generators.items():
+        generator.set_state(state["rng"][name])
+    return state["epoch"] + 1, bool(state["stopped"])
 
 
 def save_training_state(path: str, state: dict) -> None:

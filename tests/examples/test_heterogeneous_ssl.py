@@ -8,7 +8,7 @@ import pytest
 from sne_pyg.experiments.probing import PROPERTIES
 from sne_pyg.probe import linear_probe
 from sne_pyg.zoos.kinds import pooled_splits
-from tests.builders import load_script
+from tests.builders import load_script, stop_ssl_at
 
 
 def test_quick_run_probes_every_property_and_the_architecture_and_resumes(tmp_path, quick_zoos):
@@ -48,3 +48,22 @@ def test_quick_run_probes_every_property_and_the_architecture_and_resumes(tmp_pa
     path.write_text(json.dumps(dict(stored, settings=dict(stored["settings"], ssl_epochs=99))))
     with pytest.raises(ValueError, match="sne_ssl-seed0.json holds a result of other settings"):
         example.main(argv)                       # a run of other settings is never reused silently
+
+
+def test_a_run_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path, quick_zoos, monkeypatch):
+    """With the zoos' permutation specs in its settings, SNE's pretraining is stopped after one epoch and the rerun
+    resumes from the checkpoint to the uninterrupted run's scores."""
+    example = load_script("examples/heterogeneous_ssl.py")
+    flags = ["--quick", "--seeds", "1", "--methods", "sne_ssl", "--root", quick_zoos, "--no-progress"]
+    whole = example.main(flags + ["--out", str(tmp_path / "whole")])
+    fit_ssl = example.fit_ssl
+    monkeypatch.setattr(example, "fit_ssl", lambda *a, **k: fit_ssl(*a, monitor=stop_ssl_at(1), **k))
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        example.main(flags + ["--out", str(out)])
+    checkpoint = out / "cache" / "sne_ssl-seed0.checkpoint.pt"
+    assert checkpoint.exists()
+    monkeypatch.setattr(example, "fit_ssl", fit_ssl)
+    resumed = example.main(flags + ["--out", str(out)])
+    assert not checkpoint.exists()
+    assert json.dumps(resumed["methods"], sort_keys=True) == json.dumps(whole["methods"], sort_keys=True)

@@ -10,7 +10,7 @@ from sne_pyg.data.views import flat_view
 from sne_pyg.probe import linear_probe
 from sne_pyg.zoos.kinds import cached_zoo
 from sne_pyg.reducers import umap_available
-from tests.builders import load_script
+from tests.builders import load_script, stop_ssl_at
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +49,31 @@ def test_quick_run_probes_every_method_and_resumes_from_its_cache(tmp_path, zoo_
     assert results["methods"]["W"]["test_accuracy"]["r2"]["mean"] == pytest.approx(direct["r2"])
 
 
+def test_a_run_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path, zoo_root, monkeypatch):
+    """HyperRep's self-supervised training is stopped after its first epoch; the rerun resumes from the epoch
+    checkpoint beside the cache file and gives the uninterrupted run's probe scores exactly."""
+    example = load_script("examples/hyper_representations.py")
+    flags = ["--quick", "--seeds", "1", "--methods", "hyperrep", "--root", zoo_root, "--no-progress"]
+    whole = example.main(flags + ["--out", str(tmp_path / "whole")])
+    fit_ssl = example.fit_ssl
+    monkeypatch.setattr(example, "fit_ssl", lambda *a, **k: fit_ssl(*a, monitor=stop_ssl_at(1), **k))
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        example.main(flags + ["--out", str(out)])
+    checkpoint = out / "cache" / "hyperrep-seed0.checkpoint.pt"
+    assert checkpoint.exists() and not (out / "cache" / "hyperrep-seed0.json").exists()
+    monkeypatch.setattr(example, "fit_ssl", fit_ssl)
+    resumed = example.main(flags + ["--out", str(out)])
+    assert not checkpoint.exists()
+    assert json.dumps(resumed["methods"], sort_keys=True) == json.dumps(whole["methods"], sort_keys=True)
+
+
 def test_ablations_run_seed_major_pass_each_setting_and_resume(tmp_path, zoo_root, monkeypatch):
     """The ablation loop (not the training) is checked: a fake ``_run`` records what it is asked to train."""
     example = load_script("examples/hyper_representations.py")
     calls = []
 
-    def fake_run(args, method, seed, splits, labels, settings=None):
+    def fake_run(args, method, seed, splits, labels, settings=None, checkpoint=None):
         calls.append((seed, method, settings))
         probes = {p: {score_key(task): float(seed)} for p, (_, _, task) in PROPERTIES.items()}
         return {"probes": probes, "reconstruction_r2": 10.0 * seed}
@@ -94,7 +113,7 @@ def test_cached_runs_are_reused_only_for_the_settings_they_were_made_with(tmp_pa
     example = load_script("examples/hyper_representations.py")
     calls = []
 
-    def fake_run(args, method, seed, splits, labels, settings=None):
+    def fake_run(args, method, seed, splits, labels, settings=None, checkpoint=None):
         calls.append((method, seed))
         return {"probes": {p: {score_key(task): 1.0} for p, (_, _, task) in PROPERTIES.items()}}
 
