@@ -125,6 +125,27 @@ def stop_ssl_at(epoch: int):
     return monitor
 
 
+def stopped_and_resumed(main, flags: list[str], folder, monkeypatch, owner, function: str, stop: dict,
+                        key: str) -> tuple:
+    """Run an example's ``main`` whole (into ``folder/whole``), then into ``folder/out`` with ``owner.function``
+    given the keyword arguments ``stop`` (which stop its training mid-way with a ``KeyboardInterrupt``), then again
+    unpatched. Checks that the stopped run left the epoch checkpoint of cache key ``key`` and no result, and that the
+    rerun removed it. Returns ``(whole result, resumed result)``."""
+    import pytest
+    whole = main(flags + ["--out", str(folder / "whole")])
+    original = getattr(owner, function)
+    monkeypatch.setattr(owner, function, lambda *a, **k: original(*a, **{**k, **stop}))
+    out = folder / "out"
+    with pytest.raises(KeyboardInterrupt):
+        main(flags + ["--out", str(out)])
+    checkpoint = out / "cache" / f"{key}.checkpoint.pt"
+    assert checkpoint.exists() and not (out / "cache" / f"{key}.json").exists()
+    monkeypatch.setattr(owner, function, original)
+    resumed = main(flags + ["--out", str(out)])
+    assert not checkpoint.exists()
+    return whole, resumed
+
+
 def load_script(relative_path: str):
     """Import a script of the repository (examples/, converters/) as a module."""
     import importlib.util

@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import math
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -46,8 +44,7 @@ from tqdm.auto import tqdm
 from ..data.network_data import NetworkData
 from ..train import distributed as dist_utils
 from ..train.loop import materialize, seed_everything
-from ..train.resume import (load_training_state, restore_training_state, save_training_state, training_signature,
-                            training_state)
+from ..train.resume import checkpoint_epoch, finish_training, resume_training, training_signature
 from .augment import GaussianNoise, PermuteNeurons, RandomErasing
 from .losses import nt_xent, positive_pair_loss
 from .views import PairedViews
@@ -228,18 +225,10 @@ def fit_ssl(encoder: nn.Module, train: Sequence[NetworkData], val: Sequence[Netw
     order = torch.Generator().manual_seed(config.seed)
     view_base = config.seed + 1000
     maker, val_views = view_maker(config), validation_views(list(val), config, seed=config.seed + 7)
-    best_val, best_epoch, best_state, history = math.inf, -1, None, []
-    if config.checkpoint is not None and world > 1:
-        raise ValueError("checkpoint: resuming is for one process (a torchrun job restarts from its beginning)")
-    start, signature = 0, training_signature(config)
+    signature = training_signature(config)
     parts, generators = {"model": objective, "optimizer": optimizer}, {"order": order}
-    resumed = load_training_state(config.checkpoint, signature) if config.checkpoint else None
-    if resumed is not None:
-        start, stopped = restore_training_state(resumed, config.checkpoint, parts, generators)
-        best_val, best_epoch, best_state, history = (resumed["best_val"], resumed["best_epoch"],
-                                                     resumed["best_state"], resumed["history"])
-        if stopped:                              # it had already finished: nothing left to train
-            start = config.epochs
+    start, best_val, best_epoch, best_state, history = resume_training(config.checkpoint, signature, parts,
+                                                                       generators, config.epochs)
     bar = tqdm(range(start, config.epochs), desc=f"self-supervised {type(encoder).__name__}", initial=start,
                total=config.epochs, disable=not config.progress or not dist_utils.is_main_process())
     for epoch in bar:
@@ -265,15 +254,12 @@ def fit_ssl(encoder: nn.Module, train: Sequence[NetworkData], val: Sequence[Netw
             best_val, best_epoch, best_state = scores["loss"], epoch, copy.deepcopy(objective.state_dict())
         bar.set_postfix(train=f"{total / len(train):.4f}", val=f"{scores['loss']:.4f}")
         stop = epoch - best_epoch >= config.patience
-        if config.checkpoint is not None:
-            save_training_state(config.checkpoint, training_state(
-                signature, epoch, stop, parts, generators,
-                best_val=best_val, best_epoch=best_epoch, best_state=best_state, history=history))
+        checkpoint_epoch(config.checkpoint, signature, epoch, stop, parts, generators,
+                         best_val=best_val, best_epoch=best_epoch, best_state=best_state, history=history)
         if stop:
             break
     if best_state is not None:
         objective.load_state_dict(best_state)
-    if config.checkpoint is not None and os.path.exists(config.checkpoint):
-        os.remove(config.checkpoint)             # finished: the caller keeps the result
+    finish_training(config.checkpoint)
     objective.eval()
     return objective, SSLResult(best_epoch, best_val, history)

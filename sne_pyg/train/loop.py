@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import copy
-import math
-import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +18,7 @@ from ..symmetry.transforms import permute_batch
 from . import distributed as dist_utils
 from .batches import NoSingletonBatches
 from .metrics import accuracy, kendall_tau, mse
-from .resume import (load_training_state, restore_training_state, save_training_state, training_signature,
-                     training_state)
+from .resume import checkpoint_epoch, finish_training, resume_training, training_signature
 
 TASKS = ("regression", "classification")
 
@@ -224,19 +221,11 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(config.epochs, 1))
     li_generator = torch.Generator().manual_seed(config.seed + 1 + 7919 * dist_utils.rank())
     augment_generator = torch.Generator().manual_seed(config.seed + 2 + 7919 * dist_utils.rank())
-    best_val, best_epoch, best_state, history = math.inf, -1, None, []
-    if config.checkpoint is not None and dist_utils.world_size() > 1:
-        raise ValueError("checkpoint: resuming is for one process (a torchrun job restarts from its beginning)")
-    start, signature = 0, training_signature(config)
-    resumed = load_training_state(config.checkpoint, signature) if config.checkpoint else None
+    signature = training_signature(config)
     parts = {"model": model, "optimizer": optimizer, "schedule": schedule}
     generators = {"li": li_generator, "augment": augment_generator}
-    if resumed is not None:
-        start, stopped = restore_training_state(resumed, config.checkpoint, parts, generators)
-        best_val, best_epoch, best_state, history = (resumed["best_val"], resumed["best_epoch"],
-                                                     resumed["best_state"], resumed["history"])
-        if stopped:                              # it had already finished: nothing left to train
-            start = config.epochs
+    start, best_val, best_epoch, best_state, history = resume_training(config.checkpoint, signature, parts,
+                                                                       generators, config.epochs)
     bar = tqdm(range(start, config.epochs), desc=f"training {type(model).__name__}", initial=start,
                total=config.epochs, disable=not (config.progress and dist_utils.is_main_process()))
     for epoch in bar:
@@ -272,15 +261,12 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
         if on_epoch is not None:
             on_epoch(epoch, val)
         stop = epoch - best_epoch >= config.patience
-        if config.checkpoint is not None:
-            save_training_state(config.checkpoint, training_state(
-                signature, epoch, stop, parts, generators,
-                best_val=best_val, best_epoch=best_epoch, best_state=best_state, history=history))
+        checkpoint_epoch(config.checkpoint, signature, epoch, stop, parts, generators,
+                         best_val=best_val, best_epoch=best_epoch, best_state=best_state, history=history)
         if stop:
             break
     if best_state is not None:
         model.load_state_dict(best_state)
-    if config.checkpoint is not None and os.path.exists(config.checkpoint):
-        os.remove(config.checkpoint)             # finished: the caller keeps the result
+    finish_training(config.checkpoint)
     return TrainResult(best_epoch, best_val, history)
 

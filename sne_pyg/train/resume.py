@@ -10,6 +10,7 @@ the next epoch and ends exactly as an uninterrupted one (:func:`restore_training
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from typing import Any, Protocol
 
@@ -95,3 +96,34 @@ def load_training_state(path: str, signature: dict) -> dict | None:
         raise ValueError(f"{path} is a checkpoint of another training ({found} vs {signature}); "
                          f"remove it to start over")
     return state
+
+
+def resume_training(path: str | None, signature: dict, parts: dict[str, Stateful],
+                    generators: dict[str, torch.Generator], epochs: int) -> tuple[int, float, int, dict | None, list]:
+    """Where a training loop starts: ``(first epoch, best_val, best_epoch, best_state, history)``. Without a
+    checkpoint at ``path`` (or without ``path``) that is epoch 0 and no progress; with one, its states are loaded into
+    ``parts`` and ``generators`` (a run that had stopped early starts at ``epochs``: nothing is left to train).
+    Resuming is for one process: a torchrun job restarts from its beginning."""
+    if path is None:
+        return 0, math.inf, -1, None, []
+    from . import distributed
+    if distributed.world_size() > 1:
+        raise ValueError("checkpoint: resuming is for one process (a torchrun job restarts from its beginning)")
+    state = load_training_state(path, signature)
+    if state is None:
+        return 0, math.inf, -1, None, []
+    start, stopped = restore_training_state(state, path, parts, generators)
+    return (epochs if stopped else start), state["best_val"], state["best_epoch"], state["best_state"], state["history"]
+
+
+def checkpoint_epoch(path: str | None, signature: dict, epoch: int, stopped: bool, parts: dict[str, Stateful],
+                     generators: dict[str, torch.Generator], **progress) -> None:
+    """After ``epoch``: write the :func:`training_state` to ``path`` (nothing without a path)."""
+    if path is not None:
+        save_training_state(path, training_state(signature, epoch, stopped, parts, generators, **progress))
+
+
+def finish_training(path: str | None) -> None:
+    """Remove a finished training's checkpoint (the caller keeps the result)."""
+    if path is not None and os.path.exists(path):
+        os.remove(path)

@@ -8,7 +8,7 @@ import pytest
 from sne_pyg.experiments.probing import PROPERTIES
 from sne_pyg.probe import linear_probe
 from sne_pyg.zoos.kinds import pooled_splits
-from tests.builders import load_script, stop_ssl_at
+from tests.builders import load_script, stop_ssl_at, stopped_and_resumed
 
 
 def test_quick_run_probes_every_property_and_the_architecture_and_resumes(tmp_path, quick_zoos):
@@ -55,15 +55,6 @@ def test_a_run_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path, 
     resumes from the checkpoint to the uninterrupted run's scores."""
     example = load_script("examples/heterogeneous_ssl.py")
     flags = ["--quick", "--seeds", "1", "--methods", "sne_ssl", "--root", quick_zoos, "--no-progress"]
-    whole = example.main(flags + ["--out", str(tmp_path / "whole")])
-    fit_ssl = example.fit_ssl
-    monkeypatch.setattr(example, "fit_ssl", lambda *a, **k: fit_ssl(*a, monitor=stop_ssl_at(1), **k))
-    out = tmp_path / "out"
-    with pytest.raises(KeyboardInterrupt):
-        example.main(flags + ["--out", str(out)])
-    checkpoint = out / "cache" / "sne_ssl-seed0.checkpoint.pt"
-    assert checkpoint.exists()
-    monkeypatch.setattr(example, "fit_ssl", fit_ssl)
-    resumed = example.main(flags + ["--out", str(out)])
-    assert not checkpoint.exists()
+    whole, resumed = stopped_and_resumed(example.main, flags, tmp_path, monkeypatch, example, "fit_ssl",
+                                         {"monitor": stop_ssl_at(1)}, "sne_ssl-seed0")
     assert json.dumps(resumed["methods"], sort_keys=True) == json.dumps(whole["methods"], sort_keys=True)

@@ -10,7 +10,7 @@ from sne_pyg.data.views import flat_view
 from sne_pyg.probe import linear_probe
 from sne_pyg.zoos.kinds import cached_zoo
 from sne_pyg.reducers import umap_available
-from tests.builders import load_script, stop_ssl_at
+from tests.builders import load_script, stop_ssl_at, stopped_and_resumed
 
 
 @pytest.fixture(scope="module")
@@ -54,17 +54,8 @@ def test_a_run_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path, 
     checkpoint beside the cache file and gives the uninterrupted run's probe scores exactly."""
     example = load_script("examples/hyper_representations.py")
     flags = ["--quick", "--seeds", "1", "--methods", "hyperrep", "--root", zoo_root, "--no-progress"]
-    whole = example.main(flags + ["--out", str(tmp_path / "whole")])
-    fit_ssl = example.fit_ssl
-    monkeypatch.setattr(example, "fit_ssl", lambda *a, **k: fit_ssl(*a, monitor=stop_ssl_at(1), **k))
-    out = tmp_path / "out"
-    with pytest.raises(KeyboardInterrupt):
-        example.main(flags + ["--out", str(out)])
-    checkpoint = out / "cache" / "hyperrep-seed0.checkpoint.pt"
-    assert checkpoint.exists() and not (out / "cache" / "hyperrep-seed0.json").exists()
-    monkeypatch.setattr(example, "fit_ssl", fit_ssl)
-    resumed = example.main(flags + ["--out", str(out)])
-    assert not checkpoint.exists()
+    whole, resumed = stopped_and_resumed(example.main, flags, tmp_path, monkeypatch, example, "fit_ssl",
+                                         {"monitor": stop_ssl_at(1)}, "hyperrep-seed0")
     assert json.dumps(resumed["methods"], sort_keys=True) == json.dumps(whole["methods"], sort_keys=True)
 
 

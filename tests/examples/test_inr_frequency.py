@@ -2,12 +2,10 @@ import json
 import os
 import statistics
 
-import pytest
-
 from sne_pyg.nn import MODELS, build_model
 from sne_pyg.train import materialize, prepare_dataset
 from sne_pyg.zoos import SineINRZoo
-from tests.builders import load_script, stop_at
+from tests.builders import load_script, stop_at, stopped_and_resumed
 
 
 def test_quick_table_1_results(tmp_path):
@@ -84,21 +82,11 @@ def test_stored_names_the_repositorys_tuned_settings_wherever_the_example_runs(t
 
 def test_a_run_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path, monkeypatch):
     import sne_pyg.experiments.regression as regression
-    root = tmp_path / "zoo"
     example = load_script("examples/inr_frequency.py")
-    flags = ["--quick", "--models", "statnn", "--seeds", "1", "--root", str(root), "--no-progress"]
-    whole = example.main(flags + ["--out", str(tmp_path / "whole")])
-    fit = regression.fit_seeded
-
-    monkeypatch.setattr(regression, "fit_seeded", lambda *a, **k: fit(*a, **dict(k, on_epoch=stop_at(1))))
-    out = tmp_path / "out"
-    with pytest.raises(KeyboardInterrupt):
-        example.main(flags + ["--out", str(out)])
-    checkpoint = out / "cache" / "statnn-seed0.checkpoint.pt"
-    assert checkpoint.exists() and not (out / "cache" / "statnn-seed0.json").exists()
-    monkeypatch.setattr(regression, "fit_seeded", fit)
-    resumed = example.main(flags + ["--out", str(out)])
-    assert not checkpoint.exists()
+    flags = ["--quick", "--models", "statnn", "--seeds", "1", "--root", str(tmp_path / "zoo"), "--no-progress"]
+    whole, resumed = stopped_and_resumed(example.main, flags, tmp_path, monkeypatch, regression, "fit_seeded",
+                                         {"on_epoch": stop_at(1)}, "statnn-seed0")
     assert resumed == whole
+    out = tmp_path / "out"
     kept = [json.loads((folder / "cache" / "statnn-seed0.json").read_text())["value"] for folder in (out, tmp_path / "whole")]
     assert kept[0]["predictions"] == kept[1]["predictions"] and kept[0]["history"] == kept[1]["history"]

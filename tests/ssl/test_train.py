@@ -80,7 +80,7 @@ def test_a_run_stopped_early_but_killed_before_its_checkpoint_was_removed_trains
     def killed(_path):
         raise KeyboardInterrupt("killed before removing the checkpoint")
     with monkeypatch.context() as patch:
-        patch.setattr("sne_pyg.ssl.train.os.remove", killed)
+        patch.setattr("sne_pyg.train.resume.os.remove", killed)
         with pytest.raises(KeyboardInterrupt):
             fit_ssl(_sne(seed=0), nets[:8], nets[8:], config)
     assert torch.load(path, weights_only=True)["stopped"]
