@@ -12,8 +12,9 @@ with, so an interrupted run resumes. Prints a table of parameter counts and test
 seeds) and SNE against the best other model (the MSE difference with a paired bootstrap 95% interval over
 test INRs and seeds; an interval containing 0 is a tie), and writes ``DIR/results.json`` (``{model:
 {"params", "mse_mean", "mse_std", "seeds"}}``), ``DIR/summary.json`` (the predict-the-mean baseline,
-per-seed numbers, ``sne_vs_best``, every model's test predictions per seed and the test targets), ``DIR/mse.png`` and ``DIR/curves.png`` (training and validation curves of
-SNE and the best other model).
+per-seed numbers, ``sne_vs_best``, every model's test predictions per seed and the test targets, and the
+per-epoch ``learning_curves`` of SNE and the best other model), ``DIR/mse.png`` and ``DIR/curves.png`` (those
+training and validation curves, every seed).
 """
 from __future__ import annotations
 
@@ -121,19 +122,20 @@ def main(argv=None) -> dict:
     comparison = (versus_best_other(predictions, test_targets[:, 0].numpy(), "sne", "mse", resamples=args.resamples)
                   if "sne" in predictions and len(predictions) > 1 else None)
 
+    curves = {n: histories[n] for n in ("sne", comparison and comparison["other"]) if n in histories}
     write_json(os.path.join(args.out, "results.json"), results, indent=2)
     write_json(os.path.join(args.out, "summary.json"),
                {**run_metadata("examples/inr_frequency.py", argv, started),
                 "results": results, "per_seed": per_seed, "mean_baseline_mse": baseline,
                 "sne_vs_best": comparison, "tuned": tuned, "zoo": {k: len(v) for k, v in zoo.items()},
                 "settings": vars(args), "test_targets": _rounded(test_targets[:, 0].tolist()),
-                "test_predictions": {n: [_rounded(seed) for seed in p.tolist()] for n, p in predictions.items()}},
+                "test_predictions": {n: [_rounded(seed) for seed in p.tolist()] for n, p in predictions.items()},
+                "learning_curves": {n: [[{k: round(v, 6) if isinstance(v, float) else v for k, v in epoch.items()}
+                                         for epoch in seed] for seed in seeds] for n, seeds in curves.items()}},
                indent=2)
     plot(results, baseline, os.path.join(args.out, "mse.png"))
-    curves = [n for n in ("sne", comparison and comparison["other"]) if n in histories]
     if curves:                               # SNE beside the best other model: under- or overfitting?
-        plot_learning_curves({n: histories[n] for n in curves}, os.path.join(args.out, "curves.png"),
-                             "learning curves (every seed)")
+        plot_learning_curves(curves, os.path.join(args.out, "curves.png"), "learning curves (every seed)")
 
     print(f"\n{'model':<14}{'#params':>10}{'test MSE':>20}")
     for name, r in sorted(results.items(), key=lambda kv: kv[1]["mse_mean"]):

@@ -37,6 +37,12 @@ def test_quick_table_1_results(tmp_path):
     assert len(cached["predictions"]) == summary["zoo"]["test"]
     assert len(cached["history"]) >= 1 and {"train_loss", "val_mse"} <= set(cached["history"][0])
     assert (out / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert set(summary["learning_curves"]) == {"sne", versus["other"]}      # SNE and the winner, every seed
+    for name, seeds in summary["learning_curves"].items():
+        for seed, curve in enumerate(seeds):
+            kept = json.loads((out / "cache" / f"{name}-seed{seed}.json").read_text())["value"]["history"]
+            assert [e["epoch"] for e in curve] == [e["epoch"] for e in kept]
+            assert [e["val_mse"] for e in curve] == [round(e["val_mse"], 6) for e in kept]
     test = SineINRZoo(str(root), "test", size=60, steps=200, recipe="peers", progress=False)
     targets = [float(test[i].y[0, 0]) for i in range(len(test))]
     assert summary["test_targets"] == [round(t, 6) for t in targets]
