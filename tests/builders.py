@@ -112,17 +112,17 @@ def stop_at(epoch: int):
     return on_epoch
 
 
-def stop_ssl_at(epoch: int):
+def stop_ssl_at(epoch: int, monitor=None):
     """A ``monitor`` of ``fit_ssl`` that stops the training at ``epoch`` as a user or a kill would (before that
-    epoch's checkpoint is written); in earlier epochs it records the epoch number, so it shows in the history."""
+    epoch's checkpoint is written); before, it returns what ``monitor`` does (nothing without one)."""
     calls = []
 
-    def monitor(objective) -> dict:
+    def stopping(objective) -> dict:
         calls.append(len(calls))
         if calls[-1] == epoch:
             raise KeyboardInterrupt(f"stopped at epoch {epoch}")
-        return {"watched": calls[-1]}
-    return monitor
+        return monitor(objective) if monitor is not None else {}
+    return stopping
 
 
 def stopped_and_resumed(main, flags: list[str], folder, monkeypatch, owner, function: str, stop: dict,

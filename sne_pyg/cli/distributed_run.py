@@ -2,10 +2,13 @@
 
 A command that trains (``train``, ``pretrain``) checks ``--out`` before any work, trains in every
 process, then lets rank 0 alone clear the old run's files (``--overwrite``) and write the new ones.
+In one process it keeps an epoch checkpoint in ``--out`` (:func:`run_checkpoint`), so the same command
+stopped mid-training and run again resumes where it stopped.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 
 import torch
@@ -30,3 +33,27 @@ def finish_distributed_run(args: argparse.Namespace, run_files: tuple[str, ...])
     check_run_folder(args.out, run_files, args.overwrite)     # clears the old run's files (--overwrite)
     os.makedirs(args.out, exist_ok=True)
     return True
+
+
+CHECKPOINT = "training.checkpoint.pt"
+# settings that do not change what is trained: where it writes, how it shows progress, where it runs
+_UNTAGGED = ("command", "out", "overwrite", "no_progress", "device", "config")
+
+
+def run_checkpoint(args: argparse.Namespace, world: int, config_class) -> tuple[str | None, dict | None]:
+    """``(checkpoint file, tag)`` of a one-process run: ``OUT/training.checkpoint.pt`` and every setting of the
+    command that ``config_class`` (``TrainConfig``, ``SSLConfig``) does not hold already, the data folder as an
+    absolute path: the checkpoint must match them to be resumed. A torchrun job (``world > 1``) keeps none: it
+    restarts from its beginning."""
+    if world > 1:
+        return None, None
+    own = {f.name for f in dataclasses.fields(config_class)}
+    tag = {k: v for k, v in vars(args).items() if k not in _UNTAGGED and k not in own
+           and (v is None or isinstance(v, (str, int, float, bool, list, tuple)))}
+    tag["data"] = os.path.abspath(args.data)
+    return os.path.join(args.out, CHECKPOINT), tag
+
+
+def resumed_note(result, checkpoint: str | None) -> str:
+    """A line for a run that resumed from its checkpoint (empty otherwise)."""
+    return f"resumed at epoch {result.resumed_at} from {checkpoint}\n" if result.resumed_at else ""

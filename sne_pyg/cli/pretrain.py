@@ -6,7 +6,8 @@ NT-Xent weighted by ``--beta`` against reconstruction for models with a decoder)
 and ``results.json`` (history, best epoch, world size, settings). Launched with
 ``torchrun --nproc_per_node N -m sne_pyg.cli pretrain ...`` it trains data-parallel on N processes
 (gloo on CPU, NCCL on GPU), the same training as one process up to floating-point summation order
-(for models without dropout: each process draws its own dropout masks), and only rank 0 writes.
+(for models without dropout: each process draws its own dropout masks), and only rank 0 writes. In one
+process it keeps an epoch checkpoint in ``--out``, like ``sne-pyg train``: rerun, a stopped command resumes.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from ..nn.checkpoint import save_model
 from ..ssl.train import LOSSES, TARGETS, SSLConfig, fit_ssl
 from ..train import seed_everything
 from .config import add_config_argument, add_subcommand
-from .distributed_run import finish_distributed_run, start_distributed_run
+from .distributed_run import finish_distributed_run, resumed_note, run_checkpoint, start_distributed_run
 from .outputs import add_overwrite_argument
 from .train import DTYPES, add_schedule_arguments
 from ..json_files import write_json
@@ -75,10 +76,12 @@ def run(args: argparse.Namespace) -> int:
     train, val = zoo_split(args.data, "train"), zoo_split(args.data, "val")
     seed_everything(args.seed)                       # the initial weights too
     encoder = build_model(args.model, hidden=args.hidden, out_dim=None, **dict(args.option)).to(DTYPES[args.dtype])
+    checkpoint, tag = run_checkpoint(args, world, SSLConfig)
     config = SSLConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                        beta=args.beta, loss=args.loss, temperature=args.temperature, target=args.target,
                        permute=not args.no_permute, erase=args.erase, noise=args.noise, patience=args.patience,
-                       seed=args.seed, device=device, progress=not args.no_progress)
+                       seed=args.seed, device=device, progress=not args.no_progress, checkpoint=checkpoint,
+                       checkpoint_tag=tag)
     _, result = fit_ssl(encoder, train, val, config)
     if not finish_distributed_run(args, RUN_FILES):   # evaluation and files: rank 0 alone, on every network
         return 0
@@ -86,9 +89,10 @@ def run(args: argparse.Namespace) -> int:
                {"pretrained": "self-supervised", "data": os.path.abspath(args.data)})
     results = {"command": "pretrain", "model": args.model, "data": args.data, "best_epoch": result.best_epoch,
                "best_val_loss": result.best_val, "epochs_run": len(result.history), "world_size": world,
-               "seconds": round(time.time() - start, 1), "history": result.history, "settings": vars(args)}
+               "seconds": round(time.time() - start, 1), "resumed_at_epoch": result.resumed_at,
+               "history": result.history, "settings": vars(args)}
     write_json(os.path.join(args.out, "results.json"), results)
-    print(f"pretrained {args.model} on {args.data}: best validation loss {result.best_val:.4f} at epoch "
-          f"{result.best_epoch} of {len(result.history)} ({world} process{'es' if world > 1 else ''}); "
+    print(f"{resumed_note(result, checkpoint)}pretrained {args.model} on {args.data}: best validation loss "
+          f"{result.best_val:.4f} at epoch {result.best_epoch} of {len(result.history)} ({world} process{'es' if world > 1 else ''}); "
           f"wrote {args.out}/encoder.safetensors")
     return 0

@@ -4,7 +4,9 @@ Writes ``model.safetensors`` (weights + configuration + target scaling; ``sne-py
 ``SNE.load`` read it), ``results.json``, ``report.txt``, ``training_curve.png``,
 ``pred_vs_true.png`` (regression) and ``embeddings.png``. Launched with
 ``torchrun --nproc_per_node N -m sne_pyg.cli train ...`` it trains data-parallel on N processes
-(gloo on CPU, NCCL on GPU) and only rank 0 writes.
+(gloo on CPU, NCCL on GPU) and only rank 0 writes. In one process it keeps an epoch checkpoint,
+``training.checkpoint.pt``, in ``--out``: the same command stopped mid-training and run again resumes there
+(bit-identical to an uninterrupted run; a checkpoint of other settings is refused naming what differs).
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from ..plots import plot_training_curve
 from ..train import TASKS, TargetScaler, TrainConfig, fit, prepare_dataset, seed_everything, targets_of
 from ..zoos.labels import zoo_target
 from .config import add_config_argument, add_subcommand
-from .distributed_run import finish_distributed_run, start_distributed_run
+from .distributed_run import finish_distributed_run, resumed_note, run_checkpoint, start_distributed_run
 from .outputs import add_overwrite_argument
 from .runs import assess, plot_zoo_embeddings, write_report
 
@@ -89,10 +91,11 @@ def run(args: argparse.Namespace) -> int:
     model = build_model(args.model, hidden=args.hidden, out_dim=out_dim).to(DTYPES[args.dtype])
     scaler = TargetScaler(targets_of(splits["train"])) if args.task == "regression" else None
     prepared = {s: prepare_dataset(model, part) for s, part in splits.items()}
+    checkpoint, tag = run_checkpoint(args, world, TrainConfig)
     config = TrainConfig(task=args.task, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          weight_decay=args.weight_decay, patience=args.patience, li_weight=args.li_weight,
                          li_samples=args.li_samples, seed=args.seed, device=device,
-                         progress=not args.no_progress)
+                         progress=not args.no_progress, checkpoint=checkpoint, checkpoint_tag=tag)
     result = fit(model, prepared["train"], prepared["val"], config, scaler)
     if not finish_distributed_run(args, RUN_FILES):   # evaluation and files: rank 0 alone, on every network
         return 0
@@ -106,9 +109,10 @@ def run(args: argparse.Namespace) -> int:
                         os.path.join(args.out, "embeddings.png"), args.embedding_plot, device)
     results = {"command": "train", "model": args.model, "data": args.data, "task": args.task, "metrics": metrics,
                "best_epoch": result.best_epoch, "epochs_run": len(result.history), "world_size": world,
-               "seconds": round(time.time() - start, 1), "history": result.history, "settings": vars(args)}
+               "seconds": round(time.time() - start, 1), "resumed_at_epoch": result.resumed_at,
+               "history": result.history, "settings": vars(args)}
     if scaler is not None:
         test_y = targets_of(splits["test"]).double()
         results["baseline_mse"] = float((test_y - scaler.mean).pow(2).mean())
-    print(write_report(args.out, results), end="")
+    print(resumed_note(result, checkpoint) + write_report(args.out, results), end="")
     return 0

@@ -75,6 +75,8 @@ class SSLConfig:
     progress: bool = True
     checkpoint: str | None = None  # a file: the training state is saved there after every epoch and a stopped
                                    # run resumes from it (deleted when training ends); see sne_pyg.train.resume
+    checkpoint_tag: dict | None = None  # what else the run depends on (data, model settings): kept in the
+                                        # checkpoint's signature, so a checkpoint of another run is refused
 
     def __post_init__(self) -> None:
         if self.loss not in LOSSES:
@@ -90,6 +92,7 @@ class SSLResult:
     best_epoch: int
     best_val: float
     history: list[dict] = field(default_factory=list)
+    resumed_at: int = 0              # the first epoch this call trained (> 0: resumed from a checkpoint)
 
 
 def augmentations(config: SSLConfig, seed: int) -> Callable[[NetworkData], NetworkData]:
@@ -262,4 +265,4 @@ def fit_ssl(encoder: nn.Module, train: Sequence[NetworkData], val: Sequence[Netw
         objective.load_state_dict(best_state)
     finish_training(config.checkpoint)
     objective.eval()
-    return objective, SSLResult(best_epoch, best_val, history)
+    return objective, SSLResult(best_epoch, best_val, history, resumed_at=start)

@@ -76,6 +76,8 @@ class TrainConfig:
     progress: bool = True
     checkpoint: str | None = None  # a file: the training state is saved there after every epoch and a
                                  # stopped run resumes from it (deleted when training ends); see train.resume
+    checkpoint_tag: dict | None = None  # what else the run depends on (data, model settings): kept in the
+                                 # checkpoint's signature, so a checkpoint of another run is refused
 
 
 @dataclass
@@ -83,6 +85,7 @@ class TrainResult:
     best_epoch: int
     best_val: float
     history: list[dict] = field(default_factory=list)
+    resumed_at: int = 0              # the first epoch this call trained (> 0: resumed from a checkpoint)
 
 
 def targets_of(dataset) -> Tensor:
@@ -268,5 +271,5 @@ def fit(model: nn.Module, train_set, val_set, config: TrainConfig = TrainConfig(
     if best_state is not None:
         model.load_state_dict(best_state)
     finish_training(config.checkpoint)
-    return TrainResult(best_epoch, best_val, history)
+    return TrainResult(best_epoch, best_val, history, resumed_at=start)
 

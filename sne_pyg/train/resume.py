@@ -29,7 +29,8 @@ class Stateful(Protocol):
 def training_signature(config) -> dict:
     """The settings a checkpoint must match to be resumed: every field of a training config (``TrainConfig``,
     ``SSLConfig``) that shapes the run, as plain data (a dataclass setting, e.g. a permutation spec, field by field)."""
-    return {k: _plain(v) for k, v in vars(config).items() if k not in _FREE}
+    return {k: _plain(v) for k, v in vars(config).items()
+            if k not in _FREE and not (k == "checkpoint_tag" and v is None)}    # untagged: as before the tag
 
 
 def _plain(value):
@@ -93,9 +94,26 @@ def load_training_state(path: str, signature: dict) -> dict | None:
         raise ValueError(f"{path}: cannot read a training checkpoint: {error}") from None
     if not isinstance(state, dict) or state.get("signature") != signature:
         found = state.get("signature") if isinstance(state, dict) else None
-        raise ValueError(f"{path} is a checkpoint of another training ({found} vs {signature}); "
+        raise ValueError(f"{path} is a checkpoint of another training ({_differences(found, signature)}); "
                          f"remove it to start over")
     return state
+
+
+def _differences(found, wanted: dict, prefix: str = "") -> str:
+    """The settings in which a stored signature and this run's differ, ``key: stored vs this run`` (nested
+    settings, e.g. the run tag, by their dotted key)."""
+    if not isinstance(found, dict):
+        return f"no signature in the file vs {wanted}"
+    parts = []
+    for key in {**found, **wanted}:
+        old, new = found.get(key, "<unset>"), wanted.get(key, "<unset>")
+        if old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            parts.append(_differences(old, new, f"{prefix}{key}."))
+        else:
+            parts.append(f"{prefix}{key}: {old} vs {new}")
+    return "; ".join(parts)
 
 
 def resume_training(path: str | None, signature: dict, parts: dict[str, Stateful],
