@@ -12,7 +12,9 @@ only the missing ones: a trial that failed first, with its settings, then new dr
 seeded with ``seed`` plus the trials so far, so it does not redraw the first trials). A trial fails by raising, or
 by its process being killed: a running trial records a heartbeat every ``heartbeat`` seconds, and one whose
 heartbeat is older than twice that is marked failed when the study resumes (Optuna's heartbeat storage), so a
-resume soon after a kill waits out that grace period first. :func:`tune` writes ``OUT/<model>.json``
+resume soon after a kill waits out that grace period first. A trial's training keeps an epoch checkpoint
+(:func:`trial_checkpoint`), so a stopped or killed trial rerun with its settings resumes mid-training; a pruned
+or crashed trial's is removed. :func:`tune` writes ``OUT/<model>.json``
 (``{"model", "best", "best_val_mse", "trials": [...]}``), which :func:`load_tuned` reads back.
 
 Optuna is a well-kept library for exactly this (TPE sampling, persistent studies); it is the ``tune``
@@ -20,6 +22,7 @@ extra (``pip install sne_pyg[tune]``).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -30,6 +33,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 from ..train.loop import TargetScaler, targets_of
+from ..train.resume import finish_training
 from .regression import fit_seeded
 
 
@@ -55,11 +59,20 @@ class SearchSpace:
 
 def train_with(name: str, settings: dict, train, val, seed: int = 0, batch_size: int = 32,
                progress: bool = False, model_options: dict | None = None,
-               on_epoch: Callable[[int, float], None] | None = None):
-    """``(model, validation MSE)`` of ``name`` trained with ``settings`` (keys of :class:`SearchSpace`)."""
+               on_epoch: Callable[[int, float], None] | None = None, checkpoint: str | None = None):
+    """``(model, validation MSE)`` of ``name`` trained with ``settings`` (keys of :class:`SearchSpace`);
+    ``checkpoint``: its epoch checkpoint file (:mod:`sne_pyg.train.resume`)."""
     model, result = fit_seeded(name, train, val, TargetScaler(targets_of(train)), seed, batch_size=batch_size,
-                               progress=progress, model_options=model_options, on_epoch=on_epoch, **settings)
+                               progress=progress, model_options=model_options, on_epoch=on_epoch,
+                               checkpoint=checkpoint, **settings)
     return model, result.best_val
+
+
+def trial_checkpoint(out: str, name: str, settings: dict, seed: int, batch_size: int) -> str:
+    """The epoch checkpoint of ``name``'s trial with ``settings`` (``OUT/checkpoints/<name>-<digest>.pt``): a
+    killed trial, rerun with its settings, resumes there."""
+    key = json.dumps({"settings": settings, "seed": seed, "batch_size": batch_size}, sort_keys=True)
+    return os.path.join(out, "checkpoints", f"{name}-{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}.pt")
 
 
 def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = SearchSpace(), seed: int = 0,
@@ -88,8 +101,15 @@ def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = Sear
         raise ValueError(f"{database} holds a study of {name!r} over another search space "
                          f"({stored}); use another --out")
     study.set_user_attr("space", space_json(space))
-    score = objective or (lambda s, report: train_with(name, s, train, val, seed, batch_size, progress,
-                                                       on_epoch=report)[1])
+    def train_trial(settings: dict, report: Callable[[int, float], None]) -> float:
+        checkpoint = trial_checkpoint(out, name, settings, seed, batch_size)
+        try:
+            return train_with(name, settings, train, val, seed, batch_size, progress, on_epoch=report,
+                              checkpoint=checkpoint)[1]
+        except Exception:       # pruned or crashed: not resumed (only a stopped or killed trial's checkpoint is)
+            finish_training(checkpoint)
+            raise
+    score = objective or train_trial
 
     def run_trial(trial) -> float:
         def report(epoch: int, value: float) -> None:

@@ -161,3 +161,54 @@ def test_a_trial_whose_process_was_killed_is_rerun_with_its_settings(tmp_path):
     assert calls[0] == killed[0].params and len(calls) == 3      # the killed trial's settings first
     states = [t.state for t in optuna.load_study(study_name="sne", storage=f"sqlite:///{database}").trials]
     assert states[0] == optuna.trial.TrialState.FAIL and len(result["trials"]) == 3
+
+
+def test_a_stopped_trial_is_rerun_from_its_epoch_checkpoint_and_scores_as_an_uninterrupted_one(tmp_path, monkeypatch):
+    """The default training of a trial is stopped at epoch 2 (as a kill or Ctrl-C would); the resumed study reruns
+    the trial with its settings from the checkpoint and scores exactly what an uninterrupted study's trial does."""
+    import os
+
+    import sne_pyg.experiments.tuning as tuning
+    zoo = [convert(builders.mlp(seed=i), chunk_size=8, y=[float(builders.mlp(seed=i)[0].weight.detach().abs().mean())])
+           for i in range(12)]
+    train, val = zoo[:8], zoo[8:]
+    space = SearchSpace(hidden=(8,), epochs=(5,), li_weight=(0.0,))
+    whole = tune("statnn", train, val, trials=1, out=str(tmp_path / "whole"), space=space, prune=False, heartbeat=1)
+    original = tuning.fit_seeded
+
+    def stopped(*a, on_epoch, **k):
+        def report_then_stop(epoch: int, value: float) -> None:
+            on_epoch(epoch, value)
+            builders.stop_at(2)(epoch, value)
+        return original(*a, on_epoch=report_then_stop, **k)
+    out = tmp_path / "out"
+    with monkeypatch.context() as patch:
+        patch.setattr(tuning, "fit_seeded", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            tune("statnn", train, val, trials=1, out=str(out), space=space, prune=False, heartbeat=1)
+    kept = os.listdir(out / "checkpoints")
+    assert kept == [os.path.basename(tuning.trial_checkpoint(str(out), "statnn", whole["best"], 0, 32))]
+    resumed = tune("statnn", train, val, trials=1, out=str(out), space=space, prune=False, heartbeat=1)
+    assert resumed["best"] == whole["best"] and resumed["best_val_mse"] == whole["best_val_mse"]
+    assert os.listdir(out / "checkpoints") == []                              # removed once the trial finished
+
+
+def test_a_crashed_trial_leaves_no_checkpoint(tmp_path, monkeypatch):
+    """A trial that raises (a crash, or Optuna's TrialPruned: both Exceptions) is not resumed mid-way: a rerun with
+    its settings trains from the start (code may have been fixed), so its checkpoint is removed."""
+    import os
+
+    import sne_pyg.experiments.tuning as tuning
+    zoo = [convert(builders.mlp(seed=i), chunk_size=8, y=[float(i)]) for i in range(10)]
+    space = SearchSpace(hidden=(8,), epochs=(4,), li_weight=(0.0,))
+    original = tuning.fit_seeded
+
+    def crashing(*a, on_epoch, **k):
+        def crash(epoch: int, value: float) -> None:
+            if epoch == 1:
+                raise RuntimeError("a bug in the model")
+        return original(*a, on_epoch=crash, **k)
+    monkeypatch.setattr(tuning, "fit_seeded", crashing)
+    with pytest.raises(RuntimeError, match="a bug in the model"):
+        tune("statnn", zoo[:6], zoo[6:], trials=1, out=str(tmp_path), space=space, prune=False, heartbeat=1)
+    assert os.listdir(tmp_path / "checkpoints") == []
