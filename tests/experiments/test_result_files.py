@@ -80,15 +80,33 @@ def test_a_table_1_variant_and_its_comparison_follow_from_the_kept_predictions(o
     """docs/results/inr_frequency_<variant>.json and its ``_versus`` file: each model's MSE is that of its kept
     predictions, on the same test INRs as Table 1, and each row of the comparison is the paired bootstrap of the
     seeds both files have, seed k against seed k (input normalisation; the equal-budget tuned settings)."""
+    variant = _variant_follows_from_its_predictions("inr_frequency", other)
+    key, value = setting
+    assert variant["settings"][key] == value
+
+
+@pytest.mark.parametrize("lever, changed", [("width64", {"hidden": 64}), ("no_augment", {"augment": False})])
+def test_an_sne_lever_on_tuned_table_1_changes_one_setting_and_follows_from_its_predictions(lever, changed):
+    """docs/results/inr_frequency_sne_<lever>.json trained SNE with its tuned settings but one
+    (docs/tuned/inr_frequency_levers/<lever>/sne.json), and its ``_versus`` file pairs it with the tuned run."""
+    from sne_pyg.experiments.tuning import load_tuned
+    variant = _variant_follows_from_its_predictions("inr_frequency_tuned", f"inr_frequency_sne_{lever}")
+    with open(os.path.join(ROOT, "docs", "results", "inr_frequency_tuned.json")) as f:
+        tuned = json.load(f)["tuned"]["sne"]
+    stored = load_tuned(os.path.join(ROOT, "docs", "tuned", "inr_frequency_levers", lever, "sne.json"))
+    assert variant["tuned"]["sne"] == stored == {**tuned, **changed} != tuned
+
+
+def _variant_follows_from_its_predictions(base_name: str, other: str) -> dict:
+    """Check ``other`` against ``base_name`` (both in docs/results) as the tests above say; returns ``other``."""
     from sne_pyg.experiments.bootstrap import paired_bootstrap
     files = {}
-    for name in ("inr_frequency", other, f"{other}_versus"):
+    for name in (base_name, other, f"{other}_versus"):
         with open(os.path.join(ROOT, "docs", "results", f"{name}.json")) as f:
             files[name] = json.load(f)
     base, variant, versus = files.values()
     targets = np.array(variant["test_targets"])
-    key, value = setting
-    assert variant["test_targets"] == base["test_targets"] and variant["settings"][key] == value
+    assert variant["test_targets"] == base["test_targets"]
     for model, row in variant["results"].items():
         predictions = np.array(variant["test_predictions"][model])
         assert row["mse_mean"] == pytest.approx(((predictions - targets) ** 2).mean(), rel=1e-4)
@@ -100,6 +118,7 @@ def test_a_table_1_variant_and_its_comparison_follow_from_the_kept_predictions(o
         assert row["seeds"] == seeds and again.verdict == row["verdict"]
         for key in ("difference", "low", "high"):
             assert getattr(again, key) == pytest.approx(row[key], abs=1e-4)
+    return variant
 
 
 def test_tuned_table_1_used_the_stored_settings_of_an_equal_budget():
