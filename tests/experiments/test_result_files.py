@@ -85,7 +85,9 @@ def test_a_table_1_variant_and_its_comparison_follow_from_the_kept_predictions(o
     assert variant["settings"][key] == value
 
 
-@pytest.mark.parametrize("lever, changed", [("width64", {"hidden": 64}), ("no_augment", {"augment": False})])
+@pytest.mark.parametrize("lever, changed", [("width64", {"hidden": 64}), ("no_augment", {"augment": False}),
+                                            ("depth3", {"model_options": {"chunk_blocks": 3, "layer_blocks": 3,
+                                                                          "network_blocks": 3}})])
 def test_an_sne_lever_on_tuned_table_1_changes_one_setting_and_follows_from_its_predictions(lever, changed):
     """docs/results/inr_frequency_sne_<lever>.json trained SNE with its tuned settings but one
     (docs/tuned/inr_frequency_levers/<lever>/sne.json), and its ``_versus`` file pairs it with the tuned run."""
