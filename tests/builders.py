@@ -146,6 +146,41 @@ def stopped_and_resumed(main, flags: list[str], folder, monkeypatch, owner, func
     return whole, resumed
 
 
+def recorded(monkeypatch, owner, function: str) -> list:
+    """Patch ``owner.function`` to append every value it returns to the returned list."""
+    original, calls = getattr(owner, function), []
+
+    def recording(*args, **kwargs):
+        calls.append(original(*args, **kwargs))
+        return calls[-1]
+
+    monkeypatch.setattr(owner, function, recording)
+    return calls
+
+
+def flat_scores(scores, prefix: str = "") -> dict:
+    """``{"a.b.c": value}`` for every number in nested dicts and lists of scores."""
+    if isinstance(scores, dict):
+        return {k: v for key, value in scores.items() for k, v in flat_scores(value, f"{prefix}{key}.").items()}
+    if isinstance(scores, list):
+        return {k: v for i, value in enumerate(scores) for k, v in flat_scores(value, f"{prefix}{i}.").items()}
+    return {prefix.rstrip("."): scores}
+
+
+def assert_same_scores(first: dict, second: dict) -> None:
+    """Equal keys and equal numbers, up to the rounding noise of a probe's linear algebra. A probe of a target
+    that is constant up to rounding (tiny zoos) turns last-bit differences of a BLAS reduction into large
+    relative ones in R² on that split, so numbers match to 1e-3 relative or 1e-9 absolute; what was trained is
+    compared exactly elsewhere (the embeddings)."""
+    import numpy as np
+    a, b = flat_scores(first), flat_scores(second)
+    assert a.keys() == b.keys()
+    numbers = [k for k in a if isinstance(a[k], float)]
+    assert {k: a[k] for k in a if k not in numbers} == {k: b[k] for k in b if k not in numbers}
+    close = np.isclose([b[k] for k in numbers], [a[k] for k in numbers], rtol=1e-3, atol=1e-9, equal_nan=True)
+    assert close.all(), {k: (a[k], b[k]) for k, ok in zip(numbers, close) if not ok}
+
+
 def load_script(relative_path: str):
     """Import a script of the repository (examples/, converters/) as a module."""
     import importlib.util

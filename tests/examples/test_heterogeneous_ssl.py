@@ -4,11 +4,12 @@ import os
 
 import numpy as np
 import pytest
+import torch
 
 from sne_pyg.experiments.probing import PROPERTIES
 from sne_pyg.probe import linear_probe
 from sne_pyg.zoos.kinds import pooled_splits
-from tests.builders import load_script, stop_ssl_at, stopped_and_resumed
+from tests.builders import assert_same_scores, load_script, recorded, stop_ssl_at, stopped_and_resumed
 
 
 def test_quick_run_probes_every_property_and_the_architecture_and_resumes(tmp_path, quick_zoos):
@@ -40,7 +41,7 @@ def test_quick_run_probes_every_property_and_the_architecture_and_resumes(tmp_pa
     stamps = {f: os.stat(tmp_path / "out" / "cache" / f).st_mtime_ns for f in cache}
     again = example.main(argv)                   # resumes: nothing is trained again
     assert {f: os.stat(tmp_path / "out" / "cache" / f).st_mtime_ns for f in cache} == stamps
-    assert json.dumps(again["methods"], sort_keys=True) == json.dumps(results["methods"], sort_keys=True)
+    assert_same_scores(again["methods"], results["methods"])
     assert "HyperRep: not applicable" in (tmp_path / "out" / "table.md").read_text()
     path = tmp_path / "out" / "cache" / "sne_ssl-seed0.json"
     stored = json.loads(path.read_text())
@@ -52,9 +53,12 @@ def test_quick_run_probes_every_property_and_the_architecture_and_resumes(tmp_pa
 
 def test_a_run_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path, quick_zoos, monkeypatch):
     """With the zoos' permutation specs in its settings, SNE's pretraining is stopped after one epoch and the rerun
-    resumes from the checkpoint to the uninterrupted run's scores."""
+    resumes from the checkpoint to the uninterrupted run's embeddings, bit for bit, and its scores."""
     example = load_script("examples/heterogeneous_ssl.py")
     flags = ["--quick", "--seeds", "1", "--methods", "sne_ssl", "--root", quick_zoos, "--no-progress"]
+    embeddings = recorded(monkeypatch, example, "embed")
     whole, resumed = stopped_and_resumed(example.main, flags, tmp_path, monkeypatch, example, "fit_ssl",
                                          {"monitor": stop_ssl_at(1)}, "sne_ssl-seed0")
-    assert json.dumps(resumed["methods"], sort_keys=True) == json.dumps(whole["methods"], sort_keys=True)
+    assert len(embeddings) == 6                   # train, val, test of the whole run, then of the resumed one
+    assert all(torch.equal(a, b) for a, b in zip(embeddings[:3], embeddings[3:]))
+    assert_same_scores(resumed["methods"], whole["methods"])

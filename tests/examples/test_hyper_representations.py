@@ -3,6 +3,7 @@ import os
 
 import numpy as np
 import pytest
+import torch
 
 from sne_pyg.data.sources import zoo_split
 from sne_pyg.experiments.probing import PROPERTIES, score_key
@@ -10,7 +11,7 @@ from sne_pyg.data.views import flat_view
 from sne_pyg.probe import linear_probe
 from sne_pyg.zoos.kinds import cached_zoo
 from sne_pyg.reducers import umap_available
-from tests.builders import load_script, stop_ssl_at, stopped_and_resumed
+from tests.builders import assert_same_scores, load_script, recorded, stop_ssl_at, stopped_and_resumed
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def test_quick_run_probes_every_method_and_resumes_from_its_cache(tmp_path, zoo_
     stamps = {f: os.stat(tmp_path / "out" / "cache" / f).st_mtime_ns for f in cache}
     again = example.main(argv)                                    # resumes: nothing is trained again
     assert {f: os.stat(tmp_path / "out" / "cache" / f).st_mtime_ns for f in cache} == stamps
-    assert json.dumps(again["methods"], sort_keys=True) == json.dumps(results["methods"], sort_keys=True)
+    assert_same_scores(again["methods"], results["methods"])
     assert "| hyperrep |" in (tmp_path / "out" / "table.md").read_text()
     # the W row is linear_probe of the flat weight vectors, computed here independently of the example
     folder = cached_zoo("arch1-digits", zoo_root, 16, 2, progress=False)
@@ -51,12 +52,16 @@ def test_quick_run_probes_every_method_and_resumes_from_its_cache(tmp_path, zoo_
 
 def test_a_run_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path, zoo_root, monkeypatch):
     """HyperRep's self-supervised training is stopped after its first epoch; the rerun resumes from the epoch
-    checkpoint beside the cache file and gives the uninterrupted run's probe scores exactly."""
+    checkpoint beside the cache file and gives the uninterrupted run's embeddings, bit for bit, and its scores."""
     example = load_script("examples/hyper_representations.py")
     flags = ["--quick", "--seeds", "1", "--methods", "hyperrep", "--root", zoo_root, "--no-progress"]
+    embeddings = recorded(monkeypatch, example, "embed")
     whole, resumed = stopped_and_resumed(example.main, flags, tmp_path, monkeypatch, example, "fit_ssl",
                                          {"monitor": stop_ssl_at(1)}, "hyperrep-seed0")
-    assert json.dumps(resumed["methods"], sort_keys=True) == json.dumps(whole["methods"], sort_keys=True)
+    assert len(embeddings) == 6                   # train, val, test of the whole run, then of the resumed one
+    assert all(torch.equal(a, b) for a, b in zip(embeddings[:3], embeddings[3:]))
+    assert resumed["methods"]["hyperrep"]["reconstruction_r2"] == whole["methods"]["hyperrep"]["reconstruction_r2"]
+    assert_same_scores(resumed["methods"], whole["methods"])
 
 
 def test_ablations_run_seed_major_pass_each_setting_and_resume(tmp_path, zoo_root, monkeypatch):
