@@ -9,6 +9,7 @@ package and keep NaN as it was.)
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -24,6 +25,12 @@ def strict(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [strict(item) for item in value]
     return value
+
+
+def settings_digest(settings: Any, length: int = 10) -> str:
+    """A short, stable name for JSON-able ``settings``: the first ``length`` hex digits of the SHA-1 of their JSON
+    with sorted keys (so the order keys were written in does not matter). Names cache folders and checkpoints."""
+    return hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:length]
 
 
 def write_json(path: str, value: Any, indent: int = 1) -> None:

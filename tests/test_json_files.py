@@ -1,9 +1,10 @@
+import hashlib
 import json
 import math
 
 import pytest
 
-from sne_pyg.json_files import strict, write_json
+from sne_pyg.json_files import settings_digest, strict, write_json
 
 
 def strict_load(path):
@@ -45,3 +46,12 @@ def test_result_writers_of_the_reports_write_strict_json(tmp_path):
                   "high": 0.1, "verdict": "tie"}
     write_comparisons({"test": comparison, "none": None}, str(tmp_path))
     assert strict_load(tmp_path / "sne_vs_best.json") == {"test": dict(comparison, difference=None, low=None)}
+
+
+def test_settings_digest_is_the_sha1_of_the_sorted_json_and_ignores_key_order():
+    settings = {"size": 600, "recipe": "peers", "nested": {"b": [1, 2], "a": 0.5}}
+    reordered = {"nested": {"a": 0.5, "b": [1, 2]}, "recipe": "peers", "size": 600}
+    text = '{"nested": {"a": 0.5, "b": [1, 2]}, "recipe": "peers", "size": 600}'     # json.dumps, keys sorted
+    assert settings_digest(settings) == settings_digest(reordered) == hashlib.sha1(text.encode()).hexdigest()[:10]
+    assert settings_digest(settings, length=16) == hashlib.sha1(text.encode()).hexdigest()[:16]
+    assert settings_digest(dict(settings, size=601)) != settings_digest(settings)

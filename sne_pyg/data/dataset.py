@@ -15,7 +15,7 @@ from .checkpoints import reading, safe_torch_load
 from .layer_types import LayerType
 from .layout import LayerSpec, NetworkLayout, ParamInfo, Piece, Skipped
 from .network_data import NetworkData
-from ..json_files import write_json
+from ..json_files import settings_digest, write_json
 
 SPLITS = ("train", "val", "test")
 
@@ -122,8 +122,7 @@ class NetworkZoo(SafeLoad, InMemoryDataset):
     @property
     def processed_dir(self) -> str:
         settings = dict(self.settings(), fractions=self.fractions, split_seed=self.split_seed)
-        digest = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:10]
-        return osp.join(self.root, f"{type(self).__name__}_{digest}")
+        return osp.join(self.root, f"{type(self).__name__}_{settings_digest(settings)}")
 
     @property
     def raw_file_names(self) -> list[str]:

@@ -22,7 +22,6 @@ extra (``pip install sne_pyg[tune]``).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -32,6 +31,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
+from ..json_files import settings_digest, write_json
 from ..train.loop import TargetScaler, targets_of
 from ..train.resume import finish_training
 from .regression import fit_seeded
@@ -71,8 +71,8 @@ def train_with(name: str, settings: dict, train, val, seed: int = 0, batch_size:
 def trial_checkpoint(out: str, name: str, settings: dict, seed: int, batch_size: int) -> str:
     """The epoch checkpoint of ``name``'s trial with ``settings`` (``OUT/checkpoints/<name>-<digest>.pt``): a
     killed trial, rerun with its settings, resumes there."""
-    key = json.dumps({"settings": settings, "seed": seed, "batch_size": batch_size}, sort_keys=True)
-    return os.path.join(out, "checkpoints", f"{name}-{hashlib.blake2b(key.encode(), digest_size=8).hexdigest()}.pt")
+    digest = settings_digest({"settings": settings, "seed": seed, "batch_size": batch_size}, length=16)
+    return os.path.join(out, "checkpoints", f"{name}-{digest}.pt")
 
 
 def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = SearchSpace(), seed: int = 0,
@@ -136,10 +136,7 @@ def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = Sear
                           "val_mse": t.value if t.state == optuna.trial.TrialState.COMPLETE else None,
                           "pruned_at_epoch": t.last_step if t.state == optuna.trial.TrialState.PRUNED else None}
                          for t in done]}
-    path = os.path.join(out, f"{name}.json")
-    with open(f"{path}.partial", "w") as f:
-        json.dump(result, f, indent=1)
-    os.replace(f"{path}.partial", path)
+    write_json(os.path.join(out, f"{name}.json"), result)
     return result
 
 
