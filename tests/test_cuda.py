@@ -100,3 +100,28 @@ def test_training_with_logit_invariance_follows_the_cpu_run():
     assert torch.allclose(torch.tensor(cpu_losses), torch.tensor(gpu_losses), rtol=1e-6)
     for a, b in zip(cpu_params, gpu_params):
         assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_a_stopped_gpu_training_with_dropout_resumes_on_the_same_random_stream(tmp_path):
+    """HyperRep with dropout pretrained on the GPU, stopped after epoch 2: the rerun restores the GPU generator from
+    the checkpoint, so it ends where the uninterrupted run ends (dropout masks drawn on the GPU; a fresh stream
+    would give epochs 2-3 the masks of epochs 0-1)."""
+    from sne_pyg import HyperRep
+    from sne_pyg.ssl.train import SSLConfig, fit_ssl
+    nets = [convert(builders.mlp(seed=i, widths=(3, 6, 5, 2)), 8) for i in range(12)]
+
+    def run(path, monitor=None):
+        torch.manual_seed(0)
+        model = HyperRep(hidden=8, out_dim=None, d_model=16, blocks=1, ff=32, dropout=0.2)
+        config = SSLConfig(epochs=4, batch_size=4, lr=3e-3, beta=0.5, noise=0.01, patience=6, seed=3, progress=False,
+                           checkpoint=str(path), device="cuda")
+        _, result = fit_ssl(model, nets[:8], nets[8:], config, monitor=monitor)
+        return model, result
+
+    whole, expected = run(tmp_path / "whole.pt")
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "run.pt", builders.stop_ssl_at(2))
+    resumed, result = run(tmp_path / "run.pt")
+    assert result.best_epoch == expected.best_epoch
+    for (key, a), b in zip(whole.state_dict().items(), resumed.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6), key

@@ -2,9 +2,10 @@
 mid-way resumes where it stopped.
 
 After every epoch the training loop writes everything the next epoch depends on to one file (atomically): the model,
-optimiser and schedule states, the random generators (global torch, Logit Invariance, augmentation), the best
-state so far, the history and the settings it trains with (:func:`training_state`). A resumed run continues from
-the next epoch and ends exactly as an uninterrupted one (:func:`restore_training_state`). Files are read with
+optimiser and schedule states, the random generators (global torch, each GPU's once CUDA is in use, Logit
+Invariance, augmentation), the best state so far, the history and the settings it trains with
+(:func:`training_state`). A resumed run continues from the next epoch and ends exactly as an uninterrupted one
+(:func:`restore_training_state`). Files are read with
 ``torch.load(weights_only=True)``: tensors, numbers, strings and containers only, never pickled code.
 """
 from __future__ import annotations
@@ -57,8 +58,24 @@ def training_state(signature: dict, epoch: int, stopped: bool, parts: dict[str, 
     global torch generator and ``generators`` under ``"rng"``, and ``progress`` (best state, history, ...)."""
     return {"signature": signature, "epoch": epoch, "stopped": stopped,
             **{name: part.state_dict() for name, part in parts.items()},
-            "rng": {"torch": torch.get_rng_state(), **{name: g.get_state() for name, g in generators.items()}},
+            "rng": {"torch": torch.get_rng_state(), **_cuda_rng_states(),
+                    **{name: g.get_state() for name, g in generators.items()}},
             **progress}
+
+
+def _cuda_rng_states() -> dict:
+    """``{"cuda": [state of each GPU's default generator]}`` once CUDA is in use (dropout on a GPU draws from
+    them), else nothing: a CPU run never initialises CUDA."""
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        return {"cuda": torch.cuda.get_rng_state_all()}
+    return {}
+
+
+def _restore_cuda_rng_states(states: list[torch.Tensor]) -> None:
+    """Set each GPU's default generator from a checkpoint (as many as both the file and this machine have)."""
+    if torch.cuda.is_available():
+        for index, state in enumerate(states[:torch.cuda.device_count()]):
+            torch.cuda.set_rng_state(state, index)
 
 
 def restore_training_state(state: dict, path: str, parts: dict[str, Stateful],
@@ -71,6 +88,7 @@ def restore_training_state(state: dict, path: str, parts: dict[str, Stateful],
     except (RuntimeError, ValueError, KeyError) as error:
         raise ValueError(f"{path}: the checkpoint does not fit this model: {error}") from None
     torch.set_rng_state(state["rng"]["torch"])
+    _restore_cuda_rng_states(state["rng"].get("cuda", []))
     for name, generator in generators.items():
         generator.set_state(state["rng"][name])
     return state["epoch"] + 1, bool(state["stopped"])

@@ -67,3 +67,25 @@ def test_a_checkpoint_of_other_settings_or_of_pickled_code_is_refused_and_kept(t
     # progress and device do not shape the run: the checkpoint resumes with them changed
     fit(_Noisy(seed=0), train, train, _config(path, progress=True), scaler)
     assert not os.path.exists(path)
+
+
+def test_a_checkpoint_keeps_each_gpu_generator_once_cuda_is_in_use_and_restores_it(tmp_path, monkeypatch):
+    """Dropout on a GPU draws from the GPUs' default generators: once CUDA is initialised their states go into the
+    checkpoint (through a torch.load(weights_only=True) round trip) and come back on resume, device by device, on
+    as many GPUs as both the file and the machine have. Two stand-in GPUs here; tests/test_cuda.py runs it for real."""
+    from sne_pyg.train.resume import restore_training_state, save_training_state, training_state
+    gpus = [torch.arange(4, dtype=torch.uint8), torch.arange(4, 8, dtype=torch.uint8)]
+    restored = {}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: [g.clone() for g in gpus])
+    monkeypatch.setattr(torch.cuda, "set_rng_state", lambda state, index: restored.__setitem__(index, state))
+    model = nn.Linear(2, 1)
+    save_training_state(str(tmp_path / "c.pt"), training_state({}, 4, False, {"model": model}, {}))
+    state = torch.load(tmp_path / "c.pt", weights_only=True)
+    assert [torch.equal(a, b) for a, b in zip(state["rng"]["cuda"], gpus)] == [True, True]
+    assert restore_training_state(state, "c.pt", {"model": model}, {}) == (5, False)
+    assert list(restored) == [0] and torch.equal(restored[0], gpus[0])      # this machine: one GPU
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)          # a CPU run: no CUDA state at all
+    assert "cuda" not in training_state({}, 0, False, {"model": model}, {})["rng"]
