@@ -2,8 +2,8 @@
 
 A command that trains (``train``, ``pretrain``) checks ``--out`` before any work, trains in every
 process, then lets rank 0 alone clear the old run's files (``--overwrite``) and write the new ones.
-In one process it keeps an epoch checkpoint in ``--out`` (:func:`run_checkpoint`), so the same command
-stopped mid-training and run again resumes where it stopped.
+It keeps an epoch checkpoint in ``--out`` (:func:`run_checkpoint`), so the same command stopped mid-training
+and run again (under torchrun with as many processes) resumes where it stopped.
 """
 from __future__ import annotations
 
@@ -40,13 +40,10 @@ CHECKPOINT = "training.checkpoint.pt"
 _UNTAGGED = ("command", "out", "overwrite", "no_progress", "device", "config")
 
 
-def run_checkpoint(args: argparse.Namespace, world: int, config_class) -> tuple[str | None, dict | None]:
-    """``(checkpoint file, tag)`` of a one-process run: ``OUT/training.checkpoint.pt`` and every setting of the
-    command that ``config_class`` (``TrainConfig``, ``SSLConfig``) does not hold already, the data folder as an
-    absolute path: the checkpoint must match them to be resumed. A torchrun job (``world > 1``) keeps none: it
-    restarts from its beginning."""
-    if world > 1:
-        return None, None
+def run_checkpoint(args: argparse.Namespace, config_class) -> tuple[str, dict]:
+    """``(checkpoint file, tag)`` of a run: ``OUT/training.checkpoint.pt`` and every setting of the command that
+    ``config_class`` (``TrainConfig``, ``SSLConfig``) does not hold already, the data folder as an absolute path:
+    the checkpoint must match them to be resumed (a torchrun job's also its number of processes)."""
     own = {f.name for f in dataclasses.fields(config_class)}
     tag = {k: v for k, v in vars(args).items() if k not in _UNTAGGED and k not in own
            and (v is None or isinstance(v, (str, int, float, bool, list, tuple)))}

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     train, val = zoo_split(args.data, "train"), zoo_split(args.data, "val")
     seed_everything(args.seed)                       # the initial weights too
     encoder = build_model(args.model, hidden=args.hidden, out_dim=None, **dict(args.option)).to(DTYPES[args.dtype])
-    checkpoint, tag = run_checkpoint(args, world, SSLConfig)
+    checkpoint, tag = run_checkpoint(args, SSLConfig)
     config = SSLConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
                        beta=args.beta, loss=args.loss, temperature=args.temperature, target=args.target,
                        permute=not args.no_permute, erase=args.erase, noise=args.noise, patience=args.patience,

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     model = build_model(args.model, hidden=args.hidden, out_dim=out_dim).to(DTYPES[args.dtype])
     scaler = TargetScaler(targets_of(splits["train"])) if args.task == "regression" else None
     prepared = {s: prepare_dataset(model, part) for s, part in splits.items()}
-    checkpoint, tag = run_checkpoint(args, world, TrainConfig)
+    checkpoint, tag = run_checkpoint(args, TrainConfig)
     config = TrainConfig(task=args.task, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          weight_decay=args.weight_decay, patience=args.patience, li_weight=args.li_weight,
                          li_samples=args.li_samples, seed=args.seed, device=device,

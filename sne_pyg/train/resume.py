@@ -16,6 +16,9 @@ import os
 from typing import Any, Protocol
 
 import torch
+import torch.distributed as dist
+
+from .. import process_group
 
 # config fields that do not change what is trained (and so may differ on resume)
 _FREE = ("progress", "device", "checkpoint")
@@ -55,12 +58,19 @@ def _plain(value):
 def training_state(signature: dict, epoch: int, stopped: bool, parts: dict[str, Stateful],
                    generators: dict[str, torch.Generator], **progress) -> dict:
     """The checkpoint after ``epoch``: each part's ``state_dict`` (model, optimiser, schedule) under its name, the
-    global torch generator and ``generators`` under ``"rng"``, and ``progress`` (best state, history, ...)."""
-    return {"signature": signature, "epoch": epoch, "stopped": stopped,
-            **{name: part.state_dict() for name, part in parts.items()},
-            "rng": {"torch": torch.get_rng_state(), **_cuda_rng_states(),
-                    **{name: g.get_state() for name, g in generators.items()}},
-            **progress}
+    global torch generator and ``generators`` under ``"rng"``, and ``progress`` (best state, history, ...).
+
+    In a torchrun job the parts are the same in every process (data-parallel), the generators are not (each process
+    draws its own augmentations): every process must call this (it gathers them), and the state holds each
+    process's generators in rank order under ``"rng_by_rank"`` and the number of processes under ``"world_size"``."""
+    rng = {"torch": torch.get_rng_state(), **_cuda_rng_states(), **{name: g.get_state() for name, g in generators.items()}}
+    state = {"signature": signature, "epoch": epoch, "stopped": stopped,
+             **{name: part.state_dict() for name, part in parts.items()}, "rng": rng, **progress}
+    if process_group.world_size() > 1:
+        by_rank: list = [None] * process_group.world_size()
+        dist.all_gather_object(by_rank, rng)
+        state.update(rng_by_rank=by_rank, world_size=len(by_rank))
+    return state
 
 
 def _cuda_rng_states() -> dict:
@@ -87,10 +97,15 @@ def restore_training_state(state: dict, path: str, parts: dict[str, Stateful],
             part.load_state_dict(state[name])
     except (RuntimeError, ValueError, KeyError) as error:
         raise ValueError(f"{path}: the checkpoint does not fit this model: {error}") from None
-    torch.set_rng_state(state["rng"]["torch"])
-    _restore_cuda_rng_states(state["rng"].get("cuda", []))
+    world = process_group.world_size()
+    if state.get("world_size", 1) != world:
+        raise ValueError(f"{path} is a checkpoint of a run on {state.get('world_size', 1)} process(es); resume it "
+                         f"with as many (this run has {world}) or remove it to start over")
+    rng = state["rng_by_rank"][process_group.rank()] if world > 1 else state["rng"]
+    torch.set_rng_state(rng["torch"])
+    _restore_cuda_rng_states(rng.get("cuda", []))
     for name, generator in generators.items():
-        generator.set_state(state["rng"][name])
+        generator.set_state(rng[name])
     return state["epoch"] + 1, bool(state["stopped"])
 
 
@@ -139,12 +154,10 @@ def resume_training(path: str | None, signature: dict, parts: dict[str, Stateful
     """Where a training loop starts: ``(first epoch, best_val, best_epoch, best_state, history)``. Without a
     checkpoint at ``path`` (or without ``path``) that is epoch 0 and no progress; with one, its states are loaded into
     ``parts`` and ``generators`` (a run that had stopped early starts at ``epochs``: nothing is left to train).
-    Resuming is for one process: a torchrun job restarts from its beginning."""
+    Every process of a torchrun job reads the same file and takes its own generators; the job must have as many
+    processes as the one that wrote it."""
     if path is None:
         return 0, math.inf, -1, None, []
-    from . import distributed
-    if distributed.world_size() > 1:
-        raise ValueError("checkpoint: resuming is for one process (a torchrun job restarts from its beginning)")
     state = load_training_state(path, signature)
     if state is None:
         return 0, math.inf, -1, None, []
@@ -154,12 +167,20 @@ def resume_training(path: str | None, signature: dict, parts: dict[str, Stateful
 
 def checkpoint_epoch(path: str | None, signature: dict, epoch: int, stopped: bool, parts: dict[str, Stateful],
                      generators: dict[str, torch.Generator], **progress) -> None:
-    """After ``epoch``: write the :func:`training_state` to ``path`` (nothing without a path)."""
+    """After ``epoch``: write the :func:`training_state` to ``path`` (nothing without a path). In a torchrun job
+    every process calls this and the first one writes."""
     if path is not None:
-        save_training_state(path, training_state(signature, epoch, stopped, parts, generators, **progress))
+        state = training_state(signature, epoch, stopped, parts, generators, **progress)
+        if process_group.is_main_process():
+            save_training_state(path, state)
 
 
 def finish_training(path: str | None) -> None:
-    """Remove a finished training's checkpoint (the caller keeps the result)."""
-    if path is not None and os.path.exists(path):
+    """Remove a finished training's checkpoint (the caller keeps the result; in a torchrun job the first process
+    removes it once every process has finished reading it)."""
+    if path is None:
+        return
+    if process_group.world_size() > 1:
+        dist.barrier()
+    if process_group.is_main_process() and os.path.exists(path):
         os.remove(path)

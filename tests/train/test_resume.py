@@ -89,3 +89,49 @@ def test_a_checkpoint_keeps_each_gpu_generator_once_cuda_is_in_use_and_restores_
     assert list(restored) == [0] and torch.equal(restored[0], gpus[0])      # this machine: one GPU
     monkeypatch.setattr(torch.cuda, "is_initialized", lambda: False)          # a CPU run: no CUDA state at all
     assert "cuda" not in training_state({}, 0, False, {"model": model}, {})["rng"]
+
+
+def _fit_in_two_processes(rank: int, init_file: str, folder: str, name: str, stop: int | None) -> None:
+    """One of 2 gloo processes of a data-parallel ``fit`` with its checkpoint in ``folder``; rank 0 saves the final
+    weights and history as ``folder/name.pt``, or nothing when stopped (``stop_at(stop)``)."""
+    import torch.distributed as dist
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=2)
+    model, zoo = _Noisy(seed=0), _zoo()
+    try:
+        result = fit(model, zoo[:8], zoo[8:], _config(os.path.join(folder, "run.pt")),
+                     TargetScaler(torch.arange(8.0).unsqueeze(1)), builders.stop_at(stop) if stop else None)
+        if rank == 0:
+            torch.save({"model": model.state_dict(), "history": result.history, "resumed_at": result.resumed_at},
+                       os.path.join(folder, f"{name}.pt"))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        dist.destroy_process_group()
+
+
+def test_a_stopped_two_process_training_resumes_with_each_process_generators(tmp_path):
+    """A data-parallel run (2 gloo processes; dropout, permutation augmentation and Logit Invariance draw from each
+    process's own generators) stopped at epoch 3 leaves one checkpoint holding every process's generators; run
+    again with 2 processes it ends exactly as an uninterrupted 2-process run. One process is refused that file."""
+    import torch.multiprocessing as mp
+    whole, stopped = tmp_path / "whole", tmp_path / "stopped"
+    for folder in (whole, stopped):
+        folder.mkdir()
+    mp.spawn(_fit_in_two_processes, args=(str(tmp_path / "init0"), str(whole), "result", None), nprocs=2, join=True)
+    assert not (whole / "run.pt").exists()                         # removed once training ended
+    mp.spawn(_fit_in_two_processes, args=(str(tmp_path / "init1"), str(stopped), "result", 3), nprocs=2, join=True)
+    state = torch.load(stopped / "run.pt", weights_only=True)
+    assert state["epoch"] == 2 and state["world_size"] == 2 and not (stopped / "result.pt").exists()
+    assert not torch.equal(state["rng_by_rank"][0]["augment"], state["rng_by_rank"][1]["augment"])
+    kept = (stopped / "run.pt").read_bytes()
+    with pytest.raises(ValueError, match=r"run\.pt is a checkpoint of a run on 2 process\(es\); resume it with as "
+                                         r"many \(this run has 1\)"):
+        fit(_Noisy(seed=0), _zoo()[:8], _zoo()[8:], _config(stopped / "run.pt"), TargetScaler(torch.zeros(2, 1)))
+    assert (stopped / "run.pt").read_bytes() == kept
+    mp.spawn(_fit_in_two_processes, args=(str(tmp_path / "init2"), str(stopped), "result", None), nprocs=2, join=True)
+    expected, resumed = (torch.load(f / "result.pt", weights_only=True) for f in (whole, stopped))
+    assert resumed["resumed_at"] == 3 and expected["resumed_at"] == 0
+    assert resumed["history"] == expected["history"]
+    for key, value in expected["model"].items():
+        assert torch.equal(value, resumed["model"][key]), key
+    assert not (stopped / "run.pt").exists()
