@@ -74,15 +74,21 @@ def test_sne_lever_studies_follow_from_the_kept_predictions(name):
             assert getattr(again, key) == pytest.approx(row[key], abs=1e-6)
 
 
-@pytest.mark.parametrize("other, setting", [("inr_frequency_input_norm", ("input_norm", "entry")),
-                                            ("inr_frequency_tuned", ("tuned", "docs/tuned/inr_frequency"))])
-def test_a_table_1_variant_and_its_comparison_follow_from_the_kept_predictions(other, setting):
+@pytest.mark.parametrize("base, other, settings", [
+    ("inr_frequency", "inr_frequency_input_norm", {"input_norm": "entry"}),
+    ("inr_frequency", "inr_frequency_tuned", {"tuned": "docs/tuned/inr_frequency"}),
+    ("inr_frequency_tuned", "inr_frequency_tuned_input_norm", {"input_norm": "entry",
+                                                               "tuned": "docs/tuned/inr_frequency"})])
+def test_a_table_1_variant_and_its_comparison_follow_from_the_kept_predictions(base, other, settings):
     """docs/results/inr_frequency_<variant>.json and its ``_versus`` file: each model's MSE is that of its kept
     predictions, on the same test INRs as Table 1, and each row of the comparison is the paired bootstrap of the
-    seeds both files have, seed k against seed k (input normalisation; the equal-budget tuned settings)."""
-    variant = _variant_follows_from_its_predictions("inr_frequency", other)
-    key, value = setting
-    assert variant["settings"][key] == value
+    seeds both files have, seed k against seed k (input normalisation, untuned and tuned; the equal-budget tuned
+    settings)."""
+    variant = _variant_follows_from_its_predictions(base, other)
+    assert {key: variant["settings"].get(key) for key in settings} == settings
+    if "tuned" in settings:                      # each model trained with its stored tuned settings
+        from sne_pyg.experiments.tuning import tuned_settings
+        assert variant["tuned"] == tuned_settings(os.path.join(ROOT, settings["tuned"]), list(variant["results"]))
 
 
 @pytest.mark.parametrize("lever, changed", [("width64", {"hidden": 64}), ("no_augment", {"augment": False}),
