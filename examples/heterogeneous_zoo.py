@@ -12,7 +12,10 @@ projected (PCA and t-SNE), coloured by dataset and by architecture; how well the
 them is measured by 5-fold cross-validated 5-nearest-neighbour accuracy.
 
 Writes ``DIR/results.json`` (``{model: {"all" | "architecture=A" | "dataset=D": {"tau_mean",
-"tau_std", "taus"}, "params", "knn_accuracy": {"architecture", "dataset"}}}``) and
+"tau_std", "taus", "predictions", "targets"}, "params", "knn_accuracy": {"architecture", "dataset"}}}``),
+``DIR/sne_vs_best.json`` (per test set, SNE against the best other model: paired bootstrap over test networks and
+seeds), ``DIR/summary.json`` (the run's command, commit, machine and wall time with every number but the
+predictions: the README's result file, ``docs/results/heterogeneous_zoo.json``) and
 ``DIR/embeddings_<model>_<pca|tsne>.png``. Every (model, seed) run is kept in ``DIR/cache/`` (seed 0 with
 its embedding of the whole zoo, a safetensors file), so an interrupted run resumes from its finished runs.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 
 import numpy as np
 import torch
@@ -27,6 +31,8 @@ import torch
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, name_list, tau_over_seeds
 from sne_pyg.experiments.arguments import zoo_experiment_settings
 from sne_pyg.experiments.cache import load_cached_tensor, save_cached_tensor
+from sne_pyg.experiments.reports import run_metadata, write_comparisons
+from sne_pyg.experiments.seeds import sne_versus_best
 from sne_pyg.plots import plot_embedding_panels
 from sne_pyg.train import embed
 from sne_pyg.zoos.architectures import ARCHITECTURES
@@ -83,6 +89,7 @@ def knn_accuracy(embeddings: torch.Tensor, labels: list[str], seed: int = 0) -> 
 
 
 def main(argv=None) -> dict:
+    started = time.time()
     args = parse_args(argv)
     splits, labels = pooled_zoo(args)
     everything = splits["train"] + splits["val"] + splits["test"]
@@ -112,8 +119,29 @@ def main(argv=None) -> dict:
             plot_embedding_panels(embeddings["seed0"], os.path.join(args.out, f"embeddings_{name}_{method}.png"),
                                   all_labels, method, title=f"{name} embeddings of {len(everything)} networks")
     write_json(os.path.join(args.out, "results.json"), results, indent=2)
+    comparisons = {group: sne_versus_best({m: results[m][group] for m in results}) for group in tests}
+    write_json(os.path.join(args.out, "summary.json"),
+               summary(results, tests, comparisons, run_metadata("examples/heterogeneous_zoo.py", argv, started),
+                       settings={"architectures": args.architectures, "datasets": args.datasets,
+                                 **zoo_experiment_settings(args)}))
     print_table(results, tests, args)
+    write_comparisons(comparisons, args.out)
     return results
+
+
+def summary(results: dict, tests: dict[str, list], comparisons: dict[str, dict | None], metadata: dict,
+            settings: dict) -> dict:
+    """What the README's ``pooled`` table renders: per test set its size and each model's taus over seeds, SNE
+    against the best other model where both were scored, and each model's 5-NN accuracies and size."""
+
+    def scored(entry: dict) -> dict:             # a test set the model cannot read keeps its reason
+        return entry if "unsupported" in entry else {k: entry[k] for k in ("tau_mean", "tau_std", "taus")}
+    return {**metadata, "settings": settings, "models": list(results),
+            "networks": {group: len(networks) for group, networks in tests.items()},
+            "results": {group: {m: scored(results[m][group]) for m in results} for group in tests},
+            "sne_vs_best": {group: c for group, c in comparisons.items() if c is not None},
+            "knn_accuracy": {m: results[m]["knn_accuracy"] for m in results},
+            "params": {m: results[m]["params"] for m in results}}
 
 
 def print_table(results: dict, tests: dict, args) -> None:
@@ -122,7 +150,8 @@ def print_table(results: dict, tests: dict, args) -> None:
     models = list(results)
     print(f"{'test set':<26}{'networks':>9}" + "".join(f"{m:>18}" for m in models))
     for group, networks in tests.items():
-        cells = (f"{results[m][group]['tau_mean']:.3f} +- {results[m][group]['tau_std']:.3f}" for m in models)
+        cells = ("n/a" if "unsupported" in results[m][group] else
+                 f"{results[m][group]['tau_mean']:.3f} +- {results[m][group]['tau_std']:.3f}" for m in models)
         print(f"{group:<26}{len(networks):>9}" + "".join(f"{c:>18}" for c in cells))
     for factor in FACTORS:
         print(f"{'kNN accuracy: ' + factor:<35}" + "".join(f"{results[m]['knn_accuracy'][factor]:>18.3f}"

@@ -42,7 +42,8 @@ class Draws:
 @dataclass(frozen=True)
 class Comparison:
     """``difference`` = score(A) - score(B) on all data, its ``level`` percentile interval and the verdict:
-    ``"tie"`` when the interval contains 0, else ``"better"`` / ``"worse"`` for A."""
+    ``"tie"`` when the interval contains 0, else ``"better"`` / ``"worse"`` for A; ``"undefined"`` when the score
+    is undefined on the data or on some resamples (Kendall's tau of constant targets: NaN)."""
     difference: float
     low: float
     high: float
@@ -98,7 +99,9 @@ def paired_bootstrap(pred_a: np.ndarray, pred_b: np.ndarray, targets: np.ndarray
     differences = resampled_differences(pred_a, pred_b, targets, draws, metric)
     low, high = np.quantile(differences, [(1 - level) / 2, (1 + level) / 2])
     difference = mean_score(pred_a, targets, metric) - mean_score(pred_b, targets, metric)
-    if low <= 0 <= high:
+    if not np.isfinite([difference, low, high]).all():      # e.g. Kendall's tau of constant targets
+        verdict = "undefined"
+    elif low <= 0 <= high:
         verdict = "tie"
     else:
         verdict = "better" if (high < 0) == lower_is_better else "worse"

@@ -12,7 +12,7 @@ A generated block in a Markdown file looks like::
 "std", "values"}}}}}``) ``ablation`` (HyperRep's ``loss_ablation`` / ``augmentation_ablation``), ``reconstruction`` (HyperRep's
 reconstruction R² per split and recipe), ``data_efficiency`` (the SNE paper's Figure 3 as a table) and
 ``table6`` (its Table 6), ``levers`` (SNE's levers, ``examples/sne_levers.py``), ``versus`` (one setting
-against another, ``run_comparison``) and ``tuning`` (``examples/tune.py``'s best settings) name the renderers; the path is relative to the repository root.
+against another, ``run_comparison``), ``pooled`` (one encoder on a pooled zoo, ``examples/heterogeneous_zoo.py``) and ``tuning`` (``examples/tune.py``'s best settings) name the renderers; the path is relative to the repository root.
 
     python -m sne_pyg.experiments.readme_tables            # rewrite the blocks of README.md
     python -m sne_pyg.experiments.readme_tables --check    # exit 1 naming every block that disagrees
@@ -74,18 +74,43 @@ def render_transfer(result: dict) -> str:
     ``source->target`` pair, Kendall's tau per model (mean ± std over seeds; the row's best in bold, ``n/a`` where
     a model cannot read the target), SNE against the row's best other model (paired bootstrap interval), then
     both averages over pairs."""
-    models, rows = result["models"], result["results"]
-    versus = result.get("sne_vs_best", {})
-    lines = ["| train -> test | " + " | ".join(models) + " | SNE − best other [95% interval] |",
-             "| --- " * (len(models) + 2) + "|"]
-    for key, entry in rows.items():
-        best = max((entry[m]["tau_mean"] for m in models if m in entry), default=None)
-        cells = ["n/a" if m not in entry else _tau_cell(entry[m], entry[m]["tau_mean"] == best) for m in models]
-        comparison = f"{_interval(versus[key])} vs {versus[key]['other']}" if key in versus else "–"
-        lines.append(f"| {key} | " + " | ".join(cells) + f" | {comparison} |")
+    models = result["models"]
+    lines = _tau_rows(result, "train -> test", {key: key for key in result["results"]})
     for label, field in (("average", "average"), ("average, transfer pairs", "average_transfer")):
         lines.append(f"| **{label}** | " + " | ".join(_average_cell(result['averages'][m][field]) for m in models) + " | |")
     return "\n".join(lines)
+
+
+def render_pooled(result: dict) -> str:
+    """One encoder on a pooled zoo (``examples/heterogeneous_zoo.py``'s ``summary.json``): a row per test set (the
+    pool, then each architecture's and each dataset's part, with its size), Kendall's tau per model as in
+    :func:`render_transfer` with SNE against the row's best other model, then each model's 5-nearest-neighbour
+    accuracy of its embedding by factor and its parameter count."""
+    models = result["models"]
+    lines = _tau_rows(result, "test set", {g: f"{g} ({n})" for g, n in result["networks"].items()})
+    for factor in next(iter(result["knn_accuracy"].values()), {}):
+        lines.append(f"| 5-NN accuracy of the embedding: {factor} | "
+                     + " | ".join(_average_cell(result["knn_accuracy"][m][factor]) for m in models) + " | |")
+    lines.append("| parameters | " + " | ".join(f"{result['params'][m]:,}" for m in models) + " | |")
+    return "\n".join(lines)
+
+
+def _tau_rows(result: dict, first: str, labels: dict[str, str]) -> list[str]:
+    """Header and a row per entry of ``result["results"]`` (``{row: {model: tau entry | unsupported}}``), labelled
+    by ``labels``: each model's tau (the row's best in bold, ``n/a`` where it could not read the networks,
+    ``undefined`` where tau was), then SNE against the best other model from ``result["sne_vs_best"]``."""
+    models, versus = result["models"], result.get("sne_vs_best", {})
+    lines = [f"| {first} | " + " | ".join(models) + " | SNE − best other [95% interval] |",
+             "| --- " * (len(models) + 2) + "|"]
+    for key, entry in result["results"].items():
+        read = [m for m in models if m in entry and "tau_mean" in entry[m]]
+        defined = [m for m in read if entry[m]["tau_mean"] is not None]     # null: tau undefined (constant targets)
+        best = max((entry[m]["tau_mean"] for m in defined), default=None)
+        cells = [_tau_cell(entry[m], entry[m]["tau_mean"] == best) if m in defined else
+                 "undefined" if m in read else "n/a" for m in models]
+        comparison = f"{_interval(versus[key])} vs {versus[key]['other']}" if key in versus else "–"
+        lines.append(f"| {labels[key]} | " + " | ".join(cells) + f" | {comparison} |")
+    return lines
 
 
 def _average_cell(value: float | None) -> str:
@@ -209,7 +234,10 @@ def _marked(verdict: str) -> str:
 
 
 def _interval(versus: dict) -> str:
-    """A paired-bootstrap comparison as ``+0.0500 [+0.0100, +0.0900]``, with ``, tie`` when it contains 0."""
+    """A paired-bootstrap comparison as ``+0.0500 [+0.0100, +0.0900]``, with ``, tie`` when it contains 0
+    (``undefined`` where the score was: its numbers are NaN, ``null`` in the file)."""
+    if versus["verdict"] == "undefined":
+        return "undefined"
     return (f"{versus['difference']:+.4f} [{versus['low']:+.4f}, {versus['high']:+.4f}]"
             + (", tie" if versus["verdict"] == "tie" else ""))
 
@@ -287,7 +315,7 @@ RENDERERS: dict[str, Callable[[dict], str]] = {"mse": render_mse, "tau": render_
                                                "data_efficiency": render_data_efficiency, "table6": render_table6,
                                                "table7": render_table7, "transfer": render_transfer,
                                                "levers": render_levers, "versus": render_versus,
-                                               "tuning": render_tuning}
+                                               "tuning": render_tuning, "pooled": render_pooled}
 
 
 def regenerate(text: str, root: str) -> tuple[str, list[str]]:
@@ -356,7 +384,8 @@ def _seeds(counts: set[int]) -> str:
 
 
 def _verdict(verdict: str) -> str:
-    return {"tie": "a tie (the interval contains 0)", "better": "SNE better", "worse": "SNE worse"}[verdict]
+    return {"tie": "a tie (the interval contains 0)", "better": "SNE better", "worse": "SNE worse",
+            "undefined": "undefined (the score is undefined on some resamples)"}[verdict]
 
 
 if __name__ == "__main__":

@@ -70,6 +70,17 @@ def test_verdicts_follow_the_direction_of_the_metric(predictions):
     assert tau_better.low > 0 and tau_better.verdict == "better"              # higher tau is better
 
 
+def test_an_undefined_score_gives_an_undefined_verdict_not_a_winner(predictions):
+    """Kendall's tau of constant targets is NaN on every resample; a tiny test set with one distinct pair is NaN on
+    the resamples that draw only tied targets. Neither is a win for anyone (NaN compares false with 0)."""
+    pred_a, pred_b, y = predictions
+    constant = paired_bootstrap(pred_a, pred_b, np.ones_like(y), "tau", resamples=200)
+    assert np.isnan(constant.difference) and constant.verdict == "undefined"
+    tiny = np.array([0.0, 0.0, 1.0])
+    some = paired_bootstrap(np.array([[0.1, 0.2, 0.9]]), np.array([[0.3, 0.2, 0.1]]), tiny, "tau", resamples=200)
+    assert np.isfinite(some.difference) and np.isnan(some.low) and some.verdict == "undefined"
+
+
 def test_interval_covers_the_true_difference_at_its_level():
     """Errors N(0, 1) vs N(0, 1.5): the MSE gap is -0.5 in expectation; 95% intervals cover it ~95% of the time."""
     rng = np.random.default_rng(3)

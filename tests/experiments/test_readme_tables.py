@@ -191,6 +191,34 @@ def test_transfer_table_bolds_each_rows_best_marks_unreadable_pairs_and_ends_wit
         "| **average, transfer pairs** | 0.600 | n/a | |"]
 
 
+def test_pooled_table_names_each_test_sets_size_marks_unread_and_undefined_and_ends_with_knn_and_sizes():
+    from sne_pyg.experiments.readme_tables import render_pooled
+    entry = lambda taus: {"tau_mean": sum(taus) / len(taus), "tau_std": 0.05, "taus": taus}
+    summary = {"models": ["sne", "neural_graph"], "networks": {"all": 96, "architecture=transformer": 24,
+                                                               "dataset=digits": 24},
+               "results": {"all": {"sne": entry([0.3, 0.4]), "neural_graph": entry([0.2, 0.2])},
+                           "architecture=transformer": {"sne": entry([0.1, 0.1]),
+                                                        "neural_graph": {"unsupported": "attention"}},
+                           "dataset=digits": {"sne": {"tau_mean": None, "tau_std": None, "taus": [None, None]},
+                                              "neural_graph": entry([0.3, 0.3])}},
+               "sne_vs_best": {"all": {"other": "neural_graph", "difference": 0.15, "low": 0.05, "high": 0.25,
+                                       "verdict": "better"},
+                               "dataset=digits": {"other": "neural_graph", "difference": None, "low": None,
+                                                  "high": None, "verdict": "undefined"}},
+               "knn_accuracy": {"sne": {"architecture": 0.845, "dataset": 0.31},
+                                "neural_graph": {"architecture": 0.9, "dataset": None}},
+               "params": {"sne": 84289, "neural_graph": 74337}}
+    assert render_pooled(summary).splitlines() == [
+        "| test set | sne | neural_graph | SNE − best other [95% interval] |",
+        "| --- | --- | --- | --- |",
+        "| all (96) | **0.350 ± 0.050** | 0.200 ± 0.050 | +0.1500 [+0.0500, +0.2500] vs neural_graph |",
+        "| architecture=transformer (24) | **0.100 ± 0.050** | n/a | – |",
+        "| dataset=digits (24) | undefined | **0.300 ± 0.050** | undefined vs neural_graph |",
+        "| 5-NN accuracy of the embedding: architecture | 0.845 | 0.900 | |",
+        "| 5-NN accuracy of the embedding: dataset | 0.310 | n/a | |",
+        "| parameters | 84,289 | 74,337 | |"]
+
+
 def test_levers_table_keeps_the_files_order_and_marks_only_a_clear_gain_in_bold():
     levers = {"baseline": {"options": [], "params": 84289, "tau_mean": 0.675, "tau_std": 0.0, "taus": [0.675]},
               "heads1": {"options": ["--model-option", "sne.heads=1"], "params": 84289, "tau_mean": 0.70,
