@@ -147,3 +147,19 @@ def test_tuned_table_1_used_the_stored_settings_of_an_equal_budget():
         assert stored["space"] == tuning["space"] and len(stored["trials"]) == tuning["trials"]
         finished = [t["val_mse"] for t in stored["trials"] if t["val_mse"] is not None]
         assert min(finished) == stored["best_val_mse"] == tuning["best"][model]["val_mse"]
+
+
+def test_the_heterogeneous_zoo_file_is_consistent_with_its_seeds():
+    """docs/results/heterogeneous_zoo.json: each tau mean and std are those of its per-seed taus, each comparison
+    names the better other model, and the test-set parts by architecture (and by dataset) partition the pool."""
+    with open(os.path.join(ROOT, "docs", "results", "heterogeneous_zoo.json")) as f:
+        result = json.load(f)
+    for group, row in result["results"].items():
+        for model, entry in row.items():
+            assert entry["tau_mean"] == pytest.approx(np.mean(entry["taus"]))
+            assert entry["tau_std"] == pytest.approx(np.std(entry["taus"], ddof=1))
+        others = {m: e["tau_mean"] for m, e in row.items() if m != "sne"}
+        assert result["sne_vs_best"][group]["other"] == max(others, key=others.get)
+    sizes = result["networks"]
+    for factor in ("architecture", "dataset"):
+        assert sum(n for g, n in sizes.items() if g.startswith(f"{factor}=")) == sizes["all"]
