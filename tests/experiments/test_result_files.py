@@ -163,3 +163,19 @@ def test_the_heterogeneous_zoo_file_is_consistent_with_its_seeds():
     sizes = result["networks"]
     for factor in ("architecture", "dataset"):
         assert sum(n for g, n in sizes.items() if g.startswith(f"{factor}=")) == sizes["all"]
+
+
+def test_table_6_is_three_seeds_of_every_variant_each_against_the_full_model():
+    """docs/results/ablations_table6.json: every variant has 3 seeds whose mean and std are its row's, and every
+    variant but the full model carries its paired comparison, whose verdict is what its interval says."""
+    with open(os.path.join(ROOT, "docs", "results", "ablations_table6.json")) as f:
+        rows = json.load(f)["results"]["table6"]
+    assert next(iter(rows)) == "sne" and "versus" not in rows["sne"] and len(rows) == 7
+    for variant, row in rows.items():
+        assert len(row["mse"]) == 3 and row["mse_mean"] == pytest.approx(np.mean(row["mse"]))
+        assert row["mse_std"] == pytest.approx(np.std(row["mse"], ddof=1))
+        if variant != "sne":
+            versus = row["versus"]
+            assert versus["other"] == "sne" and versus["difference"] == pytest.approx(row["mse_mean"] - rows["sne"]["mse_mean"], abs=1e-9)
+            assert versus["verdict"] == ("tie" if versus["low"] <= 0 <= versus["high"] else
+                                         "worse" if versus["low"] > 0 else "better")
