@@ -32,7 +32,7 @@ from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, name_
 from sne_pyg.experiments.arguments import zoo_experiment_settings
 from sne_pyg.experiments.cache import load_cached_tensor, save_cached_tensor
 from sne_pyg.experiments.reports import run_metadata, write_comparisons
-from sne_pyg.experiments.seeds import sne_versus_best
+from sne_pyg.experiments.seeds import defined_comparisons, sne_versus_best, tau_scores
 from sne_pyg.plots import plot_embedding_panels
 from sne_pyg.train import embed
 from sne_pyg.zoos.architectures import ARCHITECTURES
@@ -133,13 +133,10 @@ def summary(results: dict, tests: dict[str, list], comparisons: dict[str, dict |
             settings: dict) -> dict:
     """What the README's ``pooled`` table renders: per test set its size and each model's taus over seeds, SNE
     against the best other model where both were scored, and each model's 5-NN accuracies and size."""
-
-    def scored(entry: dict) -> dict:             # a test set the model cannot read keeps its reason
-        return entry if "unsupported" in entry else {k: entry[k] for k in ("tau_mean", "tau_std", "taus")}
     return {**metadata, "settings": settings, "models": list(results),
             "networks": {group: len(networks) for group, networks in tests.items()},
-            "results": {group: {m: scored(results[m][group]) for m in results} for group in tests},
-            "sne_vs_best": {group: c for group, c in comparisons.items() if c is not None},
+            "results": {group: {m: tau_scores(results[m][group]) for m in results} for group in tests},
+            "sne_vs_best": defined_comparisons(comparisons),
             "knn_accuracy": {m: results[m]["knn_accuracy"] for m in results},
             "params": {m: results[m]["params"] for m in results}}
 

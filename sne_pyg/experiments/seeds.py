@@ -107,6 +107,17 @@ def sne_versus_best(entries: dict[str, dict], resamples: int = 2000) -> dict | N
                              "sne", "tau", resamples=resamples)
 
 
+def tau_scores(entry: dict) -> dict:
+    """A :func:`tau_over_seeds` entry as result files keep it: its taus without predictions and targets
+    (small enough for the repository); an entry saying why a model could not be scored is kept whole."""
+    return entry if "unsupported" in entry else {k: entry[k] for k in ("tau_mean", "tau_std", "taus")}
+
+
+def defined_comparisons(comparisons: dict[str, dict | None]) -> dict[str, dict]:
+    """The :func:`sne_versus_best` comparisons that could be made (rows without SNE or another model dropped)."""
+    return {key: c for key, c in comparisons.items() if c is not None}
+
+
 def _test_views(model: nn.Module, tests: dict[str, list]) -> tuple[dict[str, list], dict[str, str]]:
     """The model's view of every test set it can read, and why it cannot read the others."""
     views, unsupported = {}, {}

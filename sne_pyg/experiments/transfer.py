@@ -14,7 +14,7 @@ from ..data.dataset import SPLITS
 from ..data.neural_graph import largest_kernel
 from .arguments import zoo_experiment_settings
 from .reports import run_metadata, write_comparisons, write_transfer_report
-from .seeds import sne_versus_best, tau_over_seeds
+from .seeds import defined_comparisons, sne_versus_best, tau_over_seeds, tau_scores
 from .tables import average_tau, pair_key
 from ..json_files import strict, write_json
 
@@ -65,11 +65,10 @@ def write_transfer_summary(out: str, metadata: dict, results: dict[str, dict[str
     file is small enough for the repository), both averages per model and SNE against the best other model per
     pair; what the README's ``transfer`` tables render (:func:`~sne_pyg.experiments.readme_tables.render_transfer`)."""
     summary = {**metadata, "models": list(models),
-               "results": {key: {m: {k: v for k, v in e.items() if k in ("tau_mean", "tau_std", "taus")}
-                                 for m, e in entry.items()} for key, entry in results.items()},
+               "results": {key: {m: tau_scores(e) for m, e in entry.items()} for key, entry in results.items()},
                "averages": {m: {"average": average_tau(results, m),
                                 "average_transfer": average_tau(results, m, True)} for m in models},
-               "sne_vs_best": {key: c for key, c in comparisons.items() if c is not None},
+               "sne_vs_best": defined_comparisons(comparisons),
                "unsupported": unsupported or {}}
     write_json(os.path.join(out, "summary.json"), summary)     # an average over no pairs (NaN) is written null
     return strict(summary)

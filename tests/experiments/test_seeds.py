@@ -48,6 +48,17 @@ def test_kept_predictions_reproduce_the_taus_and_feed_the_comparison():
     assert sne_versus_best({"statnn": rows["statnn"]}) is None
 
 
+def test_result_files_keep_taus_without_predictions_and_only_comparisons_that_were_made():
+    from sne_pyg.experiments.seeds import defined_comparisons, tau_scores
+    entry = {"tau_mean": 0.5, "tau_std": 0.1, "taus": [0.4, 0.6], "predictions": [[1.0]], "targets": [2.0],
+             "params": 7}
+    assert tau_scores(entry) == {"tau_mean": 0.5, "tau_std": 0.1, "taus": [0.4, 0.6]}
+    unsupported = {"unsupported": "built for one architecture"}
+    assert tau_scores(unsupported) == unsupported
+    made = {"other": "statnn", "difference": 0.1}
+    assert defined_comparisons({"a": made, "b": None}) == {"a": made}
+
+
 def test_mean_and_std_is_the_sample_statistic():
     from sne_pyg.experiments.seeds import mean_and_std
     assert mean_and_std([1.0, 2.0, 4.0]) == pytest.approx((7 / 3, ((16 / 9 + 1 / 9 + 25 / 9) / 2) ** 0.5))
