@@ -56,21 +56,34 @@ def _plain(value):
 
 
 def training_state(signature: dict, epoch: int, stopped: bool, parts: dict[str, Stateful],
-                   generators: dict[str, torch.Generator], **progress) -> dict:
+                   generators: dict[str, torch.Generator], rng_by_rank: list[dict] | None = None, **progress) -> dict:
     """The checkpoint after ``epoch``: each part's ``state_dict`` (model, optimiser, schedule) under its name, the
     global torch generator and ``generators`` under ``"rng"``, and ``progress`` (best state, history, ...).
 
     In a torchrun job the parts are the same in every process (data-parallel), the generators are not (each process
-    draws its own augmentations): every process must call this (it gathers them), and the state holds each
-    process's generators in rank order under ``"rng_by_rank"`` and the number of processes under ``"world_size"``."""
-    rng = {"torch": torch.get_rng_state(), **_cuda_rng_states(), **{name: g.get_state() for name, g in generators.items()}}
+    draws its own augmentations): ``rng_by_rank`` (from :func:`gather_generator_states`) puts each process's
+    generators in rank order under ``"rng_by_rank"`` and the number of processes under ``"world_size"``."""
     state = {"signature": signature, "epoch": epoch, "stopped": stopped,
-             **{name: part.state_dict() for name, part in parts.items()}, "rng": rng, **progress}
-    if process_group.world_size() > 1:
-        by_rank: list = [None] * process_group.world_size()
-        dist.all_gather_object(by_rank, rng)
-        state.update(rng_by_rank=by_rank, world_size=len(by_rank))
+             **{name: part.state_dict() for name, part in parts.items()}, "rng": generator_states(generators),
+             **progress}
+    if rng_by_rank is not None:
+        state.update(rng_by_rank=rng_by_rank, world_size=len(rng_by_rank))
     return state
+
+
+def generator_states(generators: dict[str, torch.Generator]) -> dict:
+    """This process's random state: the global torch generator, each GPU's (once CUDA is in use) and ``generators``."""
+    return {"torch": torch.get_rng_state(), **_cuda_rng_states(), **{name: g.get_state() for name, g in generators.items()}}
+
+
+def gather_generator_states(generators: dict[str, torch.Generator]) -> list[dict] | None:
+    """Every process's :func:`generator_states` in rank order in a torchrun job (each process must call this),
+    ``None`` in a single process."""
+    if process_group.world_size() == 1:
+        return None
+    by_rank: list = [None] * process_group.world_size()
+    dist.all_gather_object(by_rank, generator_states(generators))
+    return by_rank
 
 
 def _cuda_rng_states() -> dict:
@@ -168,11 +181,12 @@ def resume_training(path: str | None, signature: dict, parts: dict[str, Stateful
 def checkpoint_epoch(path: str | None, signature: dict, epoch: int, stopped: bool, parts: dict[str, Stateful],
                      generators: dict[str, torch.Generator], **progress) -> None:
     """After ``epoch``: write the :func:`training_state` to ``path`` (nothing without a path). In a torchrun job
-    every process calls this and the first one writes."""
-    if path is not None:
-        state = training_state(signature, epoch, stopped, parts, generators, **progress)
-        if process_group.is_main_process():
-            save_training_state(path, state)
+    every process calls this (their generators are gathered) and the first one builds and writes the state."""
+    if path is None:
+        return
+    rng_by_rank = gather_generator_states(generators)
+    if process_group.is_main_process():         # the others only lend their generators
+        save_training_state(path, training_state(signature, epoch, stopped, parts, generators, rng_by_rank, **progress))
 
 
 def finish_training(path: str | None) -> None:
