@@ -93,6 +93,7 @@ def test_a_table_1_variant_and_its_comparison_follow_from_the_kept_predictions(b
 
 @pytest.mark.parametrize("lever, changed", [("width64", {"hidden": 64}), ("no_augment", {"augment": False}),
                                             ("li1", {"li_weight": 1.0}),
+                                            ("epochs60", {"epochs": 60}),
                                             ("depth3", {"model_options": {"chunk_blocks": 3, "layer_blocks": 3,
                                                                           "network_blocks": 3}})])
 def test_an_sne_lever_on_tuned_table_1_changes_one_setting_and_follows_from_its_predictions(lever, changed):
