@@ -8,8 +8,8 @@ from sne_pyg.zoos import SineINRZoo
 from tests.builders import load_script
 
 
-def test_quick_ablations_write_every_study_and_resume(tmp_path, monkeypatch):
-    out, root = tmp_path / "out", tmp_path / "zoo"
+def test_quick_ablations_write_every_study_and_resume(tmp_path, monkeypatch, quick_zoos):
+    out, root = tmp_path / "out", quick_zoos
     example = load_script("examples/ablations.py")
     args = ["--quick", "--seeds", "2", "--out", str(out), "--root", str(root), "--no-progress"]
     results = example.main(args)

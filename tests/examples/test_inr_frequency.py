@@ -8,8 +8,8 @@ from sne_pyg.zoos import SineINRZoo
 from tests.builders import load_script, stop_at, stopped_and_resumed
 
 
-def test_quick_table_1_results(tmp_path):
-    out, root = tmp_path / "out", tmp_path / "zoo"
+def test_quick_table_1_results(tmp_path, quick_zoos):
+    out, root = tmp_path / "out", quick_zoos
     example = load_script("examples/inr_frequency.py")
     example.main(["--quick", "--out", str(out), "--root", str(root), "--no-progress"])
     results = json.loads((out / "results.json").read_text())
@@ -53,10 +53,10 @@ def test_quick_table_1_results(tmp_path):
     assert summary["commit"] and summary["machine"]
 
 
-def test_input_norm_trains_on_standardised_inrs_and_keys_the_cache(tmp_path, monkeypatch):
+def test_input_norm_trains_on_standardised_inrs_and_keys_the_cache(tmp_path, monkeypatch, quick_zoos):
     import torch
     import sne_pyg.experiments.regression as regression
-    out, root = tmp_path / "out", tmp_path / "zoo"
+    out, root = tmp_path / "out", quick_zoos
     example = load_script("examples/inr_frequency.py")
     seen, fit = [], regression.fit_seeded
     monkeypatch.setattr(regression, "fit_seeded", lambda name, train, val, *a, **k: seen.append((train, val))
@@ -86,10 +86,10 @@ def test_stored_names_the_repositorys_tuned_settings_wherever_the_example_runs(t
     assert example.parse_args(["--tuned", "elsewhere"]).tuned == "elsewhere"
 
 
-def test_a_run_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path, monkeypatch):
+def test_a_run_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path, monkeypatch, quick_zoos):
     import sne_pyg.experiments.regression as regression
     example = load_script("examples/inr_frequency.py")
-    flags = ["--quick", "--models", "statnn", "--seeds", "1", "--root", str(tmp_path / "zoo"), "--no-progress"]
+    flags = ["--quick", "--models", "statnn", "--seeds", "1", "--root", quick_zoos, "--no-progress"]
     whole, resumed = stopped_and_resumed(example.main, flags, tmp_path, monkeypatch, regression, "fit_seeded",
                                          {"on_epoch": stop_at(1)}, "statnn-seed0")
     assert resumed == whole

@@ -4,8 +4,8 @@ from sne_pyg.experiments.tuning import load_tuned
 from tests.builders import load_script
 
 
-def test_quick_tuning_feeds_table_1(tmp_path):
-    out, root, table = tmp_path / "tuned", tmp_path / "zoo", tmp_path / "table"
+def test_quick_tuning_feeds_table_1(tmp_path, quick_zoos):
+    out, root, table = tmp_path / "tuned", quick_zoos, tmp_path / "table"
     tuner = load_script("examples/tune.py")
     results = tuner.main(["--quick", "--models", "deepsets,statnn", "--out", str(out), "--root", str(root),
                           "--no-progress"])
@@ -77,8 +77,8 @@ def test_choice_flags_narrow_the_search_space_and_bad_lists_are_refused(capsys):
             raise AssertionError(f"--epochs-choices {bad} was accepted")
 
 
-def test_summary_records_the_search_space(tmp_path):
-    out, root = tmp_path / "tuned", tmp_path / "zoo"
+def test_summary_records_the_search_space(tmp_path, quick_zoos):
+    out, root = tmp_path / "tuned", quick_zoos
     tuner = load_script("examples/tune.py")
     tuner.main(["--quick", "--models", "flat_mlp", "--out", str(out), "--root", str(root), "--no-progress"])
     summary = json.loads((out / "summary.json").read_text())
