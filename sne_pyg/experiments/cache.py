@@ -1,10 +1,17 @@
 """Per-(model, seed, setting) result files, so that an interrupted experiment resumes instead of restarting."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:                          # not POSIX: runs sharing a folder are not coordinated
+    fcntl = None
 
 
 def cached(out: str, key: str, compute: Callable[[], Any], settings: dict | None = None) -> Any:
@@ -12,8 +19,38 @@ def cached(out: str, key: str, compute: Callable[[], Any], settings: dict | None
 
     With ``settings``, the stored result is reused only when it was made with the same settings;
     a result of other settings is never overwritten silently: a ``ValueError`` names the file.
+    Processes sharing ``out`` (one per model, say) never compute one result twice: whoever comes second waits
+    for the first (:func:`result_lock`) and reads what it wrote.
     """
     path = os.path.join(out, "cache", f"{key}.json")
+    if not os.path.exists(path):
+        with result_lock(os.path.join(out, ".locks", f"{key}.lock"), path):
+            return _stored_or_computed(path, compute, settings)
+    return _stored_or_computed(path, compute, settings)
+
+
+@contextlib.contextmanager
+def result_lock(lock: str, what: str) -> Iterator[None]:
+    """Hold the file ``lock`` exclusively (``flock``: the system releases it when its process ends, so a killed
+    run leaves no stale lock; the empty file stays, outside the cache folder); while another process holds it,
+    say once that ``what`` is being made elsewhere and wait."""
+    if fcntl is None:
+        yield
+        return
+    os.makedirs(os.path.dirname(lock) or ".", exist_ok=True)
+    with open(lock, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"{what}: another process is computing this result; waiting for it", file=sys.stderr)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _stored_or_computed(path: str, compute: Callable[[], Any], settings: dict | None) -> Any:
     if os.path.exists(path):
         with open(path) as f:
             stored = json.load(f)

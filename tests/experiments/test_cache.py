@@ -35,3 +35,31 @@ def test_cached_tensors_round_trip_with_their_settings_and_are_never_overwritten
         save_cached_tensor(out, "sne-seed0-embedding", value * 2, {"epochs": 3})
     assert torch.equal(load_cached_tensor(out, "sne-seed0-embedding", {"epochs": 3}), value)
     assert not list((tmp_path / "cache").glob("*.partial"))
+
+
+def test_a_second_runner_waits_for_the_result_the_first_is_computing_and_reads_it(tmp_path, capfd):
+    """Two runners sharing an output folder (one process per model, say): the one that asks for a result being
+    computed elsewhere waits and reads it instead of training it again; the cache folder holds only results."""
+    import threading
+    started, release, second = threading.Event(), threading.Event(), []
+
+    def first_compute():
+        started.set()
+        release.wait(10)
+        return {"mse": 0.25}
+
+    def second_compute():
+        raise AssertionError("the result was computed twice")
+    out = str(tmp_path)
+    first = threading.Thread(target=lambda: cached(out, "sne-seed0", first_compute, {"epochs": 3}))
+    first.start()
+    assert started.wait(10)
+    waiting = threading.Thread(target=lambda: second.append(cached(out, "sne-seed0", second_compute, {"epochs": 3})))
+    waiting.start()
+    waiting.join(0.5)
+    assert waiting.is_alive() and not second             # blocked while the first computes
+    release.set()
+    first.join(10), waiting.join(10)
+    assert second == [{"mse": 0.25}]
+    assert "sne-seed0.json: another process is computing this result; waiting for it" in capfd.readouterr().err
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == ["sne-seed0.json"]
