@@ -66,7 +66,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     if unknown:
         parser.error(f"--studies: unknown {unknown}; choose from {STUDIES}")
     if args.quick:
-        args.size, args.inr_steps, args.epochs, args.hidden, args.resamples = 60, 200, 3, 16, 500
+        args.size, args.inr_steps, args.epochs, args.hidden, args.resamples = 60, 200, 2, 16, 500
         args.chunk_sizes, args.fractions = [16, 64], [0.25, 1.0]
     return args
 
