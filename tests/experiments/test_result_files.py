@@ -180,3 +180,24 @@ def test_table_6_is_three_seeds_of_every_variant_each_against_the_full_model():
             assert versus["other"] == "sne" and versus["difference"] == pytest.approx(row["mse_mean"] - rows["sne"]["mse_mean"], abs=1e-9)
             assert versus["verdict"] == ("tie" if versus["low"] <= 0 <= versus["high"] else
                                          "worse" if versus["low"] > 0 else "better")
+
+
+def test_figure_3_is_three_seeds_per_model_and_size_with_sne_against_the_better_other_model():
+    """docs/results/ablations_data_efficiency.json: SNE, DWSNet and NeuralGraph at every training-set size, 3 seeds
+    each whose mean and std are the row's; at each size SNE against the other model of lower mean MSE, the verdict
+    what its interval says."""
+    with open(os.path.join(ROOT, "docs", "results", "ablations_data_efficiency.json")) as f:
+        rows = json.load(f)["results"]["data_efficiency"]
+    fractions = sorted({row["fraction"] for row in rows.values()})
+    assert set(rows) == {f"{m}@{f}" for m in ("sne", "dwsnet", "neural_graph") for f in fractions}
+    for row in rows.values():
+        assert len(row["mse"]) == 3 and row["mse_mean"] == pytest.approx(np.mean(row["mse"]))
+        assert row["mse_std"] == pytest.approx(np.std(row["mse"], ddof=1))
+    for fraction in fractions:
+        others = {m: rows[f"{m}@{fraction}"]["mse_mean"] for m in ("dwsnet", "neural_graph")}
+        versus = rows[f"sne@{fraction}"]["versus"]
+        assert versus["other"] == min(others, key=others.get)
+        assert versus["difference"] == pytest.approx(rows[f"sne@{fraction}"]["mse_mean"] - others[versus["other"]],
+                                                     abs=1e-9)
+        assert versus["verdict"] == ("tie" if versus["low"] <= 0 <= versus["high"] else
+                                     "worse" if versus["low"] > 0 else "better")
