@@ -173,13 +173,11 @@ def test_table_6_is_three_seeds_of_every_variant_each_against_the_full_model():
         rows = json.load(f)["results"]["table6"]
     assert next(iter(rows)) == "sne" and "versus" not in rows["sne"] and len(rows) == 7
     for variant, row in rows.items():
-        assert len(row["mse"]) == 3 and row["mse_mean"] == pytest.approx(np.mean(row["mse"]))
-        assert row["mse_std"] == pytest.approx(np.std(row["mse"], ddof=1))
+        _summarises_three_seeds(row)
         if variant != "sne":
             versus = row["versus"]
             assert versus["other"] == "sne" and versus["difference"] == pytest.approx(row["mse_mean"] - rows["sne"]["mse_mean"], abs=1e-9)
-            assert versus["verdict"] == ("tie" if versus["low"] <= 0 <= versus["high"] else
-                                         "worse" if versus["low"] > 0 else "better")
+            assert versus["verdict"] == _mse_verdict(versus)
 
 
 def test_figure_3_is_three_seeds_per_model_and_size_with_sne_against_the_better_other_model():
@@ -191,13 +189,22 @@ def test_figure_3_is_three_seeds_per_model_and_size_with_sne_against_the_better_
     fractions = sorted({row["fraction"] for row in rows.values()})
     assert set(rows) == {f"{m}@{f}" for m in ("sne", "dwsnet", "neural_graph") for f in fractions}
     for row in rows.values():
-        assert len(row["mse"]) == 3 and row["mse_mean"] == pytest.approx(np.mean(row["mse"]))
-        assert row["mse_std"] == pytest.approx(np.std(row["mse"], ddof=1))
+        _summarises_three_seeds(row)
     for fraction in fractions:
         others = {m: rows[f"{m}@{fraction}"]["mse_mean"] for m in ("dwsnet", "neural_graph")}
         versus = rows[f"sne@{fraction}"]["versus"]
         assert versus["other"] == min(others, key=others.get)
         assert versus["difference"] == pytest.approx(rows[f"sne@{fraction}"]["mse_mean"] - others[versus["other"]],
                                                      abs=1e-9)
-        assert versus["verdict"] == ("tie" if versus["low"] <= 0 <= versus["high"] else
-                                     "worse" if versus["low"] > 0 else "better")
+        assert versus["verdict"] == _mse_verdict(versus)
+
+
+def _summarises_three_seeds(row: dict) -> None:
+    """A table row of test MSE: three seeds, and its mean and sample std are theirs."""
+    assert len(row["mse"]) == 3 and row["mse_mean"] == pytest.approx(np.mean(row["mse"]))
+    assert row["mse_std"] == pytest.approx(np.std(row["mse"], ddof=1))
+
+
+def _mse_verdict(versus: dict) -> str:
+    """What an MSE difference's interval says: a tie if it holds 0, else worse (above 0) or better."""
+    return "tie" if versus["low"] <= 0 <= versus["high"] else "worse" if versus["low"] > 0 else "better"
