@@ -24,12 +24,13 @@ import time
 from sne_pyg.data.standardise import standardise_splits  # noqa: E402
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
 from sne_pyg.experiments.arguments import (CHUNK_SIZE, add_model_option_arguments,  # noqa: E402
-                                           model_options_of, train_options_of, zoo_experiment_settings)
+                                           model_options_of, train_options_of, zoo_experiment_settings,
+                                           zoo_experiment_splits)
 from sne_pyg.experiments.reports import run_metadata, write_comparisons  # noqa: E402
 from sne_pyg.experiments.seeds import sne_versus_best  # noqa: E402
 from sne_pyg.experiments.tuning import tuned_settings  # noqa: E402
 from sne_pyg.plots import plot_learning_curves, plt, save_figure  # noqa: E402  (pyplot on the headless backend)
-from sne_pyg.zoos.kinds import ZOO_KINDS, cached_splits  # noqa: E402
+from sne_pyg.zoos.kinds import ZOO_KINDS  # noqa: E402
 from sne_pyg.json_files import write_json  # noqa: E402
 
 # DWSNet reads MLP weight spaces only; NFN NP/HNP and NFT read chains of Linear/Conv layers (Arch1 is one)
@@ -54,8 +55,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     started = time.time()
     args = parse_args(argv)
-    splits = cached_splits(args.zoo, args.root, args.size, args.zoo_epochs, args.target, progress=not args.no_progress,
-                           checkpoints=args.zoo_checkpoints, fractions=args.zoo_split, chunk_size=args.chunk_size)
+    splits = zoo_experiment_splits(args, args.zoo, chunk_size=args.chunk_size)
     splits = standardise_splits(splits, args.input_norm)          # statistics of the training split only
     results, histories = {}, {}
     tuned = tuned_settings(args.tuned, args.models)

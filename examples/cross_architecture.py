@@ -20,9 +20,9 @@ import argparse
 import time
 
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, name_list, transfer_experiment
+from sne_pyg.experiments.arguments import zoo_experiment_splits
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
-from sne_pyg.zoos.kinds import cached_splits
 
 DEFAULT_MODELS = "sne,neural_graph,deepsets,hyperrep"
 
@@ -44,10 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     started = time.time()
     args = parse_args(argv)
-    zoos = {arch: cached_splits(f"{arch}-{args.dataset}", args.root, args.size, args.zoo_epochs, args.target,
-                                progress=not args.no_progress, checkpoints=args.zoo_checkpoints,
-                                fractions=args.zoo_split)
-            for arch in dict.fromkeys(args.sources + args.targets)}
+    zoos = {arch: zoo_experiment_splits(args, f"{arch}-{args.dataset}") for arch in dict.fromkeys(args.sources + args.targets)}
     return transfer_experiment(args, zoos, args.sources, args.targets, f"zoos on {args.dataset}",
                                ("examples/cross_architecture.py", argv, started))
 

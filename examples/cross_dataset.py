@@ -17,9 +17,9 @@ import argparse
 import time
 
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, name_list, transfer_experiment
+from sne_pyg.experiments.arguments import zoo_experiment_splits
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
-from sne_pyg.zoos.kinds import cached_splits
 
 DEFAULT_MODELS = "sne,neural_graph,deepsets,statnn,hyperrep"
 
@@ -39,10 +39,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     started = time.time()
     args = parse_args(argv)
-    zoos = {name: cached_splits(f"{args.architecture}-{name}", args.root, args.size, args.zoo_epochs, args.target,
-                                progress=not args.no_progress, checkpoints=args.zoo_checkpoints,
-                                fractions=args.zoo_split)
-            for name in args.datasets}
+    zoos = {name: zoo_experiment_splits(args, f"{args.architecture}-{name}") for name in args.datasets}
     return transfer_experiment(args, zoos, args.datasets, args.datasets, f"{args.architecture} zoos",
                                ("examples/cross_dataset.py", argv, started))
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from ..argtypes import positive_int
 from ..data.standardise import INPUT_NORMS
 from ..nn import MODELS, parse_models
+from ..zoos.kinds import cached_splits
 from ..zoos.labels import LABELS, parse_target, require_numeric
 
 
@@ -43,6 +44,14 @@ def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = Z
     parser.add_argument("--out", default=out)
     parser.add_argument("--quick", action="store_true", help="tiny zoos and training (CI)")
     parser.add_argument("--no-progress", action="store_true")
+
+
+def zoo_experiment_splits(args, kind: str, **options) -> dict[str, list]:
+    """``{split: networks}`` of the cached zoo ``kind`` (:func:`sne_pyg.zoos.kinds.cached_splits`) made as the
+    options of :func:`add_zoo_experiment_arguments` say: size, epochs, checkpoints, split, target and cache folder;
+    ``options`` (``chunk_size=...``) go to the zoo as they are."""
+    return cached_splits(kind, args.root, args.size, args.zoo_epochs, args.target, progress=not args.no_progress,
+                         checkpoints=args.zoo_checkpoints, fractions=args.zoo_split, **options)
 
 
 def zoo_experiment_settings(args) -> dict:
