@@ -6,9 +6,11 @@
     python examples/ablations.py --quick --out DIR       # a few minutes on 2 CPU cores
 
 Every (study, setting, seed) result, with its predictions for every test INR, is cached in ``OUT/cache/`` with
-its settings, so an interrupted run resumes. Each Table 6 variant is compared with the full model, each Table 7
-chunk size with the default one, and at each Figure 3 size SNE with the best other model: the difference of
-test MSE with a paired bootstrap 95% interval over test INRs and seeds
+its settings, so an interrupted run resumes; processes started on one ``--out`` (one per core) split the
+runs between them, each taking the next run no other is making (:func:`sne_pyg.experiments.cache.cached_all`).
+Each Table 6 variant is compared with the full model, each Table 7 chunk size with the default one, and at each
+Figure 3 size SNE with the best other model: the difference of test MSE with a paired bootstrap 95% interval over
+test INRs and seeds
 (:func:`sne_pyg.experiments.bootstrap.paired_bootstrap`; an interval containing 0 is a tie).
 Writes ``OUT/results.json`` (``{study: {setting: {"mse_mean", "mse_std", "mse", "params", "versus"}}}``),
 ``OUT/chunk_size.png`` and ``OUT/data_efficiency.png`` (mean test MSE with a band of +-1 std over seeds),
@@ -28,7 +30,7 @@ from sne_pyg.argtypes import distinct_fractions, distinct_positive_ints, positiv
 from sne_pyg.experiments.bootstrap import paired_bootstrap, versus_best_other
 from sne_pyg.experiments.seeds import mean_and_std
 from sne_pyg.experiments.ablations import CHUNK_SIZES, DATA_EFFICIENCY_MODELS, FRACTIONS, TABLE6, rechunk, training_subset
-from sne_pyg.experiments.cache import cached, checkpoint_path
+from sne_pyg.experiments.cache import Job, cached_all, checkpoint_path
 from sne_pyg.experiments.regression import train_and_test
 from sne_pyg.experiments.reports import run_metadata
 from sne_pyg.plots import plt, save_figure
@@ -83,17 +85,22 @@ def main(argv=None) -> dict:
     base = {"size": args.size, "inr_steps": args.inr_steps, "hidden": args.hidden, "epochs": args.epochs,
             "batch_size": args.batch_size, "lr": args.lr, "records": "test predictions"}
 
-    def run(key: str, name: str, data: dict, seed: int, settings: dict, model=None, train=None) -> dict:
+    def job(key: str, name: str, data: dict, seed: int, settings: dict, model=None, train=None) -> Job:
+        """One cached (setting, seed) run: trained, tested and kept as ``OUT/cache/<key>-seed<seed>.json``."""
         def compute():
             out = train_and_test(name, data, scaler, seed, hidden=args.hidden, epochs=args.epochs, lr=args.lr,
                                  batch_size=args.batch_size, progress=not args.no_progress, model_options=model,
                                  checkpoint=checkpoint_path(args.out, f"{key}-seed{seed}"), **(train or {}))
             return {k: out[k] for k in ("mse", "predictions", "params", "best_epoch", "seconds")}
-        return cached(args.out, f"{key}-seed{seed}", compute, dict(base, **settings))
+        return f"{key}-seed{seed}", compute, dict(base, **settings)
 
-    def full_sne(seed: int) -> dict:
+    def full_sne(seed: int) -> Job:
         """Table 6's full model: also Table 7's default chunk size and Figure 3's SNE at 100% (one run)."""
-        return run("table6-sne", "sne", zoo, seed, {"chunk_size": args.chunk_size})
+        return job("table6-sne", "sne", zoo, seed, {"chunk_size": args.chunk_size})
+
+    def run_all(jobs: dict) -> dict:
+        """``{name: result}`` of ``{name: job}``; processes sharing ``--out`` split the jobs (:func:`cached_all`)."""
+        return dict(zip(jobs, cached_all(args.out, list(jobs.values()))))
 
     def versus(runs: list[dict], reference: list[dict], other: str) -> dict:
         """Test MSE of ``runs`` minus that of ``reference`` (the setting named ``other``), paired bootstrap."""
@@ -102,40 +109,45 @@ def main(argv=None) -> dict:
 
     results = {}
     if "table6" in args.studies:
-        runs = {variant: [run(f"table6-{_slug(variant)}", "sne", zoo, seed, {"chunk_size": args.chunk_size, **spec},
-                              spec.get("model"), spec.get("train")) for seed in range(args.seeds)]
-                for variant, spec in TABLE6.items()}
+        done = run_all({(variant, seed): job(f"table6-{_slug(variant)}", "sne", zoo, seed,
+                                             {"chunk_size": args.chunk_size, **spec}, spec.get("model"), spec.get("train"))
+                        for variant, spec in TABLE6.items() for seed in range(args.seeds)})
+        runs = {variant: [done[variant, seed] for seed in range(args.seeds)] for variant in TABLE6}
         full_name, full = next(iter(runs.items()))
         results["table6"] = {variant: dict(summary(r), **({} if r is full else {"versus": versus(r, full, full_name)}))
                              for variant, r in runs.items()}
     if "table7" in args.studies:
-        runs = {}
+        jobs = {}
         for c in args.chunk_sizes:
-            if c == args.chunk_size:
-                runs[c] = [full_sne(seed) for seed in range(args.seeds)]
-            else:
-                data = {k: rechunk(v, c) for k, v in zoo.items()}
-                runs[c] = [run(f"table7-chunk{c}", "sne", data, seed, {"chunk_size": c}) for seed in range(args.seeds)]
+            data = zoo if c == args.chunk_size else {k: rechunk(v, c) for k, v in zoo.items()}
+            for seed in range(args.seeds):
+                jobs[c, seed] = (full_sne(seed) if c == args.chunk_size
+                                 else job(f"table7-chunk{c}", "sne", data, seed, {"chunk_size": c}))
+        done = run_all(jobs)
+        runs = {c: [done[c, seed] for seed in range(args.seeds)] for c in args.chunk_sizes}
         reference = runs.get(args.chunk_size)
         results["table7"] = {str(c): dict(summary(r), **({} if reference is None or c == args.chunk_size
                                                          else {"versus": versus(r, reference, f"chunk {args.chunk_size}")}))
                              for c, r in runs.items()}
     if "data_efficiency" in args.studies:
-        results["data_efficiency"], by_fraction = {}, {}
+        results["data_efficiency"], by_fraction, jobs = {}, {}, {}
         for name in DATA_EFFICIENCY_MODELS:
             for fraction in args.fractions:
-                scores = []
                 for seed in range(args.seeds):
                     keep = training_subset(len(zoo["train"]), fraction, seed)
-                    if name == "sne" and len(keep) == len(zoo["train"]):
-                        scores.append(full_sne(seed))
-                        continue
                     data = dict(zoo, train=[zoo["train"][i] for i in keep])
-                    scores.append(run(f"data-{name}-{fraction}", name, data, seed,
-                                      {"chunk_size": args.chunk_size, "fraction": fraction, "train_networks": len(keep)}))
+                    jobs[name, fraction, seed] = (
+                        full_sne(seed) if name == "sne" and len(keep) == len(zoo["train"]) else
+                        job(f"data-{name}-{fraction}", name, data, seed,
+                            {"chunk_size": args.chunk_size, "fraction": fraction, "train_networks": len(keep)}))
+        done = run_all(jobs)
+        for name in DATA_EFFICIENCY_MODELS:
+            for fraction in args.fractions:
+                scores = [done[name, fraction, seed] for seed in range(args.seeds)]
                 by_fraction.setdefault(fraction, {})[name] = scores
-                results["data_efficiency"][f"{name}@{fraction}"] = dict(summary(scores), model=name, fraction=fraction,
-                                                                        train_networks=len(keep))
+                results["data_efficiency"][f"{name}@{fraction}"] = dict(
+                    summary(scores), model=name, fraction=fraction,
+                    train_networks=len(training_subset(len(zoo["train"]), fraction)))
         for fraction, runs in by_fraction.items():       # SNE against the best other model at each size
             if "sne" in runs and len(runs) > 1:
                 results["data_efficiency"][f"sne@{fraction}"]["versus"] = versus_best_other(

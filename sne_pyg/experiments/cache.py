@@ -5,13 +5,16 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 try:
     import fcntl
 except ImportError:                          # not POSIX: runs sharing a folder are not coordinated
     fcntl = None
+
+
+Job = tuple[str, Callable[[], Any], dict | None]      # (key, compute, settings) of one :func:`cached` result
 
 
 def cached(out: str, key: str, compute: Callable[[], Any], settings: dict | None = None) -> Any:
@@ -22,32 +25,74 @@ def cached(out: str, key: str, compute: Callable[[], Any], settings: dict | None
     Processes sharing ``out`` (one per model, say) never compute one result twice: whoever comes second waits
     for the first (:func:`result_lock`) and reads what it wrote.
     """
-    path = os.path.join(out, "cache", f"{key}.json")
+    path = _result_path(out, key)
     if not os.path.exists(path):
-        with result_lock(os.path.join(out, ".locks", f"{key}.lock"), path):
+        with result_lock(_lock_path(out, key), path):
             return _stored_or_computed(path, compute, settings)
     return _stored_or_computed(path, compute, settings)
 
 
+def cached_all(out: str, jobs: Sequence[Job]) -> list:
+    """The :func:`cached` result of every ``(key, compute, settings)`` job, in the order given.
+
+    A job another process sharing ``out`` is making is put off, not waited for: this process makes the free
+    jobs first and waits (for the first put-off job) only when every job left is being made elsewhere. So
+    processes started on one list of jobs split it between them instead of queueing behind each other.
+    """
+    results: dict[int, Any] = {}
+    left = list(range(len(jobs)))
+    while left:
+        taken = []
+        for i in left:
+            key, compute, settings = jobs[i]
+            path = _result_path(out, key)
+            if os.path.exists(path):
+                results[i] = _stored_or_computed(path, compute, settings)
+                continue
+            with result_lock(_lock_path(out, key), path, wait=False) as held:
+                if held:
+                    results[i] = _stored_or_computed(path, compute, settings)
+                else:
+                    taken.append(i)
+        if taken and len(taken) == len(left):     # every job left is being made elsewhere: wait for one
+            results[taken[0]] = cached(out, *jobs[taken[0]])
+            taken = taken[1:]
+        left = taken
+    return [results[i] for i in range(len(jobs))]
+
+
 @contextlib.contextmanager
-def result_lock(lock: str, what: str) -> Iterator[None]:
+def result_lock(lock: str, what: str, wait: bool = True) -> Iterator[bool]:
     """Hold the file ``lock`` exclusively (``flock``: the system releases it when its process ends, so a killed
     run leaves no stale lock; the empty file stays, outside the cache folder); while another process holds it,
-    say once that ``what`` is being made elsewhere and wait."""
+    say once that ``what`` is being made elsewhere and wait, or with ``wait=False`` yield ``False`` at once
+    (``True`` when the lock is held)."""
     if fcntl is None:
-        yield
+        yield True
         return
     os.makedirs(os.path.dirname(lock) or ".", exist_ok=True)
     with open(lock, "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            if not wait:
+                print(f"{what}: another process is computing this result; making the others first", file=sys.stderr)
+                yield False
+                return
             print(f"{what}: another process is computing this result; waiting for it", file=sys.stderr)
             fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _result_path(out: str, key: str) -> str:
+    return os.path.join(out, "cache", f"{key}.json")
+
+
+def _lock_path(out: str, key: str) -> str:
+    return os.path.join(out, ".locks", f"{key}.lock")
 
 
 def _stored_or_computed(path: str, compute: Callable[[], Any], settings: dict | None) -> Any:

@@ -63,3 +63,37 @@ def test_a_second_runner_waits_for_the_result_the_first_is_computing_and_reads_i
     assert second == [{"mse": 0.25}]
     assert "sne-seed0.json: another process is computing this result; waiting for it" in capfd.readouterr().err
     assert [p.name for p in (tmp_path / "cache").iterdir()] == ["sne-seed0.json"]
+
+
+def test_runners_given_one_list_of_jobs_split_it_instead_of_queueing(tmp_path, capfd):
+    """cached_all: a job another runner is making is put off; this runner makes the free jobs first, then waits for
+    the put-off one and reads it, so two runners on the same list never compute a result twice nor idle needlessly."""
+    import threading
+    from sne_pyg.experiments import cached_all
+    started, release, order = threading.Event(), threading.Event(), []
+
+    def slow_seed0():
+        started.set()
+        release.wait(10)
+        order.append("seed0 by the first runner")
+        return {"mse": 0.25}
+
+    def never():
+        raise AssertionError("the result was computed twice")
+
+    def seed1():
+        order.append("seed1 by the second runner")
+        release.set()                  # the first runner finishes only after the second made the free job
+        return {"mse": 0.5}
+    out = str(tmp_path)
+    first = threading.Thread(target=lambda: cached(out, "sne-seed0", slow_seed0, {"epochs": 3}))
+    first.start()
+    assert started.wait(10)
+    results = cached_all(out, [("sne-seed0", never, {"epochs": 3}), ("sne-seed1", seed1, {"epochs": 3})])
+    first.join(10)
+    assert results == [{"mse": 0.25}, {"mse": 0.5}]
+    assert order == ["seed1 by the second runner", "seed0 by the first runner"]
+    assert "sne-seed0.json: another process is computing this result; making the others first" in capfd.readouterr().err
+    assert cached_all(out, [("sne-seed1", never, {"epochs": 3})]) == [{"mse": 0.5}]        # stored: read, not made
+    with pytest.raises(ValueError, match="sne-seed1.json holds a result of other settings"):
+        cached_all(out, [("sne-seed1", never, {"epochs": 4})])
