@@ -180,6 +180,23 @@ def test_table_6_is_three_seeds_of_every_variant_each_against_the_full_model():
             assert versus["verdict"] == _mse_verdict(versus)
 
 
+def test_table_7_is_three_seeds_of_every_chunk_size_each_against_chunk_64():
+    """docs/results/ablations_table7.json: chunk sizes 8 to 512, 3 seeds each whose mean and std are the row's, every
+    size but the default (64) against it, the difference of the means with the verdict its interval says."""
+    with open(os.path.join(ROOT, "docs", "results", "ablations_table7.json")) as f:
+        result = json.load(f)
+    rows = result["results"]["table7"]
+    assert sorted(map(int, rows)) == [8, 16, 32, 64, 128, 256, 512] and result["settings"]["chunk_size"] == 64
+    assert "versus" not in rows["64"]
+    for size, row in rows.items():
+        _summarises_three_seeds(row)
+        if size != "64":
+            versus = row["versus"]
+            assert versus["other"] == "chunk 64"
+            assert versus["difference"] == pytest.approx(row["mse_mean"] - rows["64"]["mse_mean"], abs=1e-9)
+            assert versus["verdict"] == _mse_verdict(versus)
+
+
 def test_figure_3_is_three_seeds_per_model_and_size_with_sne_against_the_better_other_model():
     """docs/results/ablations_data_efficiency.json: SNE, DWSNet and NeuralGraph at every training-set size, 3 seeds
     each whose mean and std are the row's; at each size SNE against the other model of lower mean MSE, the verdict
