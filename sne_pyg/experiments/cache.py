@@ -41,6 +41,7 @@ def cached_all(out: str, jobs: Sequence[Job]) -> list:
     """
     results: dict[int, Any] = {}
     left = list(range(len(jobs)))
+    announced: set[int] = set()
     while left:
         taken = []
         for i in left:
@@ -54,6 +55,10 @@ def cached_all(out: str, jobs: Sequence[Job]) -> list:
                     results[i] = _stored_or_computed(path, compute, settings)
                 else:
                     taken.append(i)
+                    if i not in announced:         # once per job, however many passes put it off
+                        announced.add(i)
+                        print(f"{path}: another process is computing this result; making the others first",
+                              file=sys.stderr)
         if taken and len(taken) == len(left):     # every job left is being made elsewhere: wait for one
             results[taken[0]] = cached(out, *jobs[taken[0]])
             taken = taken[1:]
@@ -65,8 +70,8 @@ def cached_all(out: str, jobs: Sequence[Job]) -> list:
 def result_lock(lock: str, what: str, wait: bool = True) -> Iterator[bool]:
     """Hold the file ``lock`` exclusively (``flock``: the system releases it when its process ends, so a killed
     run leaves no stale lock; the empty file stays, outside the cache folder); while another process holds it,
-    say once that ``what`` is being made elsewhere and wait, or with ``wait=False`` yield ``False`` at once
-    (``True`` when the lock is held)."""
+    say once that ``what`` is being made elsewhere and wait, or with ``wait=False`` yield ``False`` at once,
+    silently (``True`` when the lock is held)."""
     if fcntl is None:
         yield True
         return
@@ -76,7 +81,6 @@ def result_lock(lock: str, what: str, wait: bool = True) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             if not wait:
-                print(f"{what}: another process is computing this result; making the others first", file=sys.stderr)
                 yield False
                 return
             print(f"{what}: another process is computing this result; waiting for it", file=sys.stderr)

@@ -97,3 +97,39 @@ def test_runners_given_one_list_of_jobs_split_it_instead_of_queueing(tmp_path, c
     assert cached_all(out, [("sne-seed1", never, {"epochs": 3})]) == [{"mse": 0.5}]        # stored: read, not made
     with pytest.raises(ValueError, match="sne-seed1.json holds a result of other settings"):
         cached_all(out, [("sne-seed1", never, {"epochs": 4})])
+
+
+def test_a_job_put_off_on_several_passes_is_announced_once(tmp_path, capfd):
+    """cached_all says once per job that another process is making it, however many passes put it off: seed 1 is
+    held elsewhere on the first pass (while seed 2 is made) and again on the third (after waiting for seed 0)."""
+    import threading
+    from sne_pyg.experiments import cached_all
+    out, holding = str(tmp_path), [threading.Event(), threading.Event()]
+    release_seed0 = threading.Event()
+
+    def held_elsewhere(seed, release):
+        def compute():
+            holding[seed].set()
+            release.wait(10)
+            if seed == 0:       # seed 1 stays held a second longer: past the pass after seed 0 is read
+                threading.Timer(1.0, release_seed1.set).start()
+            return {"mse": float(seed)}
+        return compute
+    release_seed1 = threading.Event()
+    others = [threading.Thread(target=lambda s=s, r=r: cached(out, f"sne-seed{s}", held_elsewhere(s, r), {}))
+              for s, r in ((0, release_seed0), (1, release_seed1))]
+    for thread in others:
+        thread.start()
+    assert all(event.wait(10) for event in holding)
+
+    def seed2():
+        release_seed0.set()
+        return {"mse": 2.0}
+    never = lambda: pytest.fail("a result held elsewhere was computed here")  # noqa: E731
+    results = cached_all(out, [("sne-seed0", never, {}), ("sne-seed1", never, {}), ("sne-seed2", seed2, {})])
+    for thread in others:
+        thread.join(10)
+    assert results == [{"mse": 0.0}, {"mse": 1.0}, {"mse": 2.0}]
+    err = capfd.readouterr().err
+    assert err.count("sne-seed1.json: another process is computing this result; making the others first") == 1
+    assert err.count("sne-seed1.json: another process is computing this result; waiting for it") == 1
