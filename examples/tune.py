@@ -14,7 +14,8 @@ Each trial trains one model with one fixed seed (lr, weight decay, width, epochs
 Logit Invariance weight drawn by a seeded TPE sampler) and scores the best validation MSE; the test split is
 never read. A trial worse than the earlier trials' median after 10 epochs is stopped (Optuna's median pruner;
 ``--no-prune`` trains every trial to its end); stopped trials count against ``--trials``. Studies live in ``OUT/<model>.db`` (an interrupted run resumes, rerunning a trial cut short by an error or a
-kill with its settings; more ``--trials`` adds only the missing ones); ``OUT/<model>.json`` holds every trial and the best settings.
+kill with its settings; more ``--trials`` adds only the missing ones); ``OUT/<model>.json`` holds every trial and the best settings;
+``OUT/tuning.png`` plots every model's trials and best-so-far validation MSE.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from sne_pyg.argtypes import distinct_positive_ints
 from sne_pyg.experiments.reports import run_metadata
 from sne_pyg.experiments.tuning import SearchSpace, space_json, tune
 from sne_pyg.nn import parse_models
+from sne_pyg.plots import plot_tuning_history
 from sne_pyg.experiments.arguments import ZOO_CHECKPOINTS, ZOO_FRACTIONS, ZOO_RUNS
 from sne_pyg.zoos import SineINRZoo
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_splits
@@ -103,6 +105,8 @@ def main(argv=None) -> dict:
                 "best": {name: {"settings": r["best"], "val_mse": r["best_val_mse"], "trials": len(r["trials"]),
                                 "pruned": r.get("pruned", 0)}
                          for name, r in sorted(tuned.items())}})
+    plot_tuning_history(dict(sorted(tuned.items(), key=lambda kv: kv[1]["best_val_mse"])),
+                        os.path.join(args.out, "tuning.png"), f"{args.zoo}: {args.trials} trials per model")
     print(f"\n{'model':<14}{'val MSE':>10}  best settings ({args.trials} trials each)")
     for name, r in sorted(results.items(), key=lambda kv: kv[1]["best_val_mse"]):
         print(f"{name:<14}{r['best_val_mse']:>10.4f}  {r['best']}")

@@ -7,6 +7,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import Tensor  # noqa: E402
@@ -165,4 +166,31 @@ def plot_transfer_matrix(cells: dict[tuple[str, str], dict[str, float]], models:
     axes[0][0].set_ylabel("train zoo", fontsize=8)
     if title:
         fig.suptitle(title, fontsize=9)
+    save_figure(fig, path)
+
+
+def plot_tuning_history(studies: dict[str, dict], path: str, title: str = "") -> None:
+    """Validation MSE of every trial of each model's tuning (``studies[model]`` is ``OUT/<model>.json`` of
+    ``examples/tune.py``): finished trials as dots, pruned ones as crosses at the value they were stopped at,
+    and the best so far as a step line, a colour per model."""
+    from .experiments.tuning import best_so_far
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for colour, (model, study) in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"], studies.items()):
+        trials = sorted(study["trials"], key=lambda t: t["number"])
+        finished = [t for t in trials if t["val_mse"] is not None]
+        stopped = [t for t in trials if t["val_mse"] is None and t.get("stopped_val_mse") is not None]
+        ax.scatter([t["number"] for t in finished], [t["val_mse"] for t in finished], color=colour, s=18)
+        ax.scatter([t["number"] for t in stopped], [t["stopped_val_mse"] for t in stopped], color=colour,
+                   marker="x", s=24)
+        best = best_so_far(trials)
+        numbers = [t["number"] for t, b in zip(trials, best) if b is not None]
+        ax.step(numbers, [b for b in best if b is not None], where="post", color=colour,
+                label=f"{model} (best {study['best_val_mse']:.3g})")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("trial (x: stopped by the pruner, at its last validation MSE)")
+    ax.set_ylabel("validation MSE")
+    ax.set_yscale("log")
+    ax.legend()
+    if title:
+        fig.suptitle(title)
     save_figure(fig, path)

@@ -132,12 +132,29 @@ def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = Sear
     best = min(finished, key=lambda t: t.value)
     result = {"model": name, "best": best.params, "best_val_mse": best.value, "seed": seed,
               "space": space_json(space), "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in done),
-              "trials": [{"number": t.number, "settings": t.params,
-                          "val_mse": t.value if t.state == optuna.trial.TrialState.COMPLETE else None,
-                          "pruned_at_epoch": t.last_step if t.state == optuna.trial.TrialState.PRUNED else None}
-                         for t in done]}
+              "trials": [_trial_record(t, t.state == optuna.trial.TrialState.PRUNED) for t in done]}
     write_json(os.path.join(out, f"{name}.json"), result)
     return result
+
+
+def _trial_record(trial, pruned: bool) -> dict:
+    """One trial of ``OUT/<model>.json``: its settings, best validation MSE (``None`` when pruned), the epoch a
+    pruned trial was stopped at and its validation MSE there, and its seconds of training."""
+    return {"number": trial.number, "settings": trial.params, "val_mse": None if pruned else trial.value,
+            "pruned_at_epoch": trial.last_step if pruned else None,
+            "stopped_val_mse": trial.intermediate_values.get(trial.last_step) if pruned else None,
+            "seconds": trial.duration.total_seconds() if trial.duration is not None else None}
+
+
+def best_so_far(trials: list[dict]) -> list[float | None]:
+    """The lowest validation MSE of the finished trials up to each trial (in trial order; ``None`` until one has
+    finished): the curve a tuning budget buys."""
+    curve, best = [], None
+    for trial in sorted(trials, key=lambda t: t["number"]):
+        if trial["val_mse"] is not None and (best is None or trial["val_mse"] < best):
+            best = trial["val_mse"]
+        curve.append(best)
+    return curve
 
 
 def study_path(out: str, name: str) -> str:

@@ -16,6 +16,7 @@ def test_quick_tuning_feeds_table_1(tmp_path, quick_zoos):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["command"].startswith("python examples/tune.py --quick") and summary["trials"] == 2
     assert summary["best"]["statnn"]["val_mse"] == results["statnn"]["best_val_mse"]
+    assert (out / "tuning.png").read_bytes()[:4] == b"\x89PNG"
     example = load_script("examples/inr_frequency.py")
     example.main(["--quick", "--models", "deepsets,statnn,flat_mlp", "--tuned", str(out), "--out", str(table),
                   "--root", str(root), "--no-progress", "--seeds", "2"])

@@ -4,7 +4,7 @@ import math
 import pytest
 
 from sne_pyg import convert
-from sne_pyg.experiments.tuning import SearchSpace, load_tuned, train_with, tune
+from sne_pyg.experiments.tuning import SearchSpace, best_so_far, load_tuned, train_with, tune
 from tests import builders
 
 pytest.importorskip("optuna")
@@ -78,6 +78,8 @@ def test_the_median_pruner_stops_worse_trials_and_they_count_against_the_budget(
     finished = [t for t in result["trials"] if t["pruned_at_epoch"] is None]
     assert len(pruned) == result["pruned"] and all(t["val_mse"] is None and t["pruned_at_epoch"] == 5 for t in pruned)
     assert all(t["number"] >= 4 for t in pruned)                       # never before the startup trials
+    assert all(t["stopped_val_mse"] == (math.log10(t["settings"]["lr"]) + 3) ** 2 for t in pruned)
+    assert all(t["stopped_val_mse"] is None and t["seconds"] >= 0 for t in finished)
     assert len(epochs_run) == 20 * len(finished) + 5 * len(pruned)     # a pruned trial really stopped
     assert result["best_val_mse"] == min(t["val_mse"] for t in finished)
     values = sorted((math.log10(t["settings"]["lr"]) + 3) ** 2 for t in result["trials"])
@@ -212,3 +214,10 @@ def test_a_crashed_trial_leaves_no_checkpoint(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="a bug in the model"):
         tune("statnn", zoo[:6], zoo[6:], trials=1, out=str(tmp_path), space=space, prune=False, heartbeat=1)
     assert os.listdir(tmp_path / "checkpoints") == []
+
+
+def test_best_so_far_is_the_running_minimum_of_finished_trials_in_trial_order():
+    trials = [{"number": 3, "val_mse": 0.5}, {"number": 0, "val_mse": None}, {"number": 1, "val_mse": 0.9},
+              {"number": 2, "val_mse": None}, {"number": 4, "val_mse": 0.7}, {"number": 5, "val_mse": 0.2}]
+    assert best_so_far(trials) == [None, 0.9, 0.9, 0.5, 0.5, 0.2]
+    assert best_so_far([]) == []
