@@ -8,7 +8,8 @@
 The default zoo is the peers' (DWSNets / SNE paper: an independent initialisation per INR); ``--recipe ours``
 is the aligned zoo of one shared initialisation, a different and much easier task. Every (model, seed)
 result, with its predictions for every test INR, is cached in ``DIR/cache/`` with the settings it was made
-with, so an interrupted run resumes. Prints a table of parameter counts and test MSE (mean +- std over
+with, so an interrupted run resumes, and processes started on one ``DIR`` split the (model, seed) runs between
+them (each makes the next run no other is making). Prints a table of parameter counts and test MSE (mean +- std over
 seeds) and SNE against the best other model (the MSE difference with a paired bootstrap 95% interval over
 test INRs and seeds; an interval containing 0 is a tie), and writes ``DIR/results.json`` (``{model:
 {"params", "mse_mean", "mse_std", "seeds"}}``), ``DIR/summary.json`` (the predict-the-mean baseline,
@@ -29,7 +30,7 @@ from sne_pyg.data.standardise import standardise_splits
 from sne_pyg.experiments.arguments import add_input_norm_argument
 from sne_pyg.experiments.seeds import mean_and_std
 from sne_pyg.experiments.bootstrap import versus_best_other  # noqa: E402
-from sne_pyg.experiments.cache import cached, checkpoint_path  # noqa: E402
+from sne_pyg.experiments.cache import cached_all, checkpoint_path  # noqa: E402
 from sne_pyg.experiments.regression import train_and_test  # noqa: E402
 from sne_pyg.experiments.reports import run_metadata  # noqa: E402
 from sne_pyg.experiments.tuning import tuned_settings  # noqa: E402
@@ -107,11 +108,14 @@ def main(argv=None) -> dict:
                              checkpoint=checkpoint_path(args.out, f"{name}-seed{seed}"), **hp)
         return {k: run[k] for k in ("mse", "predictions", "params", "history", "seconds")}
 
+    # every (model, seed) result is kept in OUT/cache: a rerun resumes, and processes sharing OUT split the runs
+    jobs = [(f"{name}-seed{seed}", lambda name=name, seed=seed: train_one(name, seed),
+             dict(settings, tuned=tuned[name]) if name in tuned else settings)
+            for name in names for seed in range(args.seeds)]
+    made = iter(cached_all(args.out, jobs))
     results, per_seed, predictions, histories = {}, {}, {}, {}
-    for name in names:                       # every (model, seed) result is kept in OUT/cache: a rerun resumes
-        model_settings = dict(settings, tuned=tuned[name]) if name in tuned else settings
-        runs = [cached(args.out, f"{name}-seed{seed}", lambda: train_one(name, seed), model_settings)
-                for seed in range(args.seeds)]
+    for name in names:
+        runs = [next(made) for _ in range(args.seeds)]
         scores = [r["mse"] for r in runs]
         mean, std = mean_and_std(scores)
         results[name] = {"params": runs[0]["params"], "mse_mean": mean, "mse_std": std, "seeds": len(scores)}
