@@ -10,8 +10,9 @@ from sne_pyg.experiments.bootstrap import versus_best_other
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def test_table1_numbers_follow_from_the_kept_predictions():
-    with open(os.path.join(ROOT, "docs", "results", "inr_frequency.json")) as f:
+@pytest.mark.parametrize("name", ["inr_frequency.json", "inr_frequency_tuned.json", "inr_frequency_tuned12.json"])
+def test_table1_numbers_follow_from_the_kept_predictions(name):
+    with open(os.path.join(ROOT, "docs", "results", name)) as f:
         result = json.load(f)
     targets = np.array(result["test_targets"])
     predictions = {m: np.array(p) for m, p in result["test_predictions"].items()}
@@ -74,17 +75,20 @@ def test_sne_lever_studies_follow_from_the_kept_predictions(name):
             assert getattr(again, key) == pytest.approx(row[key], abs=1e-6)
 
 
-@pytest.mark.parametrize("base, other, settings", [
-    ("inr_frequency", "inr_frequency_input_norm", {"input_norm": "entry"}),
-    ("inr_frequency", "inr_frequency_tuned", {"tuned": "docs/tuned/inr_frequency"}),
-    ("inr_frequency_tuned", "inr_frequency_tuned_input_norm", {"input_norm": "entry",
-                                                               "tuned": "docs/tuned/inr_frequency"})])
-def test_a_table_1_variant_and_its_comparison_follow_from_the_kept_predictions(base, other, settings):
-    """docs/results/inr_frequency_<variant>.json and its ``_versus`` file: each model's MSE is that of its kept
-    predictions, on the same test INRs as Table 1, and each row of the comparison is the paired bootstrap of the
+@pytest.mark.parametrize("base, other, versus, settings", [
+    ("inr_frequency", "inr_frequency_input_norm", "inr_frequency_input_norm_versus", {"input_norm": "entry"}),
+    ("inr_frequency", "inr_frequency_tuned", "inr_frequency_tuned_versus", {"tuned": "docs/tuned/inr_frequency"}),
+    ("inr_frequency_tuned", "inr_frequency_tuned_input_norm", "inr_frequency_tuned_input_norm_versus",
+     {"input_norm": "entry", "tuned": "docs/tuned/inr_frequency"}),
+    ("inr_frequency", "inr_frequency_tuned12", "inr_frequency_tuned12_versus", {"tuned": "docs/runs/tune_inr"}),
+    ("inr_frequency_tuned", "inr_frequency_tuned12", "inr_frequency_tuned12_versus_tuned4",
+     {"tuned": "docs/runs/tune_inr"})])
+def test_a_table_1_variant_and_its_comparison_follow_from_the_kept_predictions(base, other, versus, settings):
+    """docs/results/inr_frequency_<variant>.json and its comparison file ``versus``: each model's MSE is that of its
+    kept predictions, on the same test INRs as Table 1, and each row of the comparison is the paired bootstrap of the
     seeds both files have, seed k against seed k (input normalisation, untuned and tuned; the equal-budget tuned
-    settings)."""
-    variant = _variant_follows_from_its_predictions(base, other)
+    settings, 4 trials and the issue's 12)."""
+    variant = _variant_follows_from_its_predictions(base, other, versus)
     assert {key: variant["settings"].get(key) for key in settings} == settings
     if "tuned" in settings:                      # each model trained with its stored tuned settings
         from sne_pyg.experiments.tuning import tuned_settings
@@ -107,11 +111,12 @@ def test_an_sne_lever_on_tuned_table_1_changes_one_setting_and_follows_from_its_
     assert variant["tuned"]["sne"] == stored == {**tuned, **changed} != tuned
 
 
-def _variant_follows_from_its_predictions(base_name: str, other: str) -> dict:
-    """Check ``other`` against ``base_name`` (both in docs/results) as the tests above say; returns ``other``."""
+def _variant_follows_from_its_predictions(base_name: str, other: str, versus: str | None = None) -> dict:
+    """Check ``other`` against ``base_name`` (both in docs/results) as the tests above say, the comparison read from
+    ``versus`` (default ``<other>_versus``); returns ``other``."""
     from sne_pyg.experiments.bootstrap import paired_bootstrap
     files = {}
-    for name in (base_name, other, f"{other}_versus"):
+    for name in (base_name, other, versus or f"{other}_versus"):
         with open(os.path.join(ROOT, "docs", "results", f"{name}.json")) as f:
             files[name] = json.load(f)
     base, variant, versus = files.values()
@@ -148,6 +153,34 @@ def test_tuned_table_1_used_the_stored_settings_of_an_equal_budget():
         assert stored["space"] == tuning["space"] and len(stored["trials"]) == tuning["trials"]
         finished = [t["val_mse"] for t in stored["trials"] if t["val_mse"] is not None]
         assert min(finished) == stored["best_val_mse"] == tuning["best"][model]["val_mse"]
+
+
+def test_table_1_tuning_at_the_issue_budget_gave_each_model_12_trials_of_30_to_90_epochs():
+    """docs/results/tune_inr_frequency_12trials.json (the tuning's summary) against the studies committed in
+    docs/runs/tune_inr: every model 12 trials over one space with 30, 60 or 90 epochs, the stored JSON's trials are
+    the SQLite study's first 12 finished or pruned trials (read here with the standard library, not Optuna), and the
+    best is the lowest finished one."""
+    import sqlite3
+    with open(os.path.join(ROOT, "docs", "results", "tune_inr_frequency_12trials.json")) as f:
+        summary = json.load(f)
+    folder = os.path.join(ROOT, "docs", "runs", "tune_inr")
+    assert summary["trials"] == 12 and summary["space"]["epochs"] == [30, 60, 90] and {"sne", "dwsnet"} <= set(summary["best"])
+    for model, best in summary["best"].items():
+        with open(os.path.join(folder, f"{model}.json")) as f:
+            stored = json.load(f)
+        assert stored["space"] == summary["space"] and len(stored["trials"]) == 12 == best["trials"]
+        with sqlite3.connect(f"file:{os.path.join(folder, model + '.db')}?mode=ro", uri=True) as db:
+            rows = db.execute("SELECT t.number, t.state, v.value FROM trials t LEFT JOIN trial_values v "
+                              "ON v.trial_id = t.trial_id WHERE t.state IN ('COMPLETE', 'PRUNED') "
+                              "ORDER BY t.number").fetchall()[:12]
+        assert [t["number"] for t in stored["trials"]] == [number for number, _, _ in rows]
+        assert [t["val_mse"] for t in stored["trials"]] == [value if state == "COMPLETE" else None
+                                                          for _, state, value in rows]
+        finished = [t for t in stored["trials"] if t["val_mse"] is not None]
+        winner = min(finished, key=lambda t: t["val_mse"])
+        assert winner["val_mse"] == stored["best_val_mse"] == best["val_mse"]
+        assert winner["settings"] == stored["best"] == best["settings"]
+        assert best["pruned"] == stored["pruned"] == 12 - len(finished)
 
 
 def test_the_heterogeneous_zoo_file_is_consistent_with_its_seeds():
