@@ -33,6 +33,7 @@ from sne_pyg.experiments.ablations import CHUNK_SIZES, DATA_EFFICIENCY_MODELS, F
 from sne_pyg.experiments.cache import Job, cached_all, checkpoint_path
 from sne_pyg.experiments.regression import train_and_test
 from sne_pyg.experiments.reports import run_metadata
+from sne_pyg.nn.registry import with_revision
 from sne_pyg.plots import plt, save_figure
 from sne_pyg.train import TargetScaler, targets_of
 from sne_pyg.zoos import SineINRZoo
@@ -92,7 +93,7 @@ def main(argv=None) -> dict:
                                  batch_size=args.batch_size, progress=not args.no_progress, model_options=model,
                                  checkpoint=checkpoint_path(args.out, f"{key}-seed{seed}"), **(train or {}))
             return {k: out[k] for k in ("mse", "predictions", "params", "best_epoch", "seconds")}
-        return f"{key}-seed{seed}", compute, dict(base, **settings)
+        return f"{key}-seed{seed}", compute, with_revision(name, dict(base, **settings))
 
     def full_sne(seed: int) -> Job:
         """Table 6's full model: also Table 7's default chunk size and Figure 3's SNE at 100% (one run)."""

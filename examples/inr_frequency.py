@@ -4,6 +4,7 @@
     python examples/inr_frequency.py --quick --out DIR     # a few minutes on 2 CPU cores
     python examples/inr_frequency.py --models sne,neural_graph,dwsnet --seeds 5
     python examples/inr_frequency.py --tuned stored         # each model with its stored equal-budget tuning
+    python examples/inr_frequency.py --models sne --model-option sne.element_positions=chunk   # a model option
 
 The default zoo is the peers' (DWSNets / SNE paper: an independent initialisation per INR); ``--recipe ours``
 is the aligned zoo of one shared initialisation, a different and much easier task. Every (model, seed)
@@ -27,13 +28,14 @@ import numpy as np
 
 from sne_pyg.argtypes import positive_int
 from sne_pyg.data.standardise import standardise_splits
-from sne_pyg.experiments.arguments import add_input_norm_argument
+from sne_pyg.experiments.arguments import add_input_norm_argument, model_option, model_options_of
 from sne_pyg.experiments.seeds import mean_and_std
 from sne_pyg.experiments.bootstrap import versus_best_other  # noqa: E402
 from sne_pyg.experiments.cache import cached_all, checkpoint_path  # noqa: E402
 from sne_pyg.experiments.regression import train_and_test  # noqa: E402
 from sne_pyg.experiments.reports import run_metadata  # noqa: E402
 from sne_pyg.experiments.tuning import tuned_settings  # noqa: E402
+from sne_pyg.nn.registry import with_revision  # noqa: E402
 from sne_pyg.nn import parse_models  # noqa: E402
 from sne_pyg.plots import plot_learning_curves, plt, save_figure  # noqa: E402  (pyplot on the headless backend)
 from sne_pyg.train import TargetScaler, mse, targets_of  # noqa: E402
@@ -59,6 +61,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "(independent initialisations, 2,000 points, Adam 1e-3, stop at MSE 1e-4)")
     parser.add_argument("--chunk-size", type=int, default=64)
     add_input_norm_argument(parser)
+    parser.add_argument("--model-option", dest="model_options", action="append", type=model_option, default=[],
+                        metavar="MODEL.KEY=VALUE", help="a constructor option of one model (repeatable), e.g. "
+                                                        "sne.element_positions=chunk")
     parser.add_argument("--hidden", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -101,16 +106,25 @@ def main(argv=None) -> dict:
         settings["input_norm"] = args.input_norm
 
     tuned = tuned_settings(args.tuned, names)
+    options = model_options_of(args)
+
+    def settings_of(name: str) -> dict:
+        """What a cached (``name``, seed) result depends on; tuned settings and model options only when set, so
+        results made before either existed stay valid."""
+        own = dict(settings, tuned=tuned[name]) if name in tuned else dict(settings)
+        if name in options:
+            own["model_options"] = options[name]
+        return with_revision(name, own)
 
     def train_one(name: str, seed: int) -> dict:
         hp = {"hidden": args.hidden, "epochs": args.epochs, "lr": args.lr, **tuned.get(name, {})}
         run = train_and_test(name, zoo, scaler, seed, batch_size=args.batch_size, progress=not args.no_progress,
+                             model_options=options.get(name),
                              checkpoint=checkpoint_path(args.out, f"{name}-seed{seed}"), **hp)
         return {k: run[k] for k in ("mse", "predictions", "params", "history", "seconds")}
 
     # every (model, seed) result is kept in OUT/cache: a rerun resumes, and processes sharing OUT split the runs
-    jobs = [(f"{name}-seed{seed}", lambda name=name, seed=seed: train_one(name, seed),
-             dict(settings, tuned=tuned[name]) if name in tuned else settings)
+    jobs = [(f"{name}-seed{seed}", lambda name=name, seed=seed: train_one(name, seed), settings_of(name))
             for name in names for seed in range(args.seeds)]
     made = iter(cached_all(args.out, jobs))
     results, per_seed, predictions, histories = {}, {}, {}, {}

@@ -24,6 +24,7 @@ LEVERS: dict[str, list[str]] = {
                "--model-option", "sne.network_blocks=3"],
     "chunk16": ["--chunk-size", "16"],
     "mean_pooling": ["--model-option", "sne.set_function=mean"],        # Table 6's mean-pooling ablation
+    "positions": ["--model-option", "sne.element_positions=chunk"],     # each element's place in its chunk
     "epochs30": ["--epochs", "30"],                                     # schedule
     "lr3e-4": ["--train-option", "lr=3e-4"],
     "lr3e-3": ["--train-option", "lr=3e-3"],

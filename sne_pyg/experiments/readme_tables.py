@@ -12,7 +12,7 @@ A generated block in a Markdown file looks like::
 "std", "values"}}}}}``) ``ablation`` (HyperRep's ``loss_ablation`` / ``augmentation_ablation``), ``reconstruction`` (HyperRep's
 reconstruction R² per split and recipe), ``data_efficiency`` (the SNE paper's Figure 3 as a table) and
 ``table6`` (its Table 6), ``levers`` (SNE's levers, ``examples/sne_levers.py``), ``versus`` (one setting
-against another, ``run_comparison``), ``pooled`` (one encoder on a pooled zoo, ``examples/heterogeneous_zoo.py``) and ``tuning`` (``examples/tune.py``'s best settings) name the renderers; the path is relative to the repository root.
+against another, ``run_comparison``), ``pooled`` (one encoder on a pooled zoo, ``examples/heterogeneous_zoo.py``) ``tuning`` (``examples/tune.py``'s best settings) and ``fit`` (``examples/fit_capacity.py``) name the renderers; the path is relative to the repository root.
 
     python -m sne_pyg.experiments.readme_tables            # rewrite the blocks of README.md
     python -m sne_pyg.experiments.readme_tables --check    # exit 1 naming every block that disagrees
@@ -310,12 +310,24 @@ def render_reconstruction(result: dict) -> str:
     return "\n".join(lines)
 
 
+def render_fit(result: dict) -> str:
+    """``examples/fit_capacity.py``: each variant's best MSE on the training INRs it was fitted to, in the file's
+    order, with the targets' variance (what predicting their mean scores)."""
+    seeds = {len(r["mse"]) for r in result["results"].values()}
+    count = result["settings"]["count"]
+    lines = [f"| variant | #params | MSE on its {count} training INRs ({_seeds(seeds)}) |", "| --- | --- | --- |"]
+    for name, r in result["results"].items():
+        lines.append(f"| {name} | {r['params']:,} | {r['mse_mean']:.4f} |")
+    lines.append(f"| (the targets' variance) | – | {result['target_variance']:.4f} |")
+    return "\n".join(lines)
+
+
 RENDERERS: dict[str, Callable[[dict], str]] = {"mse": render_mse, "tau": render_tau, "probe": render_probe,
                                                "ablation": render_ablation, "reconstruction": render_reconstruction,
                                                "data_efficiency": render_data_efficiency, "table6": render_table6,
                                                "table7": render_table7, "transfer": render_transfer,
                                                "levers": render_levers, "versus": render_versus,
-                                               "tuning": render_tuning, "pooled": render_pooled}
+                                               "tuning": render_tuning, "pooled": render_pooled, "fit": render_fit}
 
 
 def regenerate(text: str, root: str) -> tuple[str, list[str]]:

@@ -10,6 +10,7 @@ from torch import nn
 
 from ..nn import build_model
 from .bootstrap import versus_best_other
+from ..nn.registry import with_revision
 from .cache import cached, checkpoint_path
 from .regression import training_config
 from ..train.loop import (TargetScaler, TrainConfig, fit, metrics_of, predict, prepare_dataset, seed_everything,
@@ -75,6 +76,7 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
             runs.append(one_seed(seed))
         else:
             folder, key, settings = cache
+            settings = with_revision(name, settings)
             runs.append(cached(folder, f"{key}-seed{seed}",
                                lambda: one_seed(seed, checkpoint_path(folder, f"{key}-seed{seed}")), settings))
     unsupported = {key: reason for run in runs for key, reason in run["unsupported"].items()}

@@ -64,6 +64,8 @@ class NetworkEncoder(nn.Module, metaclass=_EncoderMeta):
     """
 
     registered_name: ClassVar[str | None] = None
+    # raised when a change of defaults changes what the model computes (see registry.with_revision)
+    revision: ClassVar[int] = 1
 
     def __init_subclass__(cls, name: str | None = None, **kwargs) -> None:
         super().__init_subclass__(**kwargs)

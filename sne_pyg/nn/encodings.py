@@ -7,6 +7,11 @@ r"""Layer-type and layer-level (depth) encodings, added at every stage of SNE.
 where :math:`t_\ell` is the layer's :class:`~sne_pyg.data.LayerType` and :math:`\lambda_\ell` its
 depth position. The sinusoidal level code has no maximum depth, so networks deeper than
 any seen in training still get a well-defined encoding.
+
+:class:`ElementPositionEncoding` codes where an element sits inside its chunk,
+:math:`p(j) = W\,[\sin(j\omega_i), \cos(j\omega_i)]_i`, so a chunk is a set of (value, position)
+pairs rather than a bag of values: without it a weight and the bias of the same neuron, which the
+layout places side by side, cannot be told apart.
 """
 from __future__ import annotations
 
@@ -61,3 +66,24 @@ class StructureEncoding(nn.Module):
     def __repr__(self) -> str:
         terms = [name for name, part in (("type", self.type_embedding), ("level", self.level_proj)) if part is not None]
         return f"{self.__class__.__name__}(hidden={self.hidden}, terms={'+'.join(terms) or 'none'})"
+
+
+class ElementPositionEncoding(nn.Module):
+    """``c -> [c, hidden]``: a code of each element's position ``0 .. c-1`` inside its chunk (sinusoidal,
+    then a learned projection; no maximum chunk size)."""
+
+    def __init__(self, hidden: int, features: int = 32) -> None:
+        super().__init__()
+        self.features = features
+        self.proj = nn.Linear(features, hidden)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        self.proj.reset_parameters()
+
+    def forward(self, chunk_size: int) -> Tensor:
+        positions = torch.arange(chunk_size, device=self.proj.weight.device)
+        return self.proj(sinusoidal(positions, self.features).to(self.proj.weight.dtype))
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}(hidden={self.proj.out_features}, features={self.features})"

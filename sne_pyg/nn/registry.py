@@ -43,3 +43,12 @@ def parse_models(text: str) -> list[str]:
     if unknown:
         raise ValueError(f"unknown model(s) {unknown}; registered: {sorted(MODELS)}")
     return names
+
+
+def with_revision(name: str, settings: dict) -> dict:
+    """``settings`` of a cached result of model ``name``, plus ``{"model_revision": r}`` when the model's class
+    declares a ``revision`` above 1: a result made before a change of what the model computes by default (an
+    older revision) then no longer matches and is never reused silently; results of unchanged models keep their
+    settings, so they stay valid."""
+    revision = getattr(MODELS.get(name), "revision", 1)
+    return dict(settings, model_revision=revision) if revision > 1 else settings

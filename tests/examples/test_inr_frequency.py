@@ -76,6 +76,23 @@ def test_input_norm_trains_on_standardised_inrs_and_keys_the_cache(tmp_path, mon
         "input_norm"] == "entry"
 
 
+def test_a_model_option_reaches_the_model_and_keys_the_cache(tmp_path, quick_zoos):
+    """``--model-option sne.element_positions=chunk`` builds SNE with positions (its parameter count grows by the
+    position code's) and is stored with the result, so a rerun without the option refuses that result."""
+    import pytest
+    out, root = tmp_path / "out", quick_zoos
+    example = load_script("examples/inr_frequency.py")
+    words = ["--quick", "--models", "sne", "--seeds", "1", "--out", str(out), "--root", str(root), "--no-progress"]
+    example.main(words + ["--model-option", "sne.element_positions=chunk"])
+    stored = json.loads((out / "cache" / "sne-seed0.json").read_text())
+    assert stored["settings"]["model_options"] == {"element_positions": "chunk"}
+    plain, positioned = (build_model("sne", hidden=16, element_positions=p) for p in ("none", "chunk"))
+    extra = sum(p.numel() for p in positioned.element_position.parameters())
+    assert extra > 0 and stored["value"]["params"] == sum(p.numel() for p in plain.parameters()) + extra
+    with pytest.raises(ValueError, match="sne-seed0"):
+        example.main(words)
+
+
 def test_stored_names_the_repositorys_tuned_settings_wherever_the_example_runs(tmp_path, monkeypatch):
     example = load_script("examples/inr_frequency.py")
     repository = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

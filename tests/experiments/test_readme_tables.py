@@ -5,7 +5,7 @@ import os
 import pytest
 
 from sne_pyg.experiments.readme_tables import (main, regenerate, render_ablation, render_data_efficiency, render_mse,
-                                              render_levers, render_probe, render_versus, render_tuning, render_reconstruction, render_table6, render_table7,
+                                              render_fit, render_levers, render_probe, render_versus, render_tuning, render_reconstruction, render_table6, render_table7,
                                               render_tau)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -265,3 +265,12 @@ def test_tuning_table_sorts_by_validation_mse_and_states_the_shared_space():
                           "| a | 0.5000 | 1.23e-03 | 3.1e-05 | 64 | 30 | yes | 0.1 | 6 (2) |"]
     assert lines[-1] == ("Search space (the same for every model): lr 1e-04 to 3e-03; epochs 15, 30; "
                          "augment False, True; li_weight 0.0, 0.1.")
+
+
+def test_fit_table_keeps_the_files_order_and_ends_with_the_targets_variance():
+    result = {"settings": {"count": 64}, "target_variance": 7.51234,
+              "results": {"sne": {"mse": [0.32411], "mse_mean": 0.32411, "params": 84289},
+                          "dwsnet": {"mse": [0.01466], "mse_mean": 0.01466, "params": 35521}}}
+    assert render_fit(result).splitlines() == [
+        "| variant | #params | MSE on its 64 training INRs (1 seed) |", "| --- | --- | --- |",
+        "| sne | 84,289 | 0.3241 |", "| dwsnet | 35,521 | 0.0147 |", "| (the targets' variance) | – | 7.5123 |"]

@@ -6,6 +6,7 @@ from torch_geometric.loader import DataLoader
 from sne_pyg import convert
 from sne_pyg.nn import MODELS, NetworkEncoder, SNE, build_model, parse_models, register_model, unregister_model
 from sne_pyg.nn.checkpoint import load_model
+from sne_pyg.nn.registry import with_revision
 from sne_pyg.segment import segment_mean
 from sne_pyg.train import TrainConfig, fit
 from tests import builders
@@ -29,7 +30,7 @@ def test_config_is_every_constructor_argument_with_its_default():
     assert model.config == dict(hidden=8, out_dim=None, heads=2, chunk_blocks=2, layer_blocks=2, network_blocks=2,
                                 layer_block="sab", network_block="sab", num_inducing=16, ff_mult=2,
                                 chunk_batch_size="auto", set_function="attention", encodings="type+level",
-                                hierarchy="chunk-layer-network")
+                                hierarchy="chunk-layer-network", element_positions="none")
     assert repr(model).startswith("SNE(hidden=8, out_dim=None, heads=2,")
 
 
@@ -77,3 +78,30 @@ def test_a_model_defined_outside_the_package_builds_trains_saves_and_loads(tmp_p
     finally:
         unregister_model("toy_mean_values")
     assert "toy_mean_values" not in MODELS
+
+
+def test_a_result_cached_before_a_models_revision_is_not_reused(tmp_path):
+    """A model whose class raises ``revision`` marks its cached settings; models at revision 1 keep theirs, so
+    their earlier results are still read, while a result made before the revision is refused with its file named."""
+    from sne_pyg.experiments.cache import cached
+
+    class Revised(NetworkEncoder, name="revised_for_test"):
+        revision = 2
+
+        def __init__(self, hidden: int = 8, out_dim: int | None = 1) -> None:
+            super().__init__()
+
+    try:
+        settings = {"hidden": 32, "epochs": 60}
+        assert MODELS["sne"].revision == MODELS["dwsnet"].revision == 1
+        assert with_revision("revised_for_test", settings) == dict(settings, model_revision=2)
+        assert "model_revision" not in settings and with_revision("dwsnet", settings) == settings
+        for name in ("revised_for_test", "dwsnet"):
+            cached(str(tmp_path), f"{name}-seed0", lambda: {"mse": 0.5}, settings)     # made at revision 1
+        assert cached(str(tmp_path), "dwsnet-seed0", lambda: {"mse": 0.1},
+                      with_revision("dwsnet", settings)) == {"mse": 0.5}
+        with pytest.raises(ValueError, match="revised_for_test-seed0"):
+            cached(str(tmp_path), "revised_for_test-seed0", lambda: {"mse": 0.1},
+                   with_revision("revised_for_test", settings))
+    finally:
+        unregister_model("revised_for_test")

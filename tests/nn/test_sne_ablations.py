@@ -19,11 +19,14 @@ def _batch():
 
 
 def test_mean_pooling_is_the_mean_at_every_level():
-    model, data = _sne(set_function="mean"), _batch()
+    model, data = _sne(set_function="mean", element_positions="chunk"), _batch()
     lift = model.lift(scaled_values(data.chunks.double(), layer_rms(data).double()[data.chunk2layer]))
     element = model.element_encoding(data.layer_type, data.layer_level)
     chunk = model.chunk_encoding(data.layer_type, data.layer_level)
     layer = model.layer_encoding(data.layer_type, data.layer_level)
+    position = model.element_position.proj(torch.stack(                      # written out: sin/cos of j * omega_i
+        [torch.cat([torch.sin(j * 1e4 ** (-torch.arange(16.0) / 16)), torch.cos(j * 1e4 ** (-torch.arange(16.0) / 16))])
+         for j in range(data.chunk_size)]).double())
     expected = []
     for net in range(data.num_networks):          # plain loops over networks, layers and valid elements
         layer_vectors = []
@@ -31,7 +34,7 @@ def test_mean_pooling_is_the_mean_at_every_level():
             chunk_vectors = []
             for c in (data.chunk2layer == l).nonzero().flatten().tolist():
                 n = int(data.chunk_len[c])
-                chunk_vectors.append((lift[c, :n] + element[l]).mean(0) + chunk[l])
+                chunk_vectors.append((lift[c, :n] + element[l] + position[:n]).mean(0) + chunk[l])
             layer_vectors.append(torch.stack(chunk_vectors).mean(0) + layer[l])
         expected.append(torch.stack(layer_vectors).mean(0))
     with torch.no_grad():
@@ -77,6 +80,29 @@ def test_ablated_models_round_trip_and_bad_options_are_named(tmp_path):
     data = _batch()
     with torch.no_grad():
         assert torch.equal(again(data), model(data))
-    for option, value in (("set_function", "max"), ("encodings", "types"), ("hierarchy", "flat")):
+    for option, value in (("set_function", "max"), ("encodings", "types"), ("hierarchy", "flat"),
+                          ("element_positions", "row")):
         with pytest.raises(ValueError, match=f"{option} must be one of"):
             SNE(hidden=16, **{option: value})
+
+
+def test_element_positions_make_the_order_inside_a_chunk_matter():
+    """With ``element_positions="none"`` a chunk is a bag of values: reversing each chunk's valid elements
+    changes nothing (the default); with positions it changes exactly the chunks that reversing changes."""
+    data = _batch()
+    reversed_ = data.clone()
+    reversed_.chunks = data.chunks.clone()
+    for c, n in enumerate(data.chunk_len.tolist()):
+        reversed_.chunks[c, :n] = data.chunks[c, :n].flip(0)
+    distinct = torch.tensor([not torch.equal(data.chunks[c, :n], reversed_.chunks[c, :n])
+                             for c, n in enumerate(data.chunk_len.tolist())])
+    assert distinct.any()
+    with torch.no_grad():
+        bag = _sne()
+        assert bag.element_position is None
+        assert torch.allclose(bag.encode_chunks(reversed_), bag.encode_chunks(data), atol=1e-10)
+        ordered = _sne(element_positions="chunk")
+        moved = (ordered.encode_chunks(reversed_) - ordered.encode_chunks(data)).abs().amax(1) > 1e-8
+        assert torch.equal(moved, distinct)
+    removed = sum(p.numel() for p in ordered.element_position.parameters())
+    assert sum(p.numel() for p in ordered.parameters()) - sum(p.numel() for p in bag.parameters()) == removed == 32 * 16 + 16
