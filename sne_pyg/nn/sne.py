@@ -43,6 +43,7 @@ from .encodings import ElementPositionEncoding, StructureEncoding
 from .fused import fused_inference, linear
 from .encoder import NetworkEncoder
 from .features import layer_rms, scaled_values
+from .neuron_context import CONTEXT_FEATURES, NeuronContext
 
 
 # Per-element intermediates of one chunk block (q/k/v rows, feed-forward rows) stay near this size on
@@ -88,6 +89,12 @@ class SNE(NetworkEncoder, name="sne"):
             level pools all of a network's chunks).
         element_positions: ``"none"`` (a chunk is a bag of values, invariant to the order of its elements) or
             ``"chunk"`` (each element's position inside its chunk is encoded).
+
+    Extension (not in the paper):
+        neuron_context: each element also enters with statistics of the neurons it connects (its row and
+            column, the outgoing weights of its neuron and the incoming weights of its input;
+            :mod:`sne_pyg.nn.neuron_context`), still with no messages and no change under hidden-neuron
+            permutations.
     """
 
     def __init__(self, hidden: int = 64, out_dim: int | None = 1, *, heads: int = 4, chunk_blocks: int = 2,
@@ -95,7 +102,7 @@ class SNE(NetworkEncoder, name="sne"):
                  network_block: str = "sab", num_inducing: int = 16, ff_mult: int = 2,
                  chunk_batch_size: int | str | None = "auto", set_function: str = "attention",
                  encodings: str = "type+level", hierarchy: str = "chunk-layer-network",
-                 element_positions: str = "none") -> None:
+                 element_positions: str = "none", neuron_context: bool = False) -> None:
         super().__init__()
         if not (chunk_batch_size in (None, "auto") or (type(chunk_batch_size) is int and chunk_batch_size >= 1)):
             raise ValueError(f"chunk_batch_size must be an int >= 1, None or 'auto', got {chunk_batch_size!r}")
@@ -105,7 +112,10 @@ class SNE(NetworkEncoder, name="sne"):
             if value not in allowed:
                 raise ValueError(f"{option} must be one of {allowed}, got {value!r}")
         self.chunk_batch_size = chunk_batch_size
-        self.lift = MLP([2, hidden, hidden], norm=None, act='gelu')
+        if not isinstance(neuron_context, bool):
+            raise ValueError(f"neuron_context must be True or False, got {neuron_context!r}")
+        self.neuron_context = neuron_context
+        self.lift = MLP([2 + CONTEXT_FEATURES * neuron_context, hidden, hidden], norm=None, act='gelu')
         terms = {"use_type": "type" in encodings, "use_level": "level" in encodings}
         self.element_encoding = StructureEncoding(hidden, **terms)
         self.element_position = ElementPositionEncoding(hidden) if element_positions == "chunk" else None
@@ -135,10 +145,14 @@ class SNE(NetworkEncoder, name="sne"):
         # [c, hidden], the same for every chunk
         position_enc = None if self.element_position is None else self.element_position(values.size(1)).to(dtype)
         scale = layer_rms(data).to(dtype)
+        context = NeuronContext(data, scale) if self.neuron_context else None
         for start in range(0, values.size(0), step):
             sl = slice(start, start + step)
             layer = owner[sl]
-            x = self.lift_values(scaled_values(values[sl].to(dtype), scale[layer])) + element_enc[layer].unsqueeze(1)
+            inputs = scaled_values(values[sl].to(dtype), scale[layer])
+            if context is not None:
+                inputs = torch.cat([inputs, context.features(sl)], dim=-1)
+            x = self.lift_values(inputs) + element_enc[layer].unsqueeze(1)
             if position_enc is not None:
                 x = x + position_enc
             mask = positions < data.chunk_len[sl, None]          # this block's padding mask only

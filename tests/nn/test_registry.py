@@ -30,7 +30,7 @@ def test_config_is_every_constructor_argument_with_its_default():
     assert model.config == dict(hidden=8, out_dim=None, heads=2, chunk_blocks=2, layer_blocks=2, network_blocks=2,
                                 layer_block="sab", network_block="sab", num_inducing=16, ff_mult=2,
                                 chunk_batch_size="auto", set_function="attention", encodings="type+level",
-                                hierarchy="chunk-layer-network", element_positions="none")
+                                hierarchy="chunk-layer-network", element_positions="none", neuron_context=False)
     assert repr(model).startswith("SNE(hidden=8, out_dim=None, heads=2,")
 
 
