@@ -1,6 +1,6 @@
 """Can an encoder fit its own training networks? A one-minute check of what a model's encoding keeps.
 
-    python examples/fit_capacity.py                                  # SNE, SNE with positions, DWSNet, NeuralGraph
+    python examples/fit_capacity.py              # SNE, with positions, with neuron context; DWSNet; NeuralGraph
     python examples/fit_capacity.py --variants "sne;sne:set_function=mean;dwsnet"
     python examples/fit_capacity.py --quick --out DIR                # seconds (CI)
 
@@ -29,7 +29,7 @@ from sne_pyg.nn.registry import with_revision
 from sne_pyg.train import TargetScaler, targets_of
 from sne_pyg.zoos import SineINRZoo
 
-DEFAULT_VARIANTS = "sne;sne:element_positions=chunk;dwsnet;neural_graph"
+DEFAULT_VARIANTS = "sne;sne:element_positions=chunk;sne:neuron_context=true;dwsnet;neural_graph"
 
 
 def parse_variant(text: str) -> tuple[str, dict]:

@@ -25,6 +25,7 @@ LEVERS: dict[str, list[str]] = {
     "chunk16": ["--chunk-size", "16"],
     "mean_pooling": ["--model-option", "sne.set_function=mean"],        # Table 6's mean-pooling ablation
     "positions": ["--model-option", "sne.element_positions=chunk"],     # each element's place in its chunk
+    "context": ["--model-option", "sne.neuron_context=true"],           # each element's neuron statistics
     "epochs30": ["--epochs", "30"],                                     # schedule
     "lr3e-4": ["--train-option", "lr=3e-4"],
     "lr3e-3": ["--train-option", "lr=3e-3"],

@@ -77,9 +77,11 @@ def test_one_model_reads_any_chunk_size():
         assert model(_batch(_zoo(chunk_size=c))).shape == (5, 2)
 
 
-def test_chunk_batch_size_gives_the_same_result():
+@pytest.mark.parametrize("context", [False, True])
+def test_chunk_batch_size_gives_the_same_result(context):
     zoo = _batch(_zoo())
-    assert torch.allclose(_sne(chunk_batch_size=7)(zoo), _sne(chunk_batch_size=None)(zoo), atol=1e-10)
+    assert torch.allclose(_sne(chunk_batch_size=7, neuron_context=context)(zoo),
+                          _sne(chunk_batch_size=None, neuron_context=context)(zoo), atol=1e-10)
 
 
 def test_auto_chunk_blocks_are_sized_by_bytes_on_cpu(monkeypatch):
@@ -109,10 +111,11 @@ def test_bad_chunk_batch_size(bad):
         SNE(chunk_batch_size=bad)
 
 
-def test_float32_cpu_inference_matches_the_autograd_path():
+@pytest.mark.parametrize("options", [{}, {"neuron_context": True, "element_positions": "chunk"}])
+def test_float32_cpu_inference_matches_the_autograd_path(options):
     """No autograd + float32 on CPU runs folded, fused kernels; it must be the same function."""
     torch.manual_seed(0)
-    model = SNE(hidden=16, out_dim=None, heads=2).eval()
+    model = SNE(hidden=16, out_dim=None, heads=2, **options).eval()
     with torch.no_grad():
         for p in model.parameters():       # LayerNorm gains/biases away from 1/0: the folds matter
             p.add_(torch.randn_like(p) * 0.1)
