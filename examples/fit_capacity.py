@@ -74,8 +74,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def variant_label(name: str, options: dict) -> str:
-    """``("sne", {"heads": 1})`` -> ``"sne:heads=1"`` (the command-line spelling)."""
-    return name + (":" + ",".join(f"{k}={v}" for k, v in options.items()) if options else "")
+    """``("sne", {"heads": 1, "neuron_context": True})`` -> ``"sne:heads=1,neuron_context=true"`` (the
+    command-line spelling)."""
+    def spelled(value) -> str:
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    return name + (":" + ",".join(f"{k}={spelled(v)}" for k, v in options.items()) if options else "")
+
+
+def file_key(label: str) -> str:
+    """``"sne:heads=1,augment=true"`` -> ``"sne+heads-1+augment-true"``: a cache file name any file system takes."""
+    return label.replace(":", "+").replace(",", "+").replace("=", "-")
 
 
 def main(argv=None) -> dict:
@@ -97,7 +105,7 @@ def main(argv=None) -> dict:
                 "params": sum(p.numel() for p in model.parameters()), "seconds": round(time.time() - begun, 1)}
 
     labels = [variant_label(name, options) for name, options in args.variants]
-    jobs = [(f"{label}-seed{seed}", lambda name=name, options=options, seed=seed: fit_one(name, options, seed),
+    jobs = [(f"{file_key(label)}-seed{seed}", lambda name=name, options=options, seed=seed: fit_one(name, options, seed),
              with_revision(name, dict(settings, model=name, options=options)))
             for label, (name, options) in zip(labels, args.variants) for seed in range(args.seeds)]
     made = iter(cached_all(args.out, jobs))
