@@ -21,8 +21,9 @@ Where the paper is silent we chose, after measuring on the sine-INR zoo (see REA
   hidden weights ~0.01, norm gains ~1) are visible at all, and mean-like pooling of the
   nonlinear features carries soft-histogram information about a chunk;
 * a chunk is a bag of values by default; ``element_positions="chunk"`` adds each element's position
-  inside its chunk. With positions SNE fits 64 training INRs of the Table 1 zoo far better (MSE 0.054
-  instead of 0.32) but did not validate better (README, "Does SNE lose information?"), so it is an option;
+  inside its chunk, and ``neuron_context=True`` the statistics of the neurons each element joins. Both let
+  SNE fit its training INRs better (README, "Does SNE lose information?"); positions read the layout's
+  order, which hidden-neuron permutations change, the context does not;
 * every attention block is pre-LayerNorm, so raw differences survive the residual stream;
 * the head starts with a BatchNorm over network embeddings: networks of one zoo differ by
   well under 1% of their embedding norm at initialisation, and without it training collapses
