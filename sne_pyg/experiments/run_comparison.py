@@ -1,6 +1,6 @@
 """One setting against another, model by model: two Table 1 result files scored on the same test INRs.
 
-    python -m sne_pyg.experiments.run_comparison BASE.json OTHER.json --out versus.json
+    python -m sne_pyg.experiments.run_comparison BASE.json OTHER.json --out versus.json [--models sne]
 
 Both files are ``examples/inr_frequency.py`` summaries (``test_targets`` and ``test_predictions`` ``{model:
 [seeds][networks]}``), e.g. a run with ``--input-norm entry`` against the default. For every model in both, on
@@ -19,14 +19,22 @@ from ..json_files import write_json
 from .bootstrap import mean_score, paired_bootstrap
 
 
-def compare_settings(base: dict, other: dict, resamples: int = 10_000) -> dict[str, dict]:
+def compare_settings(base: dict, other: dict, resamples: int = 10_000,
+                     models: list[str] | None = None) -> dict[str, dict]:
     """``{model: {"seeds", "base_mse", "other_mse", "difference", "low", "high", "verdict", ...}}`` for the models
-    of both files, on their first ``seeds`` seeds (as many as the file with fewer has)."""
+    of both files (only ``models``, when given: each must be in both), on their first ``seeds`` seeds (as many as
+    the file with fewer has)."""
     targets = np.asarray(base["test_targets"], float)
     if not np.array_equal(targets, np.asarray(other["test_targets"], float)):
         raise ValueError("the two result files were scored on different test networks (their test_targets differ)")
+    shared = [m for m in base["test_predictions"] if m in other["test_predictions"]]
+    if models is not None:
+        missing = [m for m in models if m not in shared]
+        if missing:
+            raise ValueError(f"model(s) {missing} not in both result files (both have: {', '.join(shared)})")
+        shared = [m for m in shared if m in models]
     rows = {}
-    for model in [m for m in base["test_predictions"] if m in other["test_predictions"]]:
+    for model in shared:
         pred_base, pred_other = (np.asarray(f["test_predictions"][model], float) for f in (base, other))
         seeds = min(len(pred_base), len(pred_other))       # seed k of one file against seed k of the other
         pred_base, pred_other = pred_base[:seeds], pred_other[:seeds]
@@ -54,8 +62,14 @@ def main(argv=None) -> dict:
     parser.add_argument("other")
     parser.add_argument("--out", default=None, help="write the comparison here (JSON)")
     parser.add_argument("--resamples", type=int, default=10_000)
+    parser.add_argument("--models", default=None, help="comma-separated models to compare (default: every model "
+                                                        "in both files)")
     args = parser.parse_args(argv)
-    rows = compare_settings(_load(args.base), _load(args.other), args.resamples)
+    models = None if args.models is None else [m.strip() for m in args.models.split(",") if m.strip()]
+    try:
+        rows = compare_settings(_load(args.base), _load(args.other), args.resamples, models)
+    except ValueError as error:
+        raise SystemExit(f"--models: {error}") from None
     if args.out:
         write_json(args.out, {"base": args.base, "other": args.other, "metric": "mse", "models": rows}, indent=2)
     print(f"{'model':<14}{'base MSE':>10}{'other MSE':>11}   other - base (95% paired bootstrap)")

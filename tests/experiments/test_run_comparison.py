@@ -40,3 +40,14 @@ def test_files_scored_on_other_networks_or_without_predictions_are_refused(tmp_p
                  "--resamples", "200"])
     assert json.loads((tmp_path / "v.json").read_text())["models"] == rows
     assert rows["sne"]["difference"] == pytest.approx(1.0) and rows["sne"]["verdict"] == "worse"
+
+
+def test_models_restricts_the_comparison_and_names_a_model_missing_from_a_file(tmp_path):
+    targets = np.arange(6.0)
+    base = summary({"sne": [targets + 1], "dwsnet": [targets + 2]}, targets)
+    other = summary({"sne": [targets], "dwsnet": [targets + 2]}, targets)
+    assert set(compare_settings(base, other, resamples=200, models=["sne"])) == {"sne"}
+    (tmp_path / "a.json").write_text(json.dumps(base))
+    (tmp_path / "b.json").write_text(json.dumps(other))
+    with pytest.raises(SystemExit, match="neural_graph"):
+        main([str(tmp_path / "a.json"), str(tmp_path / "b.json"), "--models", "sne,neural_graph"])
