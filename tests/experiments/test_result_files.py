@@ -10,7 +10,8 @@ from sne_pyg.experiments.bootstrap import versus_best_other
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-@pytest.mark.parametrize("name", ["inr_frequency.json", "inr_frequency_tuned.json", "inr_frequency_tuned12.json"])
+@pytest.mark.parametrize("name", ["inr_frequency.json", "inr_frequency_tuned.json", "inr_frequency_tuned12.json",
+                                  "inr_frequency_context.json"])
 def test_table1_numbers_follow_from_the_kept_predictions(name):
     with open(os.path.join(ROOT, "docs", "results", name)) as f:
         result = json.load(f)
@@ -111,9 +112,10 @@ def test_an_sne_lever_on_tuned_table_1_changes_one_setting_and_follows_from_its_
     assert variant["tuned"]["sne"] == stored == {**tuned, **changed} != tuned
 
 
-def _variant_follows_from_its_predictions(base_name: str, other: str, versus: str | None = None) -> dict:
+def _variant_follows_from_its_predictions(base_name: str, other: str, versus: str | None = None,
+                                          models: set[str] | None = None) -> dict:
     """Check ``other`` against ``base_name`` (both in docs/results) as the tests above say, the comparison read from
-    ``versus`` (default ``<other>_versus``); returns ``other``."""
+    ``versus`` (default ``<other>_versus``; of ``models``, default every model of ``other``); returns ``other``."""
     from sne_pyg.experiments.bootstrap import paired_bootstrap
     files = {}
     for name in (base_name, other, versus or f"{other}_versus"):
@@ -125,7 +127,7 @@ def _variant_follows_from_its_predictions(base_name: str, other: str, versus: st
     for model, row in variant["results"].items():
         predictions = np.array(variant["test_predictions"][model])
         assert row["mse_mean"] == pytest.approx(((predictions - targets) ** 2).mean(), rel=1e-4)
-    assert set(versus["models"]) == set(variant["results"])
+    assert set(versus["models"]) == (models or set(variant["results"]))
     for model, row in versus["models"].items():
         seeds = min(len(f["test_predictions"][model]) for f in (variant, base))   # seed k against seed k
         pair = [np.array(f["test_predictions"][model])[:seeds] for f in (variant, base)]
@@ -134,6 +136,22 @@ def _variant_follows_from_its_predictions(base_name: str, other: str, versus: st
         for key in ("difference", "low", "high"):
             assert getattr(again, key) == pytest.approx(row[key], abs=1e-4)
     return variant
+
+
+def test_sne_with_neuron_context_changes_only_that_option_and_reuses_the_peers_runs():
+    """docs/results/inr_frequency_context.json: SNE built with neuron_context=True (its lift reads 8 more inputs:
+    8 x hidden more weights) at plain SNE's 12-trial settings; DWSNet's and NeuralGraph's predictions are those of
+    docs/results/inr_frequency_tuned12.json; the ``_versus`` file pairs the two SNEs seed by seed."""
+    variant = _variant_follows_from_its_predictions("inr_frequency_tuned12", "inr_frequency_context",
+                                                    models={"sne"})
+    with open(os.path.join(ROOT, "docs", "results", "inr_frequency_tuned12.json")) as f:
+        plain = json.load(f)
+    assert variant["settings"]["model_options"] == [["sne", "neuron_context", True]]
+    assert variant["tuned"] == plain["tuned"]
+    hidden = variant["tuned"]["sne"]["hidden"]
+    assert variant["results"]["sne"]["params"] - plain["results"]["sne"]["params"] == 8 * hidden
+    for model in ("dwsnet", "neural_graph"):
+        assert variant["test_predictions"][model] == plain["test_predictions"][model]
 
 
 def test_tuned_table_1_used_the_stored_settings_of_an_equal_budget():
