@@ -154,6 +154,22 @@ def test_sne_with_neuron_context_changes_only_that_option_and_reuses_the_peers_r
         assert variant["test_predictions"][model] == plain["test_predictions"][model]
 
 
+def test_five_seeds_of_sne_with_and_without_neuron_context_reuse_the_three_seed_runs():
+    """docs/results/inr_frequency_{sne,context}_seeds5.json: seeds 0-2 are the runs of the three-seed files (the same
+    cached predictions), seeds 3-4 were added; the ``_versus`` file pairs the two SNEs over all five seeds."""
+    variant = _variant_follows_from_its_predictions("inr_frequency_sne_seeds5", "inr_frequency_context_seeds5")
+    files = {}
+    for name in ("inr_frequency_sne_seeds5", "inr_frequency_tuned12", "inr_frequency_context"):
+        with open(os.path.join(ROOT, "docs", "results", f"{name}.json")) as f:
+            files[name] = json.load(f)
+    plain, three_plain, three_context = files.values()
+    assert len(plain["test_predictions"]["sne"]) == len(variant["test_predictions"]["sne"]) == 5
+    assert plain["test_predictions"]["sne"][:3] == three_plain["test_predictions"]["sne"]
+    assert variant["test_predictions"]["sne"][:3] == three_context["test_predictions"]["sne"]
+    assert variant["settings"]["model_options"] == [["sne", "neuron_context", True]]
+    assert not plain["settings"]["model_options"]
+
+
 def test_tuned_table_1_used_the_stored_settings_of_an_equal_budget():
     """docs/results/inr_frequency_tuned.json trained each model with its settings in docs/tuned/inr_frequency (what
     ``inr_frequency.py --tuned stored`` reads), and docs/results/tune_inr_frequency.json gave every model the same trials in one space."""
