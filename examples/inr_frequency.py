@@ -28,7 +28,7 @@ import numpy as np
 
 from sne_pyg.argtypes import positive_int
 from sne_pyg.data.standardise import standardise_splits
-from sne_pyg.experiments.arguments import add_input_norm_argument, model_option, model_options_of
+from sne_pyg.experiments.arguments import add_input_norm_argument, add_model_option_argument, model_options_of
 from sne_pyg.experiments.seeds import mean_and_std
 from sne_pyg.experiments.bootstrap import versus_best_other  # noqa: E402
 from sne_pyg.experiments.cache import cached_all, checkpoint_path  # noqa: E402
@@ -61,9 +61,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "(independent initialisations, 2,000 points, Adam 1e-3, stop at MSE 1e-4)")
     parser.add_argument("--chunk-size", type=int, default=64)
     add_input_norm_argument(parser)
-    parser.add_argument("--model-option", dest="model_options", action="append", type=model_option, default=[],
-                        metavar="MODEL.KEY=VALUE", help="a constructor option of one model (repeatable), e.g. "
-                                                        "sne.element_positions=chunk")
+    add_model_option_argument(parser)
     parser.add_argument("--hidden", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=60)
     parser.add_argument("--batch-size", type=int, default=32)

@@ -65,14 +65,19 @@ def add_model_option_arguments(parser) -> None:
     """``--model-option MODEL.KEY=VALUE`` (repeatable): a constructor option of one model, e.g.
     ``sne.heads=1`` or ``sne.set_function=mean`` (the levers of SNE's ablations); ``--train-option KEY=VALUE``
     (repeatable): one of :data:`TRAIN_OPTIONS` for every model; ``--chunk-size`` and ``--input-norm``."""
-    parser.add_argument("--model-option", dest="model_options", action="append", type=model_option, default=[],
-                        metavar="MODEL.KEY=VALUE",
-                        help="a constructor option of one model (repeatable), e.g. sne.heads=1, sne.chunk_blocks=3")
+    add_model_option_argument(parser)
     parser.add_argument("--train-option", dest="train_options", action="append", type=train_option, default=[],
                         metavar="KEY=VALUE", help="a training setting of every model (repeatable): "
                         + ", ".join(f"{k} ({why})" for k, (_, why) in TRAIN_OPTIONS.items()))
     parser.add_argument("--chunk-size", type=positive_int, default=CHUNK_SIZE, help="scalars per chunk of the converted zoo")
     add_input_norm_argument(parser)
+
+
+def add_model_option_argument(parser) -> None:
+    """``--model-option MODEL.KEY=VALUE`` alone (repeatable; :func:`model_options_of` reads it)."""
+    parser.add_argument("--model-option", dest="model_options", action="append", type=model_option, default=[],
+                        metavar="MODEL.KEY=VALUE",
+                        help="a constructor option of one model (repeatable), e.g. sne.heads=1, sne.chunk_blocks=3")
 
 
 def add_input_norm_argument(parser) -> None:

@@ -71,12 +71,13 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
         return run
 
     runs = []
+    if cache is not None:
+        folder, key, settings = cache
+        settings = with_revision(name, settings)
     for seed in range(seeds):
         if cache is None:
             runs.append(one_seed(seed))
         else:
-            folder, key, settings = cache
-            settings = with_revision(name, settings)
             runs.append(cached(folder, f"{key}-seed{seed}",
                                lambda: one_seed(seed, checkpoint_path(folder, f"{key}-seed{seed}")), settings))
     unsupported = {key: reason for run in runs for key, reason in run["unsupported"].items()}

@@ -43,7 +43,7 @@ class NeuronContext:
         self.data, self.scale = data, scale
         rows, cols = data.layer_rows, data.layer_cols
         self.row_offset, self.col_offset = ptr_from_sizes(rows)[:-1], ptr_from_sizes(cols)[:-1]
-        self.first_chunk = ptr_from_sizes(data.layer_num_chunks)[:-1]
+        self.first_chunk = data.layer_ptr[:-1]
         num_layers = rows.numel()
         # link l -> l+1 when l+1 reads l's neurons; group = columns per input of the reading layer
         reads = torch.isin(data.layer_type, _READS_NEURONS.to(rows.device)) & (data.layer_fan_in > 0)
