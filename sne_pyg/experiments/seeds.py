@@ -11,7 +11,7 @@ from torch import nn
 from ..nn import build_model
 from .bootstrap import versus_best_other
 from ..nn.registry import with_revision
-from .cache import cached, checkpoint_path
+from .cache import cached_all, checkpoint_path
 from .regression import training_config
 from ..train.loop import (TargetScaler, TrainConfig, fit, metrics_of, predict, prepare_dataset, seed_everything,
                           targets_of)
@@ -39,9 +39,10 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
     NeuralGraph on attention layers, or the model itself does, e.g. a one-architecture model such as
     HyperRep or NFN on an unseen architecture) is reported as ``{"unsupported": reason}``.
     ``cache = (folder, key, settings)`` keeps each seed's result in ``folder/cache/<key>-seed<k>.json``
-    (:func:`~sne_pyg.experiments.cache.cached`: reused only for equal ``settings``), so an interrupted
+    (:func:`~sne_pyg.experiments.cache.cached_all`: reused only for equal ``settings``), so an interrupted
     table resumes from its finished (model, seed) runs, and the training of an unfinished one from its last
-    epoch (``<key>-seed<k>.checkpoint.pt`` beside it, :mod:`sne_pyg.train.resume`).
+    epoch (``<key>-seed<k>.checkpoint.pt`` beside it, :mod:`sne_pyg.train.resume`); processes sharing the folder
+    split the seeds between them (a seed another process is training is put off, not waited for).
     """
     scaler = TargetScaler(targets_of(train))
     views: list = []                          # a model's view (e.g. NeuralGraph's graphs) does not depend on its weights
@@ -70,16 +71,14 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
             on_trained(seed, model)
         return run
 
-    runs = []
-    if cache is not None:
+    if cache is None:
+        runs = [one_seed(seed) for seed in range(seeds)]
+    else:                                   # processes sharing the folder split the seeds (cached_all)
         folder, key, settings = cache
         settings = with_revision(name, settings)
-    for seed in range(seeds):
-        if cache is None:
-            runs.append(one_seed(seed))
-        else:
-            runs.append(cached(folder, f"{key}-seed{seed}",
-                               lambda: one_seed(seed, checkpoint_path(folder, f"{key}-seed{seed}")), settings))
+        runs = cached_all(folder, [(f"{key}-seed{seed}",
+                                    lambda seed=seed: one_seed(seed, checkpoint_path(folder, f"{key}-seed{seed}")),
+                                    settings) for seed in range(seeds)])
     unsupported = {key: reason for run in runs for key, reason in run["unsupported"].items()}
     # numpy keeps an undefined tau (a test set of one network) as NaN where statistics.stdev raises
     out = {}

@@ -2,6 +2,7 @@ import json
 import os
 import statistics
 
+import pytest
 from sne_pyg.nn import MODELS, build_model
 from sne_pyg.train import materialize, prepare_dataset
 from sne_pyg.zoos import SineINRZoo
@@ -48,7 +49,9 @@ def test_quick_table_1_results(tmp_path, quick_zoos):
     assert summary["test_targets"] == [round(t, 6) for t in targets]
     for name, per_seed in summary["test_predictions"].items():         # the kept predictions give the table
         scores = [statistics.fmean((p - t) ** 2 for p, t in zip(seed, targets)) for seed in per_seed]
-        assert [round(s, 4) for s in scores] == [round(s, 4) for s in summary["per_seed"][name]["mse"]]
+        # the summary keeps 4 decimals and the predictions 6: equal to 1e-4, not digit for digit (a rounding
+        # boundary would otherwise make the test depend on the thread count)
+        assert scores == pytest.approx(summary["per_seed"][name]["mse"], abs=1e-4)
     assert summary["command"].startswith("python examples/inr_frequency.py --quick") and summary["wall_seconds"] > 0
     assert summary["commit"] and summary["machine"]
 

@@ -84,3 +84,40 @@ def test_a_seed_stopped_mid_training_resumes_from_its_epoch_checkpoint(tmp_path,
     assert checkpoint.exists()
     monkeypatch.setattr(seeds, "fit", fit)
     assert table(tmp_path / "run") == whole and not os.path.exists(checkpoint)
+
+
+def test_runners_sharing_a_folder_split_the_seeds(tmp_path):
+    """While another runner holds seed 0 (here a thread whose result never arrives), tau_over_seeds trains seed 1
+    first, then waits for seed 0 and, the other runner having given up, trains it itself; the table equals one
+    made alone."""
+    import os
+    import threading
+    import time
+
+    from sne_pyg.experiments import cached
+    nets = [convert(builders.mlp(seed=i), 16, y=[float(i % 5)]) for i in range(14)]
+    settings = {"hidden": 8}
+
+    def table(folder, order):
+        return tau_over_seeds("statnn", nets[:8], nets[8:10], {"test": nets[10:]}, seeds=2, hidden=8, epochs=3,
+                              on_trained=lambda seed, model: order.append(seed),
+                              cache=(str(folder), "statnn", settings))
+    alone = table(tmp_path / "alone", [])
+    holding = threading.Event()
+
+    def other_runner():                    # holds seed 0 until seed 1 is written (or 30 s), then fails
+        holding.set()
+        seed1 = tmp_path / "shared" / "cache" / "statnn-seed1.json"
+        deadline = time.time() + 30
+        while not os.path.exists(seed1) and time.time() < deadline:
+            time.sleep(0.05)
+        raise RuntimeError("the other runner stopped")
+    other = threading.Thread(target=lambda: pytest.raises(RuntimeError, cached, str(tmp_path / "shared"),
+                                                          "statnn-seed0", other_runner, settings))
+    other.start()
+    assert holding.wait(10)
+    order = []
+    shared = table(tmp_path / "shared", order)
+    other.join(10)
+    assert order == [1, 0]
+    assert shared == alone
