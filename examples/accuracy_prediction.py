@@ -58,8 +58,8 @@ def main(argv=None) -> dict:
     splits = zoo_experiment_splits(args, args.zoo, chunk_size=args.chunk_size)
     splits = standardise_splits(splits, args.input_norm)          # statistics of the training split only
     results, histories = {}, {}
-    tuned = tuned_settings(args.tuned, args.models)
     options = model_options_of(args)
+    tuned = tuned_settings(args.tuned, args.models, options)
     for name in args.models:
         settings = {"zoo": args.zoo, "model": name, **zoo_experiment_settings(args), **lever_settings(args, name)}
         recipe = {"hidden": args.hidden, "epochs": args.epochs, **tuned.get(name, {}), **train_options_of(args)}

@@ -103,8 +103,8 @@ def main(argv=None) -> dict:
     if args.input_norm != "none":                # in the cache key only when set: earlier runs stay valid
         settings["input_norm"] = args.input_norm
 
-    tuned = tuned_settings(args.tuned, names)
     options = model_options_of(args)
+    tuned = tuned_settings(args.tuned, names, options)
 
     def settings_of(name: str) -> dict:
         """What a cached (``name``, seed) result depends on; tuned settings and model options only when set, so

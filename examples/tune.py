@@ -5,6 +5,8 @@
     python examples/inr_frequency.py --tuned runs/tune/inr_frequency   # Table 1 with the tuned settings
     python examples/tune.py --zoo arch1-digits --models sne,neural_graph --trials 12   # -> runs/tune/arch1-digits
     python examples/accuracy_prediction.py --tuned runs/tune/arch1-digits             # the tau table, tuned
+    python examples/tune.py --models sne --model-option sne.neuron_context=true --out runs/tune/sne_context
+    python examples/inr_frequency.py --models sne --model-option sne.neuron_context=true --tuned runs/tune/sne_context
 
 ``--zoo`` is the sine-INR zoo of Table 1 (default) or a classifier zoo kind, generated as
 ``examples/accuracy_prediction.py`` generates it (``--size`` runs x 4 checkpoints, split 60/10/30, 10 epochs
@@ -29,7 +31,8 @@ from sne_pyg.experiments.reports import run_metadata
 from sne_pyg.experiments.tuning import SearchSpace, space_json, tune
 from sne_pyg.nn import parse_models
 from sne_pyg.plots import plot_tuning_history
-from sne_pyg.experiments.arguments import ZOO_CHECKPOINTS, ZOO_FRACTIONS, ZOO_RUNS
+from sne_pyg.experiments.arguments import (ZOO_CHECKPOINTS, ZOO_FRACTIONS, ZOO_RUNS, add_model_option_argument,
+                                           model_options_of)
 from sne_pyg.zoos import SineINRZoo
 from sne_pyg.zoos.kinds import ZOO_KINDS, cached_splits
 from sne_pyg.zoos.labels import parse_target
@@ -61,6 +64,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--no-prune", action="store_true",
                         help="train every trial to its end (default: Optuna's median pruner stops a trial that is worse "
                              "than the earlier trials' median after 10 epochs; a stopped trial counts as one of --trials)")
+    add_model_option_argument(parser)
     parser.add_argument("--root", default="data_cache")
     parser.add_argument("--out", default=None, help="default runs/tune/inr_frequency, or runs/tune/<zoo>")
     parser.add_argument("--quick", action="store_true", help="tiny zoo, 2 trials of 2 epochs")
@@ -95,15 +99,18 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     names = parse_models(args.models)
     zoo = tuning_splits(args)
+    options = model_options_of(args)
     results = {name: tune(name, zoo["train"], zoo["val"], args.trials, args.out, args.space, args.seed,
-                          args.batch_size, progress=not args.no_progress, prune=not args.no_prune) for name in names}
+                          args.batch_size, progress=not args.no_progress, prune=not args.no_prune,
+                          model_options=options.get(name)) for name in names}
     tuned = dict(stored_results(args.out), **results)        # with the models another process tuned into OUT
     write_json(os.path.join(args.out, "summary.json"),
                {**run_metadata("examples/tune.py", argv, started), "zoo": args.zoo, "target": args.target,
                 "trials": args.trials,
                 "space": space_json(args.space),
                 "best": {name: {"settings": r["best"], "val_mse": r["best_val_mse"], "trials": len(r["trials"]),
-                                "pruned": r.get("pruned", 0)}
+                                "pruned": r.get("pruned", 0),
+                                **({"model_options": r["model_options"]} if "model_options" in r else {})}
                          for name, r in sorted(tuned.items())}})
     plot_tuning_history(dict(sorted(tuned.items(), key=lambda kv: kv[1]["best_val_mse"])),
                         os.path.join(args.out, "tuning.png"), f"{args.zoo}: {args.trials} trials per model")

@@ -68,20 +68,27 @@ def train_with(name: str, settings: dict, train, val, seed: int = 0, batch_size:
     return model, result.best_val
 
 
-def trial_checkpoint(out: str, name: str, settings: dict, seed: int, batch_size: int) -> str:
+def trial_checkpoint(out: str, name: str, settings: dict, seed: int, batch_size: int,
+                     model_options: dict | None = None) -> str:
     """The epoch checkpoint of ``name``'s trial with ``settings`` (``OUT/checkpoints/<name>-<digest>.pt``): a
     killed trial, rerun with its settings, resumes there."""
-    digest = settings_digest({"settings": settings, "seed": seed, "batch_size": batch_size}, length=16)
+    key = {"settings": settings, "seed": seed, "batch_size": batch_size}
+    if model_options:                   # only when given: the default model's checkpoints keep their names
+        key["model_options"] = model_options
+    digest = settings_digest(key, length=16)
     return os.path.join(out, "checkpoints", f"{name}-{digest}.pt")
 
 
 def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = SearchSpace(), seed: int = 0,
          batch_size: int = 32, progress: bool = False,
          objective: Callable[[dict, Callable[[int, float], None]], float] | None = None,
-         prune: bool = True, startup: int = 4, warmup: int = 10, heartbeat: int = 30) -> dict:
+         prune: bool = True, startup: int = 4, warmup: int = 10, heartbeat: int = 30,
+         model_options: dict | None = None) -> dict:
     """Tune ``name`` for ``trials`` trials, finished or pruned (resuming a stored study); returns what is written
     to ``OUT/<name>.json``. ``objective(settings, report) -> validation MSE`` replaces the default training
-    (tests); it calls ``report(epoch, validation MSE)`` where the pruner may stop it."""
+    (tests); it calls ``report(epoch, validation MSE)`` where the pruner may stop it. ``model_options`` go to
+    the model's constructor in every trial (e.g. ``{"neuron_context": True}``); they are stored with the study
+    (a study of other options is refused) and in ``OUT/<name>.json``."""
     import optuna                              # the ``tune`` extra: imported only when tuning
 
     if trials < 1:
@@ -101,11 +108,18 @@ def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = Sear
         raise ValueError(f"{database} holds a study of {name!r} over another search space "
                          f"({stored}); use another --out")
     study.set_user_attr("space", space_json(space))
+    options = dict(model_options or {})
+    if study.trials and study.user_attrs.get("model_options", {}) != options:
+        raise ValueError(f"{database} holds a study of {name!r} with model options "
+                         f"{study.user_attrs.get('model_options', {})}, not {options}; use another --out")
+    if options:
+        study.set_user_attr("model_options", options)
+
     def train_trial(settings: dict, report: Callable[[int, float], None]) -> float:
-        checkpoint = trial_checkpoint(out, name, settings, seed, batch_size)
+        checkpoint = trial_checkpoint(out, name, settings, seed, batch_size, options)
         try:
-            return train_with(name, settings, train, val, seed, batch_size, progress, on_epoch=report,
-                              checkpoint=checkpoint)[1]
+            return train_with(name, settings, train, val, seed, batch_size, progress, model_options=options or None,
+                              on_epoch=report, checkpoint=checkpoint)[1]
         except Exception:       # pruned or crashed: not resumed (only a stopped or killed trial's checkpoint is)
             finish_training(checkpoint)
             raise
@@ -133,6 +147,8 @@ def tune(name: str, train, val, trials: int, out: str, space: SearchSpace = Sear
     result = {"model": name, "best": best.params, "best_val_mse": best.value, "seed": seed,
               "space": space_json(space), "pruned": sum(t.state == optuna.trial.TrialState.PRUNED for t in done),
               "trials": [_trial_record(t, t.state == optuna.trial.TrialState.PRUNED) for t in done]}
+    if options:
+        result["model_options"] = options
     write_json(os.path.join(out, f"{name}.json"), result)
     return result
 
@@ -162,15 +178,37 @@ def study_path(out: str, name: str) -> str:
     return os.path.join(out, f"{name}.db")
 
 
-def tuned_settings(folder: str | None, names: list[str]) -> dict[str, dict]:
+def tuned_settings(folder: str | None, names: list[str],
+                   model_options: dict[str, dict] | None = None) -> dict[str, dict]:
     """``{model: settings}`` for the models of ``names`` with a ``<model>.json`` in ``folder`` (the ``--out`` of
-    ``examples/tune.py``); none without a folder. A missing folder raises ``SystemExit`` naming it."""
+    ``examples/tune.py``); none without a folder. A missing folder raises ``SystemExit`` naming it, and so does
+    a file tuned with model options other than the run's ``model_options`` (``{model: {key: value}}``); a file
+    tuned on the model's defaults may be used with any options (its settings, not retuned)."""
     if folder is None:
         return {}
     if not os.path.isdir(folder):
         raise SystemExit(f"--tuned {folder}: no such folder")
-    return {name: load_tuned(os.path.join(folder, f"{name}.json")) for name in names
-            if os.path.exists(os.path.join(folder, f"{name}.json"))}
+    found = {}
+    for name in names:
+        path = os.path.join(folder, f"{name}.json")
+        if not os.path.exists(path):
+            continue
+        tuned_with = tuned_model_options(path)
+        run_with = (model_options or {}).get(name, {})
+        if tuned_with and tuned_with != run_with:
+            raise SystemExit(f"{path}: tuned with model options {tuned_with}, but this run gives {name} "
+                             f"{run_with or 'none'}; pass the same --model-option {name}.KEY=VALUE")
+        found[name] = load_tuned(path)
+    return found
+
+
+def tuned_model_options(path: str) -> dict:
+    """The model options a tuned settings file was made with (``{}``: the model's defaults)."""
+    try:
+        with open(path) as f:
+            return dict(json.load(f).get("model_options", {}))
+    except (OSError, json.JSONDecodeError, AttributeError, TypeError) as error:
+        raise ValueError(f"cannot read tuned settings from {path}: {error}") from None
 
 
 def load_tuned(path: str) -> dict:

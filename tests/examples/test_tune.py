@@ -86,3 +86,18 @@ def test_summary_records_the_search_space(tmp_path, quick_zoos):
     assert summary["space"]["epochs"] == [2] and summary["space"]["hidden"] == [12, 16]
     stored = json.loads((out / "flat_mlp.json").read_text())
     assert summary["space"] == stored["space"] and summary["best"]["flat_mlp"]["pruned"] == stored["pruned"]
+
+
+def test_a_model_option_is_tuned_with_and_table_1_refuses_its_settings_without_it(tmp_path, quick_zoos):
+    import pytest
+    out, root = tmp_path / "tuned", quick_zoos
+    tuner = load_script("examples/tune.py")
+    tuner.main(["--quick", "--models", "sne", "--model-option", "sne.neuron_context=true", "--out", str(out),
+                "--root", str(root), "--no-progress"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["best"]["sne"]["model_options"] == {"neuron_context": True}
+    assert json.loads((out / "sne.json").read_text())["model_options"] == {"neuron_context": True}
+    example = load_script("examples/inr_frequency.py")
+    with pytest.raises(SystemExit, match=r"sne.json: tuned with model options \{'neuron_context': True\}"):
+        example.main(["--quick", "--models", "sne", "--tuned", str(out), "--out", str(tmp_path / "table"),
+                      "--root", str(root), "--no-progress"])

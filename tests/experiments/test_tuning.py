@@ -221,3 +221,26 @@ def test_best_so_far_is_the_running_minimum_of_finished_trials_in_trial_order():
               {"number": 2, "val_mse": None}, {"number": 4, "val_mse": 0.7}, {"number": 5, "val_mse": 0.2}]
     assert best_so_far(trials) == [None, 0.9, 0.9, 0.5, 0.5, 0.2]
     assert best_so_far([]) == []
+
+
+def test_model_options_reach_every_trial_are_stored_and_must_match_where_the_settings_are_used(tmp_path):
+    from sne_pyg.experiments.tuning import tuned_settings
+    zoo = [convert(builders.mlp(seed=i), chunk_size=8, y=[float(builders.mlp(seed=i)[0].weight.detach().abs().mean())])
+           for i in range(12)]
+    train, val = zoo[:8], zoo[8:]
+    space = SearchSpace(hidden=(8,), epochs=(2,), li_weight=(0.0,), augment=(False,))
+    context = {"neuron_context": True}
+    result = tune("sne", train, val, trials=1, out=str(tmp_path / "ctx"), space=space, model_options=context)
+    assert result["model_options"] == context
+    # the trial's score is the model with the option, not the default model
+    assert train_with("sne", result["best"], train, val, model_options=context)[1] == result["best_val_mse"]
+    assert train_with("sne", result["best"], train, val)[1] != result["best_val_mse"]
+    with pytest.raises(ValueError, match=r"sne.db holds a study of 'sne' with model options \{'neuron_context': True\}"):
+        tune("sne", train, val, trials=1, out=str(tmp_path / "ctx"), space=space)
+    folder = str(tmp_path / "ctx")
+    assert tuned_settings(folder, ["sne"], {"sne": context}) == {"sne": result["best"]}
+    with pytest.raises(SystemExit, match=r"sne.json: tuned with model options \{'neuron_context': True\}, but this run"):
+        tuned_settings(folder, ["sne"])
+    plain = tune("sne", train, val, trials=1, out=str(tmp_path / "plain"), space=space)
+    assert "model_options" not in plain            # settings tuned on the defaults may serve any options
+    assert tuned_settings(str(tmp_path / "plain"), ["sne"], {"sne": context}) == {"sne": plain["best"]}
