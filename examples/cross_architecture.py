@@ -2,6 +2,7 @@
 
     python examples/cross_architecture.py                     # Arch1 <-> Arch2 and -> transformer on digits, 3 seeds
     python examples/cross_architecture.py --quick --out DIR   # CI-sized
+    python examples/cross_architecture.py --models sne,neural_graph --model-option sne.neuron_context=true   # a model option
 
 Every zoo is trained on the same dataset. For every source architecture each model trains on that
 zoo's training split (model selection on its validation split) and is scored by Kendall's tau of
@@ -20,7 +21,7 @@ import argparse
 import time
 
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, name_list, transfer_experiment
-from sne_pyg.experiments.arguments import zoo_experiment_splits
+from sne_pyg.experiments.arguments import add_model_option_argument, zoo_experiment_splits
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
 
@@ -36,6 +37,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--targets", default="arch1,arch2,transformer", type=name_list(ARCHITECTURES),
                         help="architectures tested on")
     add_zoo_experiment_arguments(parser, models=DEFAULT_MODELS, out="runs/cross_architecture")
+    add_model_option_argument(parser)
     args = parser.parse_args(argv)
     apply_quick(args, size=12)
     return args

@@ -2,6 +2,7 @@
 
     python examples/cross_dataset.py                      # Arch1 on digits, mnist1d, tetris, shapes; 3 seeds
     python examples/cross_dataset.py --quick --out DIR    # CI-sized
+    python examples/cross_dataset.py --models sne,neural_graph --model-option sne.neuron_context=true   # a model option
 
 Every zoo has the same architecture and differs only in the data its classifiers were trained on.
 For every source A each model trains on A's training split (model selection on A's validation
@@ -17,7 +18,7 @@ import argparse
 import time
 
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, name_list, transfer_experiment
-from sne_pyg.experiments.arguments import zoo_experiment_splits
+from sne_pyg.experiments.arguments import add_model_option_argument, zoo_experiment_splits
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
 
@@ -31,6 +32,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--datasets", default=",".join(DATASETS), type=name_list(DATASETS, minimum=2),
                         help="comma-separated, at least two")
     add_zoo_experiment_arguments(parser, models=DEFAULT_MODELS, out="runs/cross_dataset")
+    add_model_option_argument(parser)
     args = parser.parse_args(argv)
     apply_quick(args, size=12)
     return args

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from ..data.dataset import SPLITS
 from ..data.neural_graph import largest_kernel
-from .arguments import zoo_experiment_settings
+from .arguments import model_options_of, zoo_experiment_settings
 from .reports import run_metadata, write_comparisons, write_transfer_report
 from .seeds import defined_comparisons, sne_versus_best, tau_over_seeds, tau_scores
 from .tables import average_tau, pair_key
@@ -50,13 +50,16 @@ def transfer_results(models: Sequence[str], sources: dict[str, tuple[list, list]
     return results, unsupported
 
 
-def model_options_for(models: Sequence[str], zoos: dict[str, dict[str, list]]) -> dict[str, dict]:
-    """Constructor settings that depend on every zoo of the table: NeuralGraph pads kernels to the
-    widest one it will read (``max_kernel``), so one model reads all zoos."""
-    if "neural_graph" not in models:
-        return {}
-    networks = [net for splits in zoos.values() for part in splits.values() for net in part]
-    return {"neural_graph": {"max_kernel": max(9, largest_kernel(networks))}}
+def model_options_for(models: Sequence[str], zoos: dict[str, dict[str, list]],
+                      given: dict[str, dict] | None = None) -> dict[str, dict]:
+    """Constructor settings of the table's models: those ``given`` (``--model-option``, ``{model: {key:
+    value}}``) and those that depend on every zoo of the table: NeuralGraph pads kernels to the widest one it
+    will read (``max_kernel``), so one model reads all zoos."""
+    options = {model: dict(opts) for model, opts in (given or {}).items() if model in models}
+    if "neural_graph" in models:
+        networks = [net for splits in zoos.values() for part in splits.values() for net in part]
+        options["neural_graph"] = {"max_kernel": max(9, largest_kernel(networks)), **options.get("neural_graph", {})}
+    return options
 
 
 def write_transfer_summary(out: str, metadata: dict, results: dict[str, dict[str, dict]], models: Sequence[str],
@@ -94,7 +97,8 @@ def transfer_experiment(args, zoos: dict[str, dict[str, list]], sources: Sequenc
     zoo_settings = {"title": title, **zoo_experiment_settings(args)}
     results, unsupported = transfer_results(models, {s: (zoos[s]["train"], zoos[s]["val"]) for s in sources},
                                             tests_for, args.seeds, args.hidden, args.epochs,
-                                            progress=not args.no_progress, model_options=model_options_for(models, zoos),
+                                            progress=not args.no_progress,
+                                            model_options=model_options_for(models, zoos, model_options_of(args)),
                                             cache=(args.out, zoo_settings))
     title += (f", target {args.target}, Kendall tau over {args.seeds} seeds ({args.size} runs x "
               f"{args.zoo_checkpoints or 2} checkpoints per zoo)")

@@ -92,6 +92,32 @@ def test_neural_graph_is_built_to_read_the_widest_kernel_of_all_zoos():
     zoos = {"a": {"train": _zoo(0)["train"]}, "b": {"test": [cnn]}}
     assert model_options_for(["sne", "neural_graph"], zoos) == {"neural_graph": {"max_kernel": 25}}
     assert model_options_for(["sne"], zoos) == {}
+    given = {"sne": {"neuron_context": True}, "neural_graph": {"hidden_layers": 3}, "statnn": {"x": 1}}
+    assert model_options_for(["sne", "neural_graph"], zoos, given) == {         # a model not in the table: dropped
+        "sne": {"neuron_context": True}, "neural_graph": {"max_kernel": 25, "hidden_layers": 3}}
+
+
+def test_a_model_option_of_the_cross_examples_reaches_the_model_and_the_cache_key(tmp_path, monkeypatch):
+    """``--model-option`` of cross_dataset.py / cross_architecture.py: the option goes to the model's
+    constructor in every (source, seed) run and into each run's cache settings."""
+    import sne_pyg.experiments.transfer as transfer
+    from tests.builders import load_script
+    seen = {}
+
+    def fake_tau_over_seeds(model, train, val, tests, seeds, hidden, epochs, progress, model_options, cache):
+        seen[(cache[2]["source"], model)] = (model_options, cache[2]["options"])
+        return {**{t: {"tau_mean": 0.0, "tau_std": 0.0, "taus": [0.0] * seeds, "predictions": [[0.0] * len(n)] * seeds,
+                       "targets": [0.0] * len(n)} for t, n in tests.items()}, "params": 1}
+    monkeypatch.setattr(transfer, "tau_over_seeds", fake_tau_over_seeds)
+    zoos = {name: _zoo(i) for i, name in enumerate(("digits", "tetris"))}
+    for script in ("examples/cross_dataset.py", "examples/cross_architecture.py"):
+        example = load_script(script)
+        args = example.parse_args(["--models", "sne,statnn", "--model-option", "sne.neuron_context=true",
+                                   "--out", str(tmp_path / script.split("/")[1])])
+        seen.clear()
+        transfer.transfer_experiment(args, zoos, ["digits", "tetris"], ["digits", "tetris"], "t")
+        assert seen == {(s, m): (({"neuron_context": True},) * 2 if m == "sne" else (None, None))
+                        for s in ("digits", "tetris") for m in ("sne", "statnn")}
 
 
 def test_summary_writes_an_average_over_no_pairs_as_null_and_stays_strict_json(tmp_path):
