@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import os
 import statistics
 
 import numpy as np
@@ -79,6 +80,7 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
         runs = cached_all(folder, [(f"{key}-seed{seed}",
                                     lambda seed=seed: one_seed(seed, checkpoint_path(folder, f"{key}-seed{seed}")),
                                     settings) for seed in range(seeds)])
+        _check_same_zoo(runs, tests, [os.path.join(folder, "cache", f"{key}-seed{seed}.json") for seed in range(seeds)])
     unsupported = {key: reason for run in runs for key, reason in run["unsupported"].items()}
     # numpy keeps an undefined tau (a test set of one network) as NaN where statistics.stdev raises
     out = {}
@@ -94,6 +96,20 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
     if runs and all("history" in run for run in runs):      # runs cached before histories were kept have none
         out["histories"] = [run["history"] for run in runs]
     return out
+
+
+def _check_same_zoo(runs: list[dict], tests: dict[str, list], paths: list[str]) -> None:
+    """A cached run must have been scored on these test networks: its stored targets equal theirs (a zoo
+    regenerated on another machine can differ -- float rounding changes some classifiers' training -- and a run
+    of the old zoo would otherwise be averaged and paired with runs of the new one). Raises ``ValueError``
+    naming the file."""
+    for run, path in zip(runs, paths):
+        for key, stored in run["targets"].items():
+            current = targets_of(tests[key])[:, 0].tolist()
+            if stored != current:
+                differ = sum(a != b for a, b in zip(stored, current)) + abs(len(stored) - len(current))
+                raise ValueError(f"{path}: made on another zoo: its {key!r} targets differ from this zoo's in "
+                                 f"{differ} of {len(current)} networks; move it away or use another --out")
 
 
 def sne_versus_best(entries: dict[str, dict], resamples: int = 2000) -> dict | None:

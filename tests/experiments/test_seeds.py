@@ -121,3 +121,19 @@ def test_runners_sharing_a_folder_split_the_seeds(tmp_path):
     other.join(10)
     assert order == [1, 0]
     assert shared == alone
+
+
+def test_a_cached_run_of_another_zoo_is_refused_naming_its_file(tmp_path):
+    """A zoo regenerated elsewhere can differ in a few networks; a run cached on the old one is refused, not
+    averaged with runs of the new one."""
+    nets = [convert(builders.mlp(seed=i), 16, y=[float(i % 5)]) for i in range(14)]
+
+    def table(test):
+        return tau_over_seeds("statnn", nets[:8], nets[8:10], {"test": test}, seeds=1, hidden=8, epochs=2,
+                              cache=(str(tmp_path), "statnn", {"hidden": 8}))
+    first = table(nets[10:])
+    assert table(nets[10:]) == first                     # the same zoo: read back
+    changed = [convert(builders.mlp(seed=i), 16, y=[float(i % 5) + (i == 12)]) for i in range(10, 14)]
+    with pytest.raises(ValueError, match=r"statnn-seed0.json: made on another zoo: its 'test' targets differ "
+                                         r"from this zoo's in 1 of 4 networks"):
+        table(changed)
