@@ -193,31 +193,27 @@ def tuned_settings(folder: str | None, names: list[str],
         path = os.path.join(folder, f"{name}.json")
         if not os.path.exists(path):
             continue
-        tuned_with = tuned_model_options(path)
+        settings, tuned_with = _read_tuned(path)
         run_with = (model_options or {}).get(name, {})
         if tuned_with and tuned_with != run_with:
             raise SystemExit(f"{path}: tuned with model options {tuned_with}, but this run gives {name} "
                              f"{run_with or 'none'}; pass the same --model-option {name}.KEY=VALUE")
-        found[name] = load_tuned(path)
+        found[name] = settings
     return found
-
-
-def tuned_model_options(path: str) -> dict:
-    """The model options a tuned settings file was made with (``{}``: the model's defaults)."""
-    try:
-        with open(path) as f:
-            return dict(json.load(f).get("model_options", {}))
-    except (OSError, json.JSONDecodeError, AttributeError, TypeError) as error:
-        raise ValueError(f"cannot read tuned settings from {path}: {error}") from None
 
 
 def load_tuned(path: str) -> dict:
     """The best settings stored by :func:`tune` (``{"lr", "weight_decay", "hidden", "epochs", ...}``)."""
+    return _read_tuned(path)[0]
+
+
+def _read_tuned(path: str) -> tuple[dict, dict]:
+    """``(best settings, model options)`` of a file :func:`tune` wrote; ``ValueError`` naming it otherwise."""
     try:
         with open(path) as f:
             stored = json.load(f)
-        return dict(stored["best"])
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as error:
+        return dict(stored["best"]), dict(stored.get("model_options", {}))
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as error:
         raise ValueError(f"cannot read tuned settings from {path}: {error}") from None
 
 
