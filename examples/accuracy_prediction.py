@@ -24,8 +24,8 @@ import time
 from sne_pyg.data.standardise import standardise_splits  # noqa: E402
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, tau_over_seeds  # noqa: E402
 from sne_pyg.experiments.arguments import (CHUNK_SIZE, add_model_option_arguments,  # noqa: E402
-                                           model_options_of, train_options_of, zoo_experiment_settings,
-                                           zoo_experiment_splits)
+                                           model_options_of, train_options_of, zoo_experiment_digests,
+                                           zoo_experiment_settings, zoo_experiment_splits)
 from sne_pyg.experiments.reports import run_metadata, write_comparisons  # noqa: E402
 from sne_pyg.experiments.seeds import sne_versus_best  # noqa: E402
 from sne_pyg.experiments.tuning import tuned_settings  # noqa: E402
@@ -77,6 +77,7 @@ def main(argv=None) -> dict:
     write_comparisons({"test": comparison}, args.out)
     write_json(os.path.join(args.out, "summary.json"),
                {**run_metadata("examples/accuracy_prediction.py", argv, started), "zoo": args.zoo,
+                "zoo_sha256": zoo_experiment_digests(args, args.zoo, chunk_size=args.chunk_size),
                 "target": args.target, "splits": {s: len(part) for s, part in splits.items()},
                 "settings": {**zoo_experiment_settings(args), **lever_settings(args)}, "results": results, "sne_vs_best": comparison,
                 "histories": histories, "tuned": tuned})

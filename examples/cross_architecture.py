@@ -21,7 +21,7 @@ import argparse
 import time
 
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, name_list, transfer_experiment
-from sne_pyg.experiments.arguments import add_model_option_argument, zoo_experiment_splits
+from sne_pyg.experiments.arguments import add_model_option_argument, zoo_experiment_digests, zoo_experiment_splits
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
 
@@ -46,9 +46,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     started = time.time()
     args = parse_args(argv)
-    zoos = {arch: zoo_experiment_splits(args, f"{arch}-{args.dataset}") for arch in dict.fromkeys(args.sources + args.targets)}
+    kinds = {arch: f"{arch}-{args.dataset}" for arch in dict.fromkeys(args.sources + args.targets)}
+    zoos = {arch: zoo_experiment_splits(args, kind) for arch, kind in kinds.items()}
     return transfer_experiment(args, zoos, args.sources, args.targets, f"zoos on {args.dataset}",
-                               ("examples/cross_architecture.py", argv, started))
+                               ("examples/cross_architecture.py", argv, started),
+                               {arch: zoo_experiment_digests(args, kind) for arch, kind in kinds.items()})
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import argparse
 import time
 
 from sne_pyg.experiments import add_zoo_experiment_arguments, apply_quick, name_list, transfer_experiment
-from sne_pyg.experiments.arguments import add_model_option_argument, zoo_experiment_splits
+from sne_pyg.experiments.arguments import add_model_option_argument, zoo_experiment_digests, zoo_experiment_splits
 from sne_pyg.zoos.architectures import ARCHITECTURES
 from sne_pyg.zoos.datasets import DATASETS
 
@@ -41,9 +41,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     started = time.time()
     args = parse_args(argv)
-    zoos = {name: zoo_experiment_splits(args, f"{args.architecture}-{name}") for name in args.datasets}
+    kinds = {name: f"{args.architecture}-{name}" for name in args.datasets}
+    zoos = {name: zoo_experiment_splits(args, kind) for name, kind in kinds.items()}
     return transfer_experiment(args, zoos, args.datasets, args.datasets, f"{args.architecture} zoos",
-                               ("examples/cross_dataset.py", argv, started))
+                               ("examples/cross_dataset.py", argv, started),
+                               {name: zoo_experiment_digests(args, kind) for name, kind in kinds.items()})
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from ..argtypes import positive_int
 from ..data.standardise import INPUT_NORMS
 from ..nn import MODELS, parse_models
-from ..zoos.kinds import cached_splits
+from ..data.dataset import recorded_digests
+from ..zoos.kinds import cached_splits, cached_zoo
 from ..zoos.labels import LABELS, parse_target, require_numeric
 
 
@@ -44,6 +45,14 @@ def add_zoo_experiment_arguments(parser, *, models: str, out: str, size: int = Z
     parser.add_argument("--out", default=out)
     parser.add_argument("--quick", action="store_true", help="tiny zoos and training (CI)")
     parser.add_argument("--no-progress", action="store_true")
+
+
+def zoo_experiment_digests(args, kind: str, **options) -> dict[str, str]:
+    """``{split: SHA-256}`` of the split files of the zoo :func:`zoo_experiment_splits` reads (recorded when it
+    was written): which zoo a result file's numbers come from. A zoo regenerated on another CPU can differ."""
+    folder = cached_zoo(kind, args.root, args.size, args.zoo_epochs, progress=not args.no_progress,
+                        checkpoints=args.zoo_checkpoints, fractions=args.zoo_split, **options)
+    return recorded_digests(folder)
 
 
 def zoo_experiment_splits(args, kind: str, **options) -> dict[str, list]:

@@ -85,11 +85,13 @@ def held_out_tests(zoos: dict[str, dict[str, list]], source: str, targets: Seque
 
 
 def transfer_experiment(args, zoos: dict[str, dict[str, list]], sources: Sequence[str], targets: Sequence[str],
-                        title: str, run: tuple[str, Sequence[str] | None, float] | None = None) -> dict[str, dict[str, dict]]:
+                        title: str, run: tuple[str, Sequence[str] | None, float] | None = None,
+                        digests: dict[str, dict[str, str]] | None = None) -> dict[str, dict[str, dict]]:
     """What the cross-dataset and cross-architecture examples run: every model of ``args.models`` (a list)
     trained on each of ``sources`` (its zoo's train/val splits) and scored on :func:`held_out_tests` of
     ``targets``, with the report written to ``args.out`` (and, given ``run = (script, argv, start time)``,
-    ``args.out/summary.json`` with :func:`~sne_pyg.experiments.reports.run_metadata`: the README's result file)."""
+    ``args.out/summary.json`` with :func:`~sne_pyg.experiments.reports.run_metadata` and, given, each zoo's
+    split ``digests``: the README's result file)."""
     models = args.models
 
     def tests_for(source: str) -> dict[str, list]:
@@ -106,6 +108,6 @@ def transfer_experiment(args, zoos: dict[str, dict[str, list]], sources: Sequenc
     comparisons = {key: sne_versus_best(entry) for key, entry in results.items()}
     write_comparisons(comparisons, args.out)
     if run is not None:
-        write_transfer_summary(args.out, {**run_metadata(*run), "title": title}, results, models, comparisons,
-                               unsupported)
+        metadata = {**run_metadata(*run), "title": title, **({"zoo_sha256": digests} if digests else {})}
+        write_transfer_summary(args.out, metadata, results, models, comparisons, unsupported)
     return results

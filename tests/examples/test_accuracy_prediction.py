@@ -1,5 +1,6 @@
 import json
 import statistics
+from pathlib import Path
 
 import pytest
 
@@ -53,6 +54,9 @@ def test_quick_accuracy_prediction_reports_reproducible_taus(tmp_path, monkeypat
                         fractions=ZOO_FRACTIONS)
     splits = {s: select_target(zoo_split(folder, s), 0) for s in ("train", "val", "test")}
     assert {s: len(p) for s, p in splits.items()} == summary["splits"]
+    import hashlib                         # the summary names the zoo's bytes: the SHA-256 of each split file
+    assert summary["zoo_sha256"] == {s: hashlib.sha256((Path(folder) / f"{s}.pt").read_bytes()).hexdigest()
+                                     for s in ("train", "val", "test")}
     per_run = len(evenly_spaced_checkpoints(2, ZOO_CHECKPOINTS))          # quick: 2 epochs -> epochs 1 and 2
     runs = {s: {int(d.run) for d in part} for s, part in splits.items()}
     assert len(runs["test"]) * per_run == len(splits["test"]) and not runs["test"] & (runs["train"] | runs["val"])

@@ -2,6 +2,7 @@
 import json
 import math
 import statistics
+from pathlib import Path
 
 import pytest
 
@@ -46,6 +47,10 @@ def test_quick_cross_dataset_fills_the_full_matrix(tmp_path, quick_zoos):
         assert summary["averages"][model] == pytest.approx(averages[model], nan_ok=True)
     assert set(summary["sne_vs_best"]) == set(json.loads((out / "sne_vs_best.json").read_text()))
     assert len(render_transfer(summary).splitlines()) == 2 + 4 + 2
+    import hashlib                         # each zoo's bytes: the SHA-256 of its split files
+    folders = {name: next(Path(quick_zoos).glob(f"arch1-{name}-*")) for name in ("digits", "tetris")}
+    assert summary["zoo_sha256"] == {name: {s: hashlib.sha256((folder / f"{s}.pt").read_bytes()).hexdigest()
+                                            for s in ("train", "val", "test")} for name, folder in folders.items()}
 
 
 def test_quick_cross_architecture_marks_what_a_model_cannot_read(tmp_path, quick_zoos):
