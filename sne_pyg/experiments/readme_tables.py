@@ -234,12 +234,12 @@ def _marked(verdict: str) -> str:
 
 
 def _interval(versus: dict) -> str:
-    """A paired-bootstrap comparison as ``+0.0500 [+0.0100, +0.0900]``, with ``, tie`` when it contains 0
-    (``undefined`` where the score was: its numbers are NaN, ``null`` in the file)."""
+    """A paired-bootstrap comparison as ``+0.0500 [+0.0100, +0.0900], **better**``: its verdict after the
+    interval (``tie`` when it contains 0; ``undefined`` where the score was: its numbers are NaN, ``null`` in the
+    file)."""
     if versus["verdict"] == "undefined":
         return "undefined"
-    return (f"{versus['difference']:+.4f} [{versus['low']:+.4f}, {versus['high']:+.4f}]"
-            + (", tie" if versus["verdict"] == "tie" else ""))
+    return f"{versus['difference']:+.4f} [{versus['low']:+.4f}, {versus['high']:+.4f}], {_marked(versus['verdict'])}"
 
 
 def _tau_cell(entry: dict, bold: bool) -> str:

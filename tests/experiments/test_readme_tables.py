@@ -145,7 +145,7 @@ def test_ablation_tables_show_the_paired_interval_where_the_file_has_one():
             "no level": {"mse": [0.4, 0.6], "mse_mean": 0.5, "mse_std": 0.1414, "params": 84289,
                          "versus": dict(versus, difference=0.05, low=-0.01, verdict="tie")}}
     assert render_table6({"results": {"table6": rows}}).splitlines()[3:] == [
-        "| mean pooling | 6,721 | 0.5500 ± 0.0707 | +0.1000 [+0.0200, +0.1800] |",
+        "| mean pooling | 6,721 | 0.5500 ± 0.0707 | +0.1000 [+0.0200, +0.1800], worse |",
         "| no level | 84,289 | 0.5000 ± 0.1414 | +0.0500 [-0.0100, +0.1800], tie |"]
     cells = {"sne@1.0": {"model": "sne", "fraction": 1.0, "train_networks": 48, "mse": [0.4], "mse_mean": 0.4,
                          "mse_std": 0.0, "versus": dict(versus, other="dwsnet", difference=0.1)},
@@ -153,7 +153,7 @@ def test_ablation_tables_show_the_paired_interval_where_the_file_has_one():
                             "mse_std": 0.0}}
     assert render_data_efficiency({"results": {"data_efficiency": cells}}).splitlines()[:3] == [
         "| training INRs | sne test MSE | dwsnet test MSE | SNE − best other (95% interval) |",
-        "| --- | --- | --- | --- |", "| 48 | 0.4000 | **0.3000** | +0.1000 [+0.0200, +0.1800] vs dwsnet |"]
+        "| --- | --- | --- | --- |", "| 48 | 0.4000 | **0.3000** | +0.1000 [+0.0200, +0.1800], worse vs dwsnet |"]
 
 
 def test_table7_sorts_chunk_sizes_numerically_and_compares_each_with_the_default():
@@ -167,7 +167,7 @@ def test_table7_sorts_chunk_sizes_numerically_and_compares_each_with_the_default
     assert render_table7({"results": {"table7": rows}}).splitlines() == [
         "| chunk size | #params | test MSE (1 seed) | vs the default chunk size (95% interval) |",
         "| --- | --- | --- | --- |",
-        "| 8 | 84,289 | 0.5000 | +0.1000 [+0.0500, +0.1500] vs chunk 64 |",
+        "| 8 | 84,289 | 0.5000 | +0.1000 [+0.0500, +0.1500], worse vs chunk 64 |",
         "| 16 | 84,289 | 0.3800 | -0.0200 [-0.0500, +0.0100], tie vs chunk 64 |",
         "| 64 | 84,289 | 0.4000 | – |"]
 
@@ -211,7 +211,7 @@ def test_pooled_table_names_each_test_sets_size_marks_unread_and_undefined_and_e
     assert render_pooled(summary).splitlines() == [
         "| test set | sne | neural_graph | SNE − best other [95% interval] |",
         "| --- | --- | --- | --- |",
-        "| all (96) | **0.350 ± 0.050** | 0.200 ± 0.050 | +0.1500 [+0.0500, +0.2500] vs neural_graph |",
+        "| all (96) | **0.350 ± 0.050** | 0.200 ± 0.050 | +0.1500 [+0.0500, +0.2500], **better** vs neural_graph |",
         "| architecture=transformer (24) | **0.100 ± 0.050** | n/a | – |",
         "| dataset=digits (24) | undefined | **0.300 ± 0.050** | undefined vs neural_graph |",
         "| 5-NN accuracy of the embedding: architecture | 0.845 | 0.900 | |",

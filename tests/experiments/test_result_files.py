@@ -311,3 +311,31 @@ def _summarises_three_seeds(row: dict) -> None:
 def _mse_verdict(versus: dict) -> str:
     """What an MSE difference's interval says: a tie if it holds 0, else worse (above 0) or better."""
     return "tie" if versus["low"] <= 0 <= versus["high"] else "worse" if versus["low"] > 0 else "better"
+
+
+def test_default_size_cross_architecture_file_is_consistent_and_shares_its_arch1_zoo_with_the_lever_study():
+    """docs/results/cross_architecture_large.json: each entry's mean and std are those of its seeds' taus, each
+    average is the mean over its pairs (n/a pairs left out), the three zoos are named by their split digests, and
+    SNE's Arch1 in-distribution taus are the lever study's baseline taus (the same runs on the same zoo)."""
+    import statistics
+    def load(name):
+        with open(os.path.join(ROOT, "docs", "results", name)) as f:
+            return json.load(f)
+    result, levers = load("cross_architecture_large.json"), load("sne_levers_context.json")
+    assert "250 runs x 4 checkpoints" in result["title"] and set(result["zoo_sha256"]) == {"arch1", "arch2", "transformer"}
+    assert all(len(d) == 64 for zoo in result["zoo_sha256"].values() for d in zoo.values())
+    for pair, entry in result["results"].items():
+        for model, row in entry.items():
+            assert row["tau_mean"] == pytest.approx(statistics.fmean(row["taus"]))
+            assert row["tau_std"] == pytest.approx(statistics.stdev(row["taus"]))
+    for model in result["models"]:
+        pairs = [k for k, e in result["results"].items() if model in e]
+        transfer = [k for k in pairs if k.split("->")[0] != k.split("->")[1]]
+        assert result["averages"][model]["average"] == pytest.approx(
+            statistics.fmean(result["results"][k][model]["tau_mean"] for k in pairs))
+        if transfer:
+            assert result["averages"][model]["average_transfer"] == pytest.approx(
+                statistics.fmean(result["results"][k][model]["tau_mean"] for k in transfer))
+        else:
+            assert result["averages"][model]["average_transfer"] is None
+    assert result["results"]["arch1->arch1"]["sne"]["taus"] == pytest.approx(levers["levers"]["baseline"]["taus"], abs=1e-12)
