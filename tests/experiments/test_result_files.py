@@ -339,3 +339,24 @@ def test_default_size_cross_architecture_file_is_consistent_and_shares_its_arch1
         else:
             assert result["averages"][model]["average_transfer"] is None
     assert result["results"]["arch1->arch1"]["sne"]["taus"] == pytest.approx(levers["levers"]["baseline"]["taus"], abs=1e-12)
+
+
+def test_the_neuron_context_transfer_comparison_follows_from_the_committed_runs():
+    """docs/results/cross_architecture_context_versus.json is recomputed from the cached runs in docs/runs (the
+    default table's and the neuron-context table's), and both tables were made on the same zoos."""
+    from sne_pyg.experiments.transfer_versus import compare_transfer_runs
+    def load(name):
+        with open(os.path.join(ROOT, "docs", "results", name)) as f:
+            return json.load(f)
+    versus, context, default = (load(n) for n in ("cross_architecture_context_versus.json",
+                                                  "cross_architecture_context.json", "cross_architecture_large.json"))
+    assert context["zoo_sha256"] == default["zoo_sha256"]
+    rows = compare_transfer_runs(os.path.join(ROOT, versus["base"]), os.path.join(ROOT, versus["other"]), "sne",
+                                 resamples=next(iter(versus["pairs"].values()))["resamples"])
+    assert set(rows) == set(versus["pairs"]) == set(context["results"])
+    for pair, row in rows.items():
+        assert row["verdict"] == versus["pairs"][pair]["verdict"]
+        for key in ("difference", "low", "high", "base_tau", "other_tau"):
+            assert row[key] == pytest.approx(versus["pairs"][pair][key], abs=1e-9)
+        assert row["other_tau"] == pytest.approx(context["results"][pair]["sne"]["tau_mean"])
+        assert row["base_tau"] == pytest.approx(default["results"][pair]["sne"]["tau_mean"])
