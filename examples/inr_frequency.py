@@ -27,6 +27,7 @@ import time
 import numpy as np
 
 from sne_pyg.argtypes import positive_int
+from sne_pyg.data.dataset import recorded_digests  # noqa: E402
 from sne_pyg.data.standardise import standardise_splits
 from sne_pyg.experiments.arguments import add_input_norm_argument, add_model_option_argument, model_options_of
 from sne_pyg.experiments.seeds import mean_and_std
@@ -92,6 +93,7 @@ def main(argv=None) -> dict:
     names = parse_models(args.models)
     zoo = SineINRZoo.splits(args.root, size=args.size, chunk_size=args.chunk_size, steps=args.inr_steps,
                             recipe=args.recipe, progress=not args.no_progress)
+    zoo_digests = recorded_digests(zoo["test"].processed_dir)   # the zoo's bytes: it can differ across CPUs
     zoo = standardise_splits(zoo, args.input_norm)          # statistics of the training INRs only
     scaler = TargetScaler(targets_of(zoo["train"]))
     test_targets = targets_of(zoo["test"])
@@ -144,6 +146,7 @@ def main(argv=None) -> dict:
                {**run_metadata("examples/inr_frequency.py", argv, started),
                 "results": results, "per_seed": per_seed, "mean_baseline_mse": baseline,
                 "sne_vs_best": comparison, "tuned": tuned, "zoo": {k: len(v) for k, v in zoo.items()},
+                "zoo_sha256": zoo_digests,
                 "settings": vars(args), "test_targets": _rounded(test_targets[:, 0].tolist()),
                 "test_predictions": {n: [_rounded(seed) for seed in p.tolist()] for n, p in predictions.items()},
                 "learning_curves": {n: [[{k: round(v, 6) if isinstance(v, float) else v for k, v in epoch.items()}

@@ -45,6 +45,9 @@ def test_quick_table_1_results(tmp_path, quick_zoos):
             assert [e["epoch"] for e in curve] == [e["epoch"] for e in kept]
             assert [e["val_mse"] for e in curve] == [round(e["val_mse"], 6) for e in kept]
     test = SineINRZoo(str(root), "test", size=60, steps=200, recipe="peers", progress=False)
+    import hashlib                          # the summary names the zoo's bytes: each split file's SHA-256
+    assert summary["zoo_sha256"] == {s: hashlib.sha256(open(os.path.join(test.processed_dir, f"{s}.pt"), "rb").read())
+                                     .hexdigest() for s in ("train", "val", "test")}
     targets = [float(test[i].y[0, 0]) for i in range(len(test))]
     assert summary["test_targets"] == [round(t, 6) for t in targets]
     for name, per_seed in summary["test_predictions"].items():         # the kept predictions give the table
