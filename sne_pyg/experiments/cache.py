@@ -25,7 +25,7 @@ def cached(out: str, key: str, compute: Callable[[], Any], settings: dict | None
     Processes sharing ``out`` (one per model, say) never compute one result twice: whoever comes second waits
     for the first (:func:`result_lock`) and reads what it wrote.
     """
-    path = _result_path(out, key)
+    path = result_path(out, key)
     if not os.path.exists(path):
         with result_lock(_lock_path(out, key), path):
             return _stored_or_computed(path, compute, settings)
@@ -46,7 +46,7 @@ def cached_all(out: str, jobs: Sequence[Job]) -> list:
         taken = []
         for i in left:
             key, compute, settings = jobs[i]
-            path = _result_path(out, key)
+            path = result_path(out, key)
             if os.path.exists(path):
                 results[i] = _stored_or_computed(path, compute, settings)
                 continue
@@ -91,7 +91,8 @@ def result_lock(lock: str, what: str, wait: bool = True) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _result_path(out: str, key: str) -> str:
+def result_path(out: str, key: str) -> str:
+    """Where :func:`cached` keeps the result ``key`` (``out/cache/<key>.json``)."""
     return os.path.join(out, "cache", f"{key}.json")
 
 

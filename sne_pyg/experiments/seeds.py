@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import os
 import statistics
 
 import numpy as np
@@ -12,7 +11,7 @@ from torch import nn
 from ..nn import build_model
 from .bootstrap import versus_best_other
 from ..nn.registry import with_revision
-from .cache import cached_all, checkpoint_path
+from .cache import cached_all, checkpoint_path, result_path
 from .regression import training_config
 from ..train.loop import (TargetScaler, TrainConfig, fit, metrics_of, predict, prepare_dataset, seed_everything,
                           targets_of)
@@ -80,7 +79,7 @@ def tau_over_seeds(name: str, train, val, tests: dict[str, list], seeds: int = 3
         runs = cached_all(folder, [(f"{key}-seed{seed}",
                                     lambda seed=seed: one_seed(seed, checkpoint_path(folder, f"{key}-seed{seed}")),
                                     settings) for seed in range(seeds)])
-        _check_same_zoo(runs, tests, [os.path.join(folder, "cache", f"{key}-seed{seed}.json") for seed in range(seeds)])
+        _check_same_zoo(runs, tests, [result_path(folder, f"{key}-seed{seed}") for seed in range(seeds)])
     unsupported = {key: reason for run in runs for key, reason in run["unsupported"].items()}
     # numpy keeps an undefined tau (a test set of one network) as NaN where statistics.stdev raises
     out = {}
@@ -103,9 +102,10 @@ def _check_same_zoo(runs: list[dict], tests: dict[str, list], paths: list[str]) 
     regenerated on another machine can differ -- float rounding changes some classifiers' training -- and a run
     of the old zoo would otherwise be averaged and paired with runs of the new one). Raises ``ValueError``
     naming the file."""
+    current_of = {key: targets_of(networks)[:, 0].tolist() for key, networks in tests.items()}
     for run, path in zip(runs, paths):
         for key, stored in run["targets"].items():
-            current = targets_of(tests[key])[:, 0].tolist()
+            current = current_of[key]
             if stored != current:
                 differ = sum(a != b for a, b in zip(stored, current)) + abs(len(stored) - len(current))
                 raise ValueError(f"{path}: made on another zoo: its {key!r} targets differ from this zoo's in "

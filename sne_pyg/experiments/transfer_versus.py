@@ -21,7 +21,7 @@ import re
 import numpy as np
 
 from ..json_files import write_json
-from .bootstrap import paired_bootstrap
+from .bootstrap import mean_score, paired_bootstrap
 from .tables import pair_key
 
 RUN_FILE = re.compile(r"(?P<source>.+)-(?P<model>[a-z0-9_]+)-seed(?P<seed>\d+)\.json$")
@@ -49,11 +49,12 @@ def cached_transfer_runs(folder: str, model: str) -> dict[str, dict[int, dict]]:
 def compare_transfer_runs(base: str, other: str, model: str, resamples: int = 10_000) -> dict[str, dict]:
     """``{"source->target": {"seeds", "base_tau", "other_tau", "difference", "low", "high", "verdict", ...}}``
     for every pair both folders scored ``model`` on (``base_tau``/``other_tau``: mean over those seeds)."""
-    from scipy.stats import kendalltau
     base_runs, other_runs = cached_transfer_runs(base, model), cached_transfer_runs(other, model)
     rows = {}
     for source in sorted(set(base_runs) & set(other_runs)):
         seeds = sorted(set(base_runs[source]) & set(other_runs[source]))
+        if not seeds:                        # no seed both folders finished for this source
+            continue
         first = base_runs[source][seeds[0]]
         for target in first["predictions"]:
             if not all(target in runs[source][s]["predictions"] for runs in (base_runs, other_runs) for s in seeds):
@@ -66,10 +67,9 @@ def compare_transfer_runs(base: str, other: str, model: str, resamples: int = 10
                                          f"than {base}'s seed {seeds[0]} (its targets differ)")
             pred_base, pred_other = (np.asarray([runs[source][s]["predictions"][target] for s in seeds], float)
                                      for runs in (base_runs, other_runs))
-            taus = {name: float(np.mean([kendalltau(p, targets).statistic for p in pred]))
-                    for name, pred in (("base_tau", pred_base), ("other_tau", pred_other))}
-            rows[pair_key(source, target)] = {"seeds": len(seeds), **taus, **paired_bootstrap(
-                pred_other, pred_base, targets, "tau", resamples=resamples).to_dict()}
+            versus = paired_bootstrap(pred_other, pred_base, targets, "tau", resamples=resamples)
+            rows[pair_key(source, target)] = {"seeds": len(seeds), "base_tau": mean_score(pred_base, targets, "tau"),
+                                              "other_tau": mean_score(pred_other, targets, "tau"), **versus.to_dict()}
     return rows
 
 
